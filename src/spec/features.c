@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* config.json -> struct spec (placeholder until the table-driven parser lands). */
+#include "spec/spec.h"

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Log sink: stderr plus optional --log file, text or JSON lines. */
+#include "util/log.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int log_fd = -1;
+static enum log_format log_fmt = LOG_FORMAT_TEXT;
+static bool log_dbg;
+
+int log_init(const char *path, enum log_format format, bool debug)
+{
+	log_fmt = format;
+	log_dbg = debug;
+	if (path && *path) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -1;
+		if (log_fd >= 0)
+			close(log_fd);
+		log_fd = fd;
+	}
+	return 0;
+}
+
+bool log_debug_enabled(void)
+{
+	return log_dbg;
+}
+
+static const char *level_name(enum log_level l)
+{
+	switch (l) {
+	case LOG_ERROR:
+		return "error";
+	case LOG_WARN:
+		return "warning";
+	case LOG_INFO:
+		return "info";
+	default:
+		return "debug";
+	}
+}
+
+size_t json_escape_into(char *buf, const char *s)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)*p;
+		} else if (*p == '\n') {
+			buf[n++] = '\\';
+			buf[n++] = 'n';
+		} else if (*p == '\t') {
+			buf[n++] = '\\';
+			buf[n++] = 't';
+		} else if (*p < 0x20) {
+			n += (size_t)sprintf(buf + n, "\\u%04x", *p);
+		} else {
+			buf[n++] = (char)*p;
+		}
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static void write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, s, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		s += w;
+		len -= (size_t)w;
+	}
+}
+
+static char *format_json(enum log_level level, const char *msg)
+{
+	char tbuf[64];
+	struct timespec ts;
+	struct tm tm;
+	char *esc = xmalloc(strlen(msg) * 6 + 1);
+	char *line;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	json_escape_into(esc, msg);
+	line = xasprintf("{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s.%09ldZ\"}\n",
+			 level_name(level), esc, tbuf, ts.tv_nsec);
+	free(esc);
+	return line;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	char *msg, *line;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+
+	/* With a log file in JSON format the file is the machine channel
+	 * (engines parse it); stderr still gets a human line for errors. */
+	if (log_fd >= 0) {
+		if (log_fmt == LOG_FORMAT_JSON)
+			line = format_json(level, msg);
+		else
+			line = xasprintf("%s: %s\n", level_name(level), msg);
+		write_all(log_fd, line, strlen(line));
+		free(line);
+	}
+	if (log_fd < 0 || level <= LOG_WARN || log_dbg) {
+		if (log_fmt == LOG_FORMAT_JSON && log_fd < 0)
+			line = format_json(level, msg);
+		else if (level == LOG_ERROR)
+			line = xasprintf("hutch: %s\n", msg);
+		else
+			line = xasprintf("hutch: %s: %s\n", level_name(level), msg);
+		write_all(STDERR_FILENO, line, strlen(line));
+		free(line);
+	}
+	free(msg);
+	errno = saved;
+}
