@@ -1,10 +1,142 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* hutch entry point (placeholder). */
+/* hutch entry point: global flags, verb dispatch, and the single place that
+ * prints the final error and picks the exit code. */
 #include "config.h"
-#include <stdio.h>
+#include "cmd/cmd.h"
+#include "linux/seccomp.h"
+#include "util/log.h"
 
-int main(void)
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char global_usage[] =
+	"Usage: hutch [global options] COMMAND [command options] [arguments...]\n"
+	"\n"
+	"hutch is an OCI runtime: it runs containers from OCI bundles.\n"
+	"\n"
+	"Global options:\n"
+	"  --root DIR              state directory (default /run/hutch)\n"
+	"  --log FILE              also write diagnostics to FILE\n"
+	"  --log-format FORMAT     text (default) or json\n"
+	"  --debug                 print debug messages\n"
+	"  --systemd-cgroup        manage cgroups through systemd (cgroupsPath is slice:prefix:name)\n"
+	"  --cgroup-manager MGR    cgroupfs (default), systemd or disabled\n"
+	"  --rootless VALUE        accepted for compatibility, ignored\n"
+	"  -v, --version           print the version\n"
+	"  -h, --help              print this help\n"
+	"\n"
+	"Commands:\n";
+
+static void print_usage(FILE *f)
 {
-	printf("hutch version %s\n", HUTCH_VERSION);
-	return 0;
+	fputs(global_usage, f);
+	for (const struct cmd *c = cmd_table; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fputs("\nRun 'hutch COMMAND --help' for a command's options.\n", f);
+}
+
+static void print_version(void)
+{
+	printf("hutch version %s\nspec: %s\nlibseccomp: %s\n", HUTCH_VERSION, HUTCH_SPEC_VERSION,
+	       seccomp_version_string());
+}
+
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CGMGR, OPT_ROOTLESS };
+
+/* Returns the index of the verb in argv, or -1 after printing/exiting. */
+static int parse_globals(int argc, char **argv, struct global_opts *g, const char **ret_log_fmt)
+{
+	static const struct option longopts[] = {
+		{"root", required_argument, NULL, OPT_ROOT},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+		{"debug", no_argument, NULL, OPT_DEBUG},
+		{"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+		{"cgroup-manager", required_argument, NULL, OPT_CGMGR},
+		{"rootless", required_argument, NULL, OPT_ROOTLESS},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			g->root = optarg;
+			break;
+		case OPT_LOG:
+			g->log = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			*ret_log_fmt = optarg;
+			break;
+		case OPT_DEBUG:
+			g->debug = true;
+			break;
+		case OPT_SYSTEMD:
+			g->systemd_cgroup = true;
+			break;
+		case OPT_CGMGR:
+			g->cgroup_manager = optarg;
+			break;
+		case OPT_ROOTLESS:
+			break;
+		case 'v':
+			print_version();
+			exit(0);
+		case 'h':
+			print_usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "hutch: unknown or incomplete global option '%s'\n",
+				argv[optind - 1]);
+			print_usage(stderr);
+			exit(1);
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct global_opts g = {.root = "/run/hutch"};
+	const char *log_fmt = "text";
+	_cleanup_error_ struct hutch_error *err = NULL;
+	const struct cmd *c;
+	int idx, r;
+
+	idx = parse_globals(argc, argv, &g, &log_fmt);
+	if (strcmp(log_fmt, "json") != 0 && strcmp(log_fmt, "text") != 0) {
+		fprintf(stderr, "hutch: invalid --log-format '%s': expected text or json\n", log_fmt);
+		return 1;
+	}
+	g.log_json = strcmp(log_fmt, "json") == 0;
+	if (log_init(g.log, g.log_json ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT, g.debug) < 0) {
+		perror("hutch: open log file");
+		return 1;
+	}
+	if (idx >= argc) {
+		print_usage(stderr);
+		return 1;
+	}
+	c = cmd_find(argv[idx]);
+	if (!c) {
+		log_msg(LOG_ERROR, "unknown command '%s' (see 'hutch --help')", argv[idx]);
+		return 1;
+	}
+	argc -= idx;
+	argv += idx;
+	if (cmd_wants_help(c, argc, argv))
+		return 0;
+	optind = 0; /* reset getopt for the verb's own parsing (argv[0] is the verb) */
+	r = c->fn(argc, argv, &g, &err);
+	if (r < 0) {
+		log_msg(LOG_ERROR, "%s", err ? err->msg : "unknown error");
+		return 1;
+	}
+	return r;
 }

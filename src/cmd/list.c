@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* hutch list: every container under --root, as a table, JSON or ids. */
+#include "cmd/common.h"
+#include "spec/json.h"
+#include "util/cleanup.h"
+#include "util/str.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum list_format { LIST_TABLE, LIST_JSON, LIST_QUIET };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted container ids under root (missing root: none). */
+static char **list_ids(const char *root)
+{
+	_cleanup_closedir_ DIR *d = opendir(root);
+	char **ids = xcalloc(1, sizeof(char *));
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		strv_push(&ids, e->d_name);
+	}
+	qsort(ids, strv_len(ids), sizeof(char *), cmp_str);
+	return ids;
+}
+
+static void list_one(enum list_format fmt, json_gen *g, const struct container_state *st,
+		     enum container_status status)
+{
+	if (fmt == LIST_QUIET) {
+		printf("%s\n", st->id);
+	} else if (fmt == LIST_JSON) {
+		state_gen_oci(g, st, status);
+	} else {
+		printf("%-12s %-8d %-10s %-40s %-32s %s\n", st->id,
+		       status == STATUS_STOPPED ? 0 : (int)st->pid, status_name(status), st->bundle,
+		       st->created, "root");
+	}
+}
+
+static int parse_format(int argc, char **argv, enum list_format *fmt, struct hutch_error **err)
+{
+	static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+						 {"quiet", no_argument, NULL, 'q'},
+						 {NULL, 0, NULL, 0}};
+	int c;
+
+	*fmt = LIST_TABLE;
+	while ((c = getopt_long(argc, argv, "+f:q", longopts, NULL)) != -1) {
+		if (c == 'q')
+			*fmt = LIST_QUIET;
+		else if (c == 'f' && strcmp(optarg, "json") == 0)
+			*fmt = LIST_JSON;
+		else if (c == 'f' && strcmp(optarg, "table") == 0)
+			*fmt = *fmt == LIST_QUIET ? LIST_QUIET : LIST_TABLE;
+		else if (c == 'f')
+			return herr_msg(err, "invalid format option '%s': expected table or json",
+					optarg);
+		else
+			return herr_msg(err, "list: unknown option '%s'", argv[optind - 1]);
+	}
+	return cmd_check_args("list", argc, 0, 0, err);
+}
+
+int cmd_list(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
+{
+	_cleanup_strv_ char **ids = NULL;
+	enum list_format fmt;
+	json_gen *jg = NULL;
+
+	if (parse_format(argc, argv, &fmt, err) < 0)
+		return -1;
+	ids = list_ids(g->root);
+	if (fmt == LIST_JSON) {
+		jg = json_gen_new(false);
+		json_gen_array_open(jg);
+	} else if (fmt == LIST_TABLE) {
+		printf("%-12s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
+	}
+	strv_foreach(id, ids)
+	{
+		struct hutch_error *e = NULL;
+		struct container_state *st = NULL;
+		enum container_status status;
+		int fd;
+
+		if (container_open(g->root, *id, &fd, &st, &status, NULL, &e) < 0) {
+			herr_freep(&e); /* vanished or still being created */
+			continue;
+		}
+		close(fd);
+		list_one(fmt, jg, st, status);
+		state_free(st);
+	}
+	if (jg) {
+		json_gen_array_close(jg);
+		_cleanup_free_ char *text = json_gen_text(jg, NULL);
+		printf("%s\n", text);
+		json_gen_free(jg);
+	}
+	return 0;
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* start, kill, delete and state of an existing container. */
+#include "core/container.h"
+#include "linux/hook.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+int container_open(const char *root, const char *id, int *ret_dirfd,
+		   struct container_state **ret_state, enum container_status *ret_status,
+		   struct cgroup **ret_cgroup, struct hutch_error **err)
+{
+	_cleanup_close_ int dirfd = state_dir_open(root, id, err);
+	_cleanup_state_ struct container_state *st = NULL;
+
+	if (dirfd < 0 || state_read(dirfd, &st, err) < 0)
+		return -1;
+	if (ret_cgroup) {
+		*ret_cgroup = NULL;
+		if (st->cgroup && cgroup_deserialize(st->cgroup, ret_cgroup, err) < 0)
+			return -1;
+	}
+	if (ret_status)
+		*ret_status = state_status(dirfd, st);
+	*ret_state = steal_ptr(&st);
+	*ret_dirfd = steal_fd(&dirfd);
+	return 0;
+}
+
+bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 5) {
+		if (!proc_alive(pid, start))
+			return true;
+		usleep(5000);
+	}
+	return !proc_alive(pid, start);
+}
+
+int signal_from_name(const char *s)
+{
+	long long n;
+
+	if (str_to_i64(s, &n) == 0)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int i = 1; i < NSIG; i++) {
+		const char *abbrev = sigabbrev_np(i);
+		if (abbrev && strcasecmp(abbrev, s) == 0)
+			return i;
+	}
+	if (strncasecmp(s, "RTMIN+", 6) == 0 && str_to_i64(s + 6, &n) == 0 &&
+	    SIGRTMIN + n <= SIGRTMAX)
+		return SIGRTMIN + (int)n;
+	return -1;
+}
+
+/* The fifo's reader unblocks the init; poll for its byte while making sure
+ * the init is still there (a dead one would leave us waiting forever). */
+static int release_init(int dirfd, const struct container_state *st, struct hutch_error **err)
+{
+	_cleanup_close_ int fd = openat(dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	char c;
+
+	if (fd < 0)
+		return herr_errno(err, errno, "open exec fifo");
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int r = poll(&p, 1, 50);
+		if (r > 0) {
+			ssize_t n = read(fd, &c, 1);
+			if (n == 1)
+				break;
+			if (n == 0 && !proc_alive(st->pid, st->pid_start))
+				return herr_msg(err, "cannot start a container that has stopped");
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return herr_errno(err, errno, "read exec fifo");
+		}
+		if (!proc_alive(st->pid, st->pid_start))
+			return herr_msg(err, "cannot start a container that has stopped");
+		if (r <= 0 || (p.revents & POLLHUP))
+			usleep(1000);
+	}
+	unlinkat(dirfd, STATE_FIFO, 0);
+	return 0;
+}
+
+static struct spec *load_config_copy(int dirfd, struct hutch_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/self/fd/%d/%s", dirfd, STATE_CONFIG);
+	struct spec *s = spec_load(path, err);
+
+	return s;
+}
+
+int container_start(const char *root, const char *id, struct hutch_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_state_ struct container_state *st = NULL;
+	_cleanup_spec_ struct spec *s = NULL;
+	_cleanup_free_ char *json = NULL;
+	enum container_status status;
+
+	if (container_open(root, id, &dirfd, &st, &status, NULL, err) < 0)
+		return -1;
+	switch (status) {
+	case STATUS_CREATED:
+		break;
+	case STATUS_STOPPED:
+		return herr_msg(err, "cannot start a container that has stopped");
+	case STATUS_RUNNING:
+		return herr_msg(err, "cannot start an already running container");
+	default:
+		return herr_msg(err, "cannot start a container in the %s state", status_name(status));
+	}
+	s = load_config_copy(dirfd, err);
+	if (!s)
+		return -1;
+	if (release_init(dirfd, st, err) < 0)
+		return -1;
+	json = state_oci_json(st, STATUS_RUNNING, false);
+	if (s->hooks && hook_run_list(&s->hooks->poststart, "poststart", json, err) < 0) {
+		/* runtime.md: a failing poststart hook stops the container */
+		kill(st->pid, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
+int container_kill(const char *root, const char *id, int sig, bool all, struct hutch_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_state_ struct container_state *st = NULL;
+	struct cgroup *cg = NULL;
+	enum container_status status;
+	int r = 0;
+
+	if (container_open(root, id, &dirfd, &st, &status, &cg, err) < 0)
+		return -1;
+	if (status == STATUS_STOPPED && !all) {
+		cgroup_free(cg);
+		return herr_msg(err, "container not running");
+	}
+	if (all && cg)
+		r = cgroup_signal(cg, sig, err);
+	else if (status != STATUS_STOPPED && kill(st->pid, sig) < 0)
+		r = herr_errno(err, errno, "kill container init %d", (int)st->pid);
+	/* a frozen task cannot act on the signal: thaw so SIGKILL/SIGTERM land */
+	if (r == 0 && cg && status == STATUS_PAUSED && (sig == SIGKILL || sig == SIGTERM)) {
+		struct hutch_error *e = NULL;
+		if (cgroup_freeze(cg, false, &e) < 0)
+			herr_freep(&e);
+	}
+	cgroup_free(cg);
+	return r;
+}
+
+static void run_poststop(int dirfd, const struct container_state *st)
+{
+	struct hutch_error *e = NULL;
+	_cleanup_spec_ struct spec *s = load_config_copy(dirfd, &e);
+	_cleanup_free_ char *json = NULL;
+
+	if (!s) {
+		log_warn("poststop hooks: %s", e->msg);
+		herr_freep(&e);
+		return;
+	}
+	if (!s->hooks)
+		return;
+	json = state_oci_json(st, STATUS_STOPPED, false);
+	/* runtime.md: poststop failures are warnings; the rest still run */
+	for (size_t i = 0; i < s->hooks->poststop.n; i++) {
+		if (hook_run(&s->hooks->poststop.hooks[i], json, &e) < 0) {
+			log_warn("poststop hook #%zu: %s", i, e->msg);
+			herr_freep(&e);
+		}
+	}
+}
+
+int container_delete(const char *root, const char *id, bool force, struct hutch_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_state_ struct container_state *st = NULL;
+	struct cgroup *cg = NULL;
+	enum container_status status;
+
+	if (container_open(root, id, &dirfd, &st, &status, &cg, err) < 0)
+		return -1;
+	if ((status == STATUS_RUNNING || status == STATUS_PAUSED) && !force) {
+		cgroup_free(cg);
+		return herr_msg(err, "cannot delete container %s that is not stopped: %s", id,
+				status_name(status));
+	}
+	if (status != STATUS_STOPPED) {
+		/* created (never started) containers go without --force, as with runc */
+		if (cg && status == STATUS_PAUSED) {
+			struct hutch_error *e = NULL;
+			cgroup_signal(cg, SIGKILL, &e);
+			cgroup_freeze(cg, false, &e);
+			herr_freep(&e);
+		}
+		kill(st->pid, SIGKILL);
+		if (!container_wait_dead(st->pid, st->pid_start, 5000)) {
+			cgroup_free(cg);
+			return herr_msg(err, "container init %d did not die after SIGKILL", (int)st->pid);
+		}
+	}
+	if (cg && cgroup_destroy(cg, err) < 0) {
+		cgroup_free(cg);
+		return herr_prefix(err, "remove cgroup");
+	}
+	cgroup_free(cg);
+	run_poststop(dirfd, st);
+	state_dir_remove(root, id);
+	return 0;
+}
+
+int container_state_json(const char *root, const char *id, char **ret, struct hutch_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_state_ struct container_state *st = NULL;
+	enum container_status status;
+
+	if (container_open(root, id, &dirfd, &st, &status, NULL, err) < 0)
+		return -1;
+	*ret = state_oci_json(st, status, true);
+	return 0;
+}

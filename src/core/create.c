@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* create: load and check the bundle, set up the state dir and cgroup,
+ * spawn the init, run the create-time runtime hooks, record the state.
+ * Any failure rolls everything back. */
+#include "core/container.h"
+#include "linux/hook.h"
+#include "linux/seccomp.h"
+#include "spawn/spawn.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct create_ctx {
+	const struct create_opts *o;
+	struct spec *spec;
+	char *config_text;
+	size_t config_len;
+	char *bundle;
+	char *rootfs;
+	char *state_dir;
+	int dirfd;
+	struct container_state st;
+	struct cgroup *cg;
+	struct seccomp_filter *seccomp;
+};
+
+static int load_bundle(struct create_ctx *x, struct hutch_error **err)
+{
+	char buf[PATH_MAX];
+	_cleanup_free_ char *cfg = NULL;
+
+	if (!realpath(x->o->bundle ? x->o->bundle : ".", buf))
+		return herr_errno(err, errno, "bundle %s", x->o->bundle ? x->o->bundle : ".");
+	x->bundle = xstrdup(buf);
+	cfg = xasprintf("%s/config.json", x->bundle);
+	if (fs_read_file_at(AT_FDCWD, cfg, &x->config_text, &x->config_len, err) < 0)
+		return -1;
+	x->spec = spec_parse("config.json", x->config_text, x->config_len, err);
+	if (!x->spec || spec_validate(x->spec, err) < 0)
+		return -1;
+	if (!x->spec->process)
+		return herr_msg(err, "config.json: .process: required to create a container");
+	if (!x->spec->root || !x->spec->root->path)
+		return herr_msg(err, "config.json: .root.path: required field is missing");
+	_cleanup_free_ char *rp = x->spec->root->path[0] == '/'
+					  ? xstrdup(x->spec->root->path)
+					  : xasprintf("%s/%s", x->bundle, x->spec->root->path);
+	if (!realpath(rp, buf))
+		return herr_errno(err, errno, "rootfs %s", rp);
+	x->rootfs = xstrdup(buf);
+	if (x->spec->process->terminal && !x->o->console_socket && !x->o->keep_pty)
+		return herr_msg(err, "cannot allocate tty if hutch will detach without setting "
+				     "console socket");
+	if (!x->spec->process->terminal && x->o->console_socket)
+		return herr_msg(err, "cannot use console socket if hutch will not detach or "
+				     "allocate tty");
+	return 0;
+}
+
+static int prepare_seccomp(struct create_ctx *x, struct hutch_error **err)
+{
+	_cleanup_free_ char *cache = NULL;
+
+	if (!x->spec->linux_ || !x->spec->linux_->seccomp)
+		return 0;
+	cache = xasprintf("%s/.seccomp-cache", x->o->root);
+	return seccomp_compile_cached(x->spec->linux_->seccomp, cache, &x->seccomp, err);
+}
+
+/* The default device rules follow the config's own, as runc does. */
+static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
+{
+	const struct spec_linux *l = x->spec->linux_;
+	struct cgroup_config cc = {.id = x->o->id,
+				   .cgroups_path = l ? l->cgroupsPath : NULL,
+				   .manager = x->o->manager,
+				   .mount_root = "/sys/fs/cgroup"};
+	struct spec_resources r = {0};
+	size_t n_def = 0;
+	const struct spec_device_cgroup *def = cgroup_default_device_rules(&n_def);
+	_cleanup_free_ struct spec_device_cgroup *rules = NULL;
+	size_t n_own = l && l->resources ? l->resources->n_devices : 0;
+
+	if (cgroup_create(&cc, &x->cg, err) < 0)
+		return -1;
+	x->st.cgroup = cgroup_serialize(x->cg);
+	if (l && l->resources)
+		r = *l->resources;
+	rules = xcalloc(n_own + n_def, sizeof(*rules));
+	if (n_own)
+		memcpy(rules, r.devices, n_own * sizeof(*rules));
+	memcpy(rules + n_own, def, n_def * sizeof(*rules));
+	r.devices = rules;
+	r.n_devices = n_own + n_def;
+	return cgroup_apply(x->cg, &r, err);
+}
+
+static int prepare_state(struct create_ctx *x, struct hutch_error **err)
+{
+	_cleanup_free_ char *copy = NULL;
+
+	x->dirfd = state_dir_create(x->o->root, x->o->id, err);
+	if (x->dirfd < 0)
+		return -1;
+	x->state_dir = xasprintf("%s/%s", x->o->root, x->o->id);
+	copy = xasprintf("%s/%s", x->state_dir, STATE_CONFIG);
+	if (fs_write_file_atomic(copy, x->config_text, x->config_len, 0600, err) < 0)
+		return -1;
+	if (mkfifoat(x->dirfd, STATE_FIFO, 0622) < 0)
+		return herr_errno(err, errno, "mkfifo %s/%s", x->state_dir, STATE_FIFO);
+	x->st.id = xstrdup(x->o->id);
+	x->st.bundle = xstrdup(x->bundle);
+	x->st.rootfs = xstrdup(x->rootfs);
+	x->st.created = now_rfc3339();
+	x->st.creating = true;
+	x->st.n_annotations = x->spec->n_annotations;
+	x->st.annotations = x->spec->annotations; /* borrowed; detached before state_free */
+	return 0;
+}
+
+/* Called when the init asks for them: prestart then createRuntime, in the
+ * runtime namespace, with the state as of now. */
+static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_error **err)
+{
+	struct create_ctx *x = ctx;
+	_cleanup_free_ char *json = NULL;
+
+	x->st.pid = pid;
+	proc_stat(pid, &x->st.pid_start, NULL);
+	if (state_write(x->dirfd, &x->st, err) < 0)
+		return -1;
+	json = state_oci_json(&x->st, STATUS_CREATING, false);
+	if (x->spec->hooks &&
+	    (hook_run_list(&x->spec->hooks->prestart, "prestart", json, err) < 0 ||
+	     hook_run_list(&x->spec->hooks->createRuntime, "createRuntime", json, err) < 0))
+		return -1;
+	*ret_state = steal_ptr(&json);
+	return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct hutch_error **err)
+{
+	_cleanup_free_ char *text = xasprintf("%d", (int)pid);
+	char buf[PATH_MAX];
+	_cleanup_free_ char *abs = NULL;
+
+	/* realpath of the directory so a relative --pid-file is relative to our cwd */
+	if (path[0] != '/' && getcwd(buf, sizeof(buf)))
+		abs = xasprintf("%s/%s", buf, path);
+	else
+		abs = xstrdup(path);
+	return fs_write_file_atomic(abs, text, strlen(text), 0644, err);
+}
+
+static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_error **err)
+{
+	struct spawn_config sc = {
+		.mode = SPAWN_INIT,
+		.spec = x->spec,
+		.process = x->spec->process,
+		.bundle = x->bundle,
+		.rootfs = x->rootfs,
+		.state_dir = x->state_dir,
+		.no_pivot = x->o->no_pivot,
+		.no_new_keyring = x->o->no_new_keyring,
+		.preserve_fds = x->o->preserve_fds,
+		.console_socket = x->o->console_socket,
+		.keep_pty = x->o->keep_pty,
+		.seccomp = x->seccomp,
+		.cgroup = x->cg,
+		.hooks = create_hooks,
+		.hooks_ctx = x,
+	};
+	struct spawn_result res = {0};
+
+	if (spawn_process(&sc, &res, err) < 0)
+		return -1;
+	x->st.pid = res.pid;
+	x->st.creating = false;
+	if (proc_stat(res.pid, &x->st.pid_start, NULL) < 0)
+		return herr_msg(err, "container init exited during setup");
+	ret->pid = res.pid;
+	ret->pty_master = res.pty_master;
+	ret->is_child = res.is_child;
+	if (state_write(x->dirfd, &x->st, err) < 0)
+		return -1;
+	if (x->o->pid_file && write_pid_file(x->o->pid_file, res.pid, err) < 0)
+		return herr_prefix(err, "write pid file");
+	return 0;
+}
+
+static void create_rollback(struct create_ctx *x, const struct created *c)
+{
+	struct hutch_error *e = NULL;
+
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		container_wait_dead(c->pid, x->st.pid_start, 2000);
+	}
+	if (c->pty_master >= 0)
+		close(c->pty_master);
+	if (x->cg && cgroup_destroy(x->cg, &e) < 0) {
+		log_warn("remove cgroup after failed create: %s", e->msg);
+		herr_freep(&e);
+	}
+	if (x->state_dir)
+		state_dir_remove(x->o->root, x->o->id);
+}
+
+static void create_ctx_free(struct create_ctx *x)
+{
+	x->st.annotations = NULL;
+	x->st.n_annotations = 0;
+	free(x->st.id);
+	free(x->st.bundle);
+	free(x->st.rootfs);
+	free(x->st.created);
+	free(x->st.cgroup);
+	if (x->dirfd >= 0)
+		close(x->dirfd);
+	cgroup_free(x->cg);
+	seccomp_filter_free(x->seccomp);
+	spec_free(x->spec);
+	free(x->config_text);
+	free(x->bundle);
+	free(x->rootfs);
+	free(x->state_dir);
+}
+
+int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err)
+{
+	struct create_ctx x = {.o = o, .dirfd = -1};
+	struct created c = {.pty_master = -1};
+	int r = -1;
+
+	if (state_validate_id(o->id, err) < 0)
+		return -1;
+	if (load_bundle(&x, err) < 0 || prepare_seccomp(&x, err) < 0)
+		goto out;
+	if (prepare_state(&x, err) < 0)
+		goto fail;
+	if (prepare_cgroup(&x, err) < 0 || create_spawn(&x, &c, err) < 0)
+		goto fail;
+	*ret = c;
+	r = 0;
+	goto out;
+fail:
+	/* a duplicate id must not remove the existing container's state */
+	if (x.dirfd >= 0)
+		create_rollback(&x, &c);
+out:
+	create_ctx_free(&x);
+	return r;
+}

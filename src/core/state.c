@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* State directory, locking, atomic state.json, and status derivation. */
+#include "core/state.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *status_name(enum container_status s)
+{
+	static const char *const names[] = {"creating", "created", "running", "paused", "stopped"};
+	return names[s];
+}
+
+int state_validate_id(const char *id, struct hutch_error **err)
+{
+	if (!id || !*id)
+		return herr_msg(err, "container id cannot be empty");
+	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || strlen(id) > 1024)
+		return herr_msg(err, "invalid container id format: %s", id);
+	for (const char *p = id; *p; p++) {
+		char c = *p;
+		bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' || c == '.';
+		if (!okc)
+			return herr_msg(err, "invalid container id format: %s", id);
+	}
+	return 0;
+}
+
+static int lock_dir(int fd, const char *path, struct hutch_error **err)
+{
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return herr_errno(err, errno, "lock %s", path);
+	}
+	return 0;
+}
+
+int state_dir_create(const char *root, const char *id, struct hutch_error **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", root, id);
+	int fd;
+
+	if (fs_mkdir_p(root, 0700, err) < 0)
+		return herr_prefix(err, "create state root");
+	if (mkdir(path, 0700) < 0) {
+		if (errno == EEXIST)
+			return herr_msg(err, "container with id exists: %s", id);
+		return herr_errno(err, errno, "mkdir %s", path);
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return herr_errno(err, errno, "open %s", path);
+	if (lock_dir(fd, path, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int state_dir_open(const char *root, const char *id, struct hutch_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (state_validate_id(id, err) < 0)
+		return -1;
+	path = xasprintf("%s/%s", root, id);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return herr_msg(err, "container does not exist");
+		return herr_errno(err, errno, "open %s", path);
+	}
+	if (lock_dir(fd, path, err) < 0)
+		return -1;
+	/* deleted while we waited for the lock, or a create that never wrote state */
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0 || faccessat(fd, "state.json", F_OK, 0) < 0)
+		return herr_msg(err, "container does not exist");
+	return steal_fd(&fd);
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	remove(p);
+	return 0;
+}
+
+void state_dir_remove(const char *root, const char *id)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", root, id);
+
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void gen_annotations(json_gen *g, const struct container_state *st)
+{
+	json_gen_string(g, "annotations");
+	json_gen_map_open(g);
+	for (size_t i = 0; i < st->n_annotations; i++)
+		json_gen_kv_string(g, st->annotations[i].key, st->annotations[i].value);
+	json_gen_map_close(g);
+}
+
+int state_write(int dirfd, const struct container_state *st, struct hutch_error **err)
+{
+	json_gen *g = json_gen_new(false);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *dirpath = xasprintf("/proc/self/fd/%d/state.json", dirfd);
+	size_t len;
+	int r;
+
+	json_gen_map_open(g);
+	json_gen_kv_string(g, "id", st->id);
+	json_gen_kv_string(g, "bundle", st->bundle);
+	json_gen_kv_string(g, "rootfs", st->rootfs);
+	json_gen_kv_int(g, "pid", st->pid);
+	json_gen_kv_uint(g, "pidStart", st->pid_start);
+	json_gen_kv_string(g, "created", st->created);
+	json_gen_kv_string(g, "cgroup", st->cgroup);
+	json_gen_kv_bool(g, "creating", st->creating);
+	json_gen_kv_bool(g, "paused", st->paused);
+	gen_annotations(g, st);
+	json_gen_map_close(g);
+	text = json_gen_text(g, &len);
+	json_gen_free(g);
+	r = fs_write_file_atomic(dirpath, text, len, 0600, err);
+	return r < 0 ? herr_prefix(err, "write state") : 0;
+}
+
+static char *dup_field(const json_node *root, const char *key)
+{
+	const char *s = json_string(json_object_get(root, key));
+	return s ? xstrdup(s) : NULL;
+}
+
+static unsigned long long num_field(const json_node *root, const char *key)
+{
+	const char *t = json_number_text(json_object_get(root, key));
+	unsigned long long v = 0;
+
+	if (t)
+		str_to_u64(t, &v);
+	return v;
+}
+
+int state_read(int dirfd, struct container_state **ret, struct hutch_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ json_node *root = NULL;
+	struct container_state *st;
+	json_node *ann;
+	size_t len;
+
+	if (fs_read_file_at(dirfd, "state.json", &text, &len, err) < 0)
+		return herr_prefix(err, "read state");
+	root = json_parse("state.json", text, len, err);
+	if (!root || json_type_of(root) != JSON_OBJECT)
+		return herr_msg(err, "state.json is corrupt");
+	st = xcalloc(1, sizeof(*st));
+	st->id = dup_field(root, "id");
+	st->bundle = dup_field(root, "bundle");
+	st->rootfs = dup_field(root, "rootfs");
+	st->created = dup_field(root, "created");
+	st->cgroup = dup_field(root, "cgroup");
+	st->pid = (pid_t)num_field(root, "pid");
+	st->pid_start = num_field(root, "pidStart");
+	st->creating = json_bool(json_object_get(root, "creating"));
+	st->paused = json_bool(json_object_get(root, "paused"));
+	ann = json_object_get(root, "annotations");
+	st->n_annotations = json_len(ann);
+	st->annotations = xcalloc(st->n_annotations + 1, sizeof(struct spec_kv));
+	for (size_t i = 0; i < st->n_annotations; i++) {
+		const char *v = json_string(json_object_value(ann, i));
+		st->annotations[i].key = xstrdup(json_object_key(ann, i));
+		st->annotations[i].value = xstrdup(v ? v : "");
+	}
+	*ret = st;
+	return 0;
+}
+
+void state_free(struct container_state *st)
+{
+	if (!st)
+		return;
+	free(st->id);
+	free(st->bundle);
+	free(st->rootfs);
+	free(st->created);
+	free(st->cgroup);
+	for (size_t i = 0; i < st->n_annotations; i++) {
+		free(st->annotations[i].key);
+		free(st->annotations[i].value);
+	}
+	free(st->annotations);
+	free(st);
+}
+
+void state_freep(struct container_state **st)
+{
+	state_free(*st);
+	*st = NULL;
+}
+
+int proc_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* comm may contain spaces and parentheses: parse after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -1;
+	p += 2;
+	if (ret_state)
+		*ret_state = *p;
+	/* fields after comm: 3=state ... 22=starttime, i.e. the 20th from here */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	if (ret_start)
+		*ret_start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+bool proc_alive(pid_t pid, unsigned long long start)
+{
+	unsigned long long s;
+	char state;
+
+	if (pid <= 0 || proc_stat(pid, &s, &state) < 0)
+		return false;
+	return state != 'Z' && state != 'X' && s == start;
+}
+
+enum container_status state_status(int dirfd, const struct container_state *st)
+{
+	if (st->creating)
+		return proc_alive(st->pid, st->pid_start) || st->pid == 0 ? STATUS_CREATING
+									   : STATUS_STOPPED;
+	if (!proc_alive(st->pid, st->pid_start))
+		return STATUS_STOPPED;
+	if (faccessat(dirfd, STATE_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return STATUS_CREATED;
+	return st->paused ? STATUS_PAUSED : STATUS_RUNNING;
+}
+
+void state_gen_oci(json_gen *g, const struct container_state *st, enum container_status status)
+{
+	json_gen_map_open(g);
+	json_gen_kv_string(g, "ociVersion", "1.3.0");
+	json_gen_kv_string(g, "id", st->id);
+	json_gen_kv_int(g, "pid", status == STATUS_STOPPED ? 0 : st->pid);
+	json_gen_kv_string(g, "status", status_name(status));
+	json_gen_kv_string(g, "bundle", st->bundle);
+	json_gen_kv_string(g, "rootfs", st->rootfs);
+	json_gen_kv_string(g, "created", st->created);
+	json_gen_kv_string(g, "owner", "");
+	gen_annotations(g, st);
+	json_gen_map_close(g);
+}
+
+char *state_oci_json(const struct container_state *st, enum container_status status, bool pretty)
+{
+	json_gen *g = json_gen_new(pretty);
+	char *text;
+
+	state_gen_oci(g, st, status);
+	text = json_gen_text(g, NULL);
+	json_gen_free(g);
+	return text;
+}
+
+char *now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[40];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Hook execution with stdin state, output capture and timeouts. */
+#include "linux/hook.h"
+#include "util/cleanup.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HOOK_OUTPUT_MAX 4096
+
+/* Put the whole state into a pipe before forking, so writing it can never
+ * block on, or be killed by SIGPIPE from, a hook that does not read stdin. */
+static int state_pipe(const char *state, struct hutch_error **err)
+{
+	int p[2];
+	size_t len = strlen(state);
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return herr_errno(err, errno, "pipe");
+	if (len >= 65536)
+		fcntl(p[1], F_SETPIPE_SZ, (int)len + 1);
+	if (write(p[1], state, len) != (ssize_t)len) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return herr_errno(err, e, "write hook state");
+	}
+	close(p[1]);
+	return p[0];
+}
+
+static __attribute__((noreturn)) void hook_exec(const struct spec_hook *h, int in, int out)
+{
+	char *fallback[] = {h->path, NULL};
+	char *empty_env[] = {NULL};
+
+	dup2(in, 0);
+	dup2(out, 1);
+	dup2(out, 2);
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	execve(h->path, h->args && h->args[0] ? h->args : fallback, h->env ? h->env : empty_env);
+	dprintf(2, "exec %s: %s", h->path, strerror(errno));
+	_exit(127);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Collect output until the pipe closes, then reap. Returns 1 on timeout. */
+static int hook_wait(pid_t pid, int outfd, long long deadline, char *buf, size_t *len, int *status)
+{
+	bool open_ = true;
+
+	while (open_) {
+		int timeout = -1;
+		if (deadline > 0) {
+			long long left = deadline - now_ms();
+			if (left <= 0)
+				goto timed_out;
+			timeout = (int)left;
+		}
+		struct pollfd pfd = {.fd = outfd, .events = POLLIN};
+		int r = poll(&pfd, 1, timeout);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			goto timed_out;
+		char tmp[1024];
+		ssize_t n = read(outfd, tmp, sizeof(tmp));
+		if (n <= 0) {
+			open_ = false;
+			break;
+		}
+		size_t room = HOOK_OUTPUT_MAX - *len;
+		size_t take = (size_t)n < room ? (size_t)n : room;
+		memcpy(buf + *len, tmp, take);
+		*len += take;
+	}
+	/* output closed; the hook may still run (e.g. it closed its fds) */
+	while (deadline <= 0 || now_ms() < deadline) {
+		pid_t w = waitpid(pid, status, deadline > 0 ? WNOHANG : 0);
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return 0;
+		if (w == 0)
+			usleep(1000);
+	}
+timed_out:
+	kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return 1;
+}
+
+int hook_run(const struct spec_hook *h, const char *state_json, struct hutch_error **err)
+{
+	_cleanup_close_ int in = state_pipe(state_json, err);
+	int out[2];
+	char buf[HOOK_OUTPUT_MAX + 1];
+	size_t len = 0;
+	int status = 0, timed_out;
+	long long deadline = h->timeout.set ? now_ms() + h->timeout.value * 1000 : 0;
+	pid_t pid;
+
+	if (in < 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return herr_errno(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(out[0]);
+		close(out[1]);
+		return herr_errno(err, errno, "fork hook %s", h->path);
+	}
+	if (pid == 0)
+		hook_exec(h, in, out[1]);
+	close(out[1]);
+	timed_out = hook_wait(pid, out[0], deadline, buf, &len, &status);
+	close(out[0]);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	buf[len] = '\0';
+	if (timed_out)
+		return herr_msg(err, "%s: timed out after %llds", h->path,
+				(long long)h->timeout.value);
+	if (WIFSIGNALED(status))
+		return herr_msg(err, "%s: killed by signal %d%s%s", h->path, WTERMSIG(status),
+				len ? ": " : "", buf);
+	if (WEXITSTATUS(status) != 0)
+		return herr_msg(err, "%s: exit status %d%s%s", h->path, WEXITSTATUS(status),
+				len ? ": " : "", buf);
+	return 0;
+}
+
+int hook_run_list(const struct spec_hook_list *l, const char *kind, const char *state_json,
+		  struct hutch_error **err)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (hook_run(&l->hooks[i], state_json, err) < 0)
+			return herr_prefix(err, "%s hook #%zu", kind, i);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* uid_map / gid_map writing. */
+#include "linux/idmap.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+char *idmap_format(const struct spec_id_mapping *m, size_t n)
+{
+	char *buf = xstrdup("");
+
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%u %u %u\n", buf, m[i].containerID, m[i].hostID, m[i].size);
+		free(buf);
+		buf = next;
+	}
+	return buf;
+}
+
+static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+		     struct hutch_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[64];
+
+	if (n == 0)
+		return 0;
+	text = idmap_format(m, n);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	if (fs_write_file_at(AT_FDCWD, path, text, strlen(text), err) < 0)
+		return herr_prefix(err, "write %s mappings", file);
+	return 0;
+}
+
+int idmap_write(pid_t pid, const struct spec_linux *l, struct hutch_error **err)
+{
+	if (!l)
+		return 0;
+	if (write_map(pid, "uid_map", l->uidMappings, l->n_uidMappings, err) < 0)
+		return -1;
+	return write_map(pid, "gid_map", l->gidMappings, l->n_gidMappings, err);
+}

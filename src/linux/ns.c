@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Namespace flags, setns by path, time namespace offsets. */
+#include "linux/ns.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+int ns_clone_flag(enum spec_ns_type t)
+{
+	static const int flags[SPEC_NS__COUNT] = {
+		[SPEC_NS_PID] = CLONE_NEWPID,	  [SPEC_NS_NETWORK] = CLONE_NEWNET,
+		[SPEC_NS_MOUNT] = CLONE_NEWNS,	  [SPEC_NS_IPC] = CLONE_NEWIPC,
+		[SPEC_NS_UTS] = CLONE_NEWUTS,	  [SPEC_NS_USER] = CLONE_NEWUSER,
+		[SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
+	};
+	return flags[t];
+}
+
+const char *ns_proc_name(enum spec_ns_type t)
+{
+	static const char *const names[SPEC_NS__COUNT] = {
+		[SPEC_NS_PID] = "pid",	   [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt",
+		[SPEC_NS_IPC] = "ipc",	   [SPEC_NS_UTS] = "uts",     [SPEC_NS_USER] = "user",
+		[SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+	};
+	return names[t];
+}
+
+int ns_new_flags(const struct spec *s)
+{
+	int flags = 0;
+
+	if (!s->linux_)
+		return 0;
+	for (size_t i = 0; i < s->linux_->n_namespaces; i++)
+		if (!s->linux_->namespaces[i].path)
+			flags |= ns_clone_flag(s->linux_->namespaces[i].type);
+	return flags;
+}
+
+int ns_join(enum spec_ns_type t, const char *path, struct hutch_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return herr_errno(err, errno, "open %s namespace %s", spec_ns_type_name(t), path);
+	if (setns(fd, ns_clone_flag(t)) < 0) {
+		if (errno == EINVAL)
+			return herr_msg(err, "join %s namespace: %s is not a %s namespace",
+					spec_ns_type_name(t), path, spec_ns_type_name(t));
+		return herr_errno(err, errno, "join %s namespace %s", spec_ns_type_name(t), path);
+	}
+	return 0;
+}
+
+int ns_join_all(const struct spec *s, bool skip_user, struct hutch_error **err)
+{
+	/* user first; mount last so the paths above still resolve on the host */
+	static const enum spec_ns_type order[] = {SPEC_NS_USER, SPEC_NS_IPC,   SPEC_NS_UTS,
+						  SPEC_NS_NETWORK, SPEC_NS_PID, SPEC_NS_CGROUP,
+						  SPEC_NS_TIME, SPEC_NS_MOUNT};
+	int fds[SPEC_NS__COUNT];
+	int r = 0;
+
+	if (!s->linux_)
+		return 0;
+	/* open everything before joining anything: after setns(mnt) host paths are gone */
+	for (size_t k = 0; k < SPEC_NS__COUNT; k++)
+		fds[k] = -1;
+	for (size_t i = 0; i < s->linux_->n_namespaces; i++) {
+		const struct spec_namespace *n = &s->linux_->namespaces[i];
+		if (!n->path || (skip_user && n->type == SPEC_NS_USER))
+			continue;
+		fds[n->type] = open(n->path, O_RDONLY | O_CLOEXEC);
+		if (fds[n->type] < 0) {
+			r = herr_errno(err, errno, "open %s namespace %s",
+				       spec_ns_type_name(n->type), n->path);
+			goto out;
+		}
+	}
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		enum spec_ns_type t = order[k];
+		if (fds[t] < 0)
+			continue;
+		if (setns(fds[t], ns_clone_flag(t)) < 0) {
+			const struct spec_namespace *n = spec_find_namespace(s, t);
+			if (errno == EINVAL)
+				r = herr_msg(err, "join %s namespace: %s is not a %s namespace",
+					     spec_ns_type_name(t), n->path, spec_ns_type_name(t));
+			else
+				r = herr_errno(err, errno, "join %s namespace %s",
+					       spec_ns_type_name(t), n->path);
+			goto out;
+		}
+	}
+out:
+	for (size_t k = 0; k < SPEC_NS__COUNT; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return r;
+}
+
+int ns_write_time_offsets(const struct spec_linux *l, struct hutch_error **err)
+{
+	_cleanup_free_ char *buf = xstrdup("");
+
+	for (size_t i = 0; l && i < l->n_timeOffsets; i++) {
+		const struct spec_time_offset *o = &l->timeOffsets[i];
+		char *n = xasprintf("%s%s %lld %u\n", buf, o->clock, (long long)o->secs,
+				    o->nanosecs);
+		free(buf);
+		buf = n;
+	}
+	if (!*buf)
+		return 0;
+	if (fs_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, strlen(buf), err) < 0)
+		return herr_prefix(err, "set time namespace offsets");
+	return 0;
+}
+
+int ns_open_all(pid_t pid, int ret_fds[SPEC_NS__COUNT], struct hutch_error **err)
+{
+	for (int t = 0; t < SPEC_NS__COUNT; t++) {
+		char path[64], self[64];
+		struct stat a, b;
+
+		ret_fds[t] = -1;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
+			 ns_proc_name((enum spec_ns_type)t));
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_proc_name((enum spec_ns_type)t));
+		if (stat(path, &a) < 0 || stat(self, &b) < 0)
+			continue; /* the kernel lacks this type */
+		if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			continue; /* shared with us: nothing to join */
+		ret_fds[t] = open(path, O_RDONLY | O_CLOEXEC);
+		if (ret_fds[t] < 0) {
+			int e = errno;
+			for (int k = 0; k < t; k++)
+				if (ret_fds[k] >= 0)
+					close(ret_fds[k]);
+			return herr_errno(err, e, "open %s", path);
+		}
+	}
+	return 0;
+}

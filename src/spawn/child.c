@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The container side of spawning, top to bottom: namespaces, rootfs, hooks,
+ * pivot_root, terminal, process attributes, identity, seccomp, READY, then
+ * (init) wait on exec.fifo and execve. Every failure goes to the parent as
+ * SYNC_ERROR and the child _exits. */
+#include "spawn/spawn.h"
+#include "spawn/sync.h"
+#include "linux/caps.h"
+#include "linux/hook.h"
+#include "linux/ns.h"
+#include "linux/procattr.h"
+#include "linux/rlimit.h"
+#include "linux/rootfs.h"
+#include "linux/seccomp.h"
+#include "linux/terminal.h"
+#include "linux/user.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+struct child {
+	const struct spawn_config *c;
+	const struct spec *s;
+	const struct spec_process *p;
+	int sock;
+	int fifo;	  /* O_PATH fd of exec.fifo (init only) */
+	char *state_json; /* from the parent, for container-side hooks */
+	char *exe;	  /* resolved executable */
+	char **env;
+	struct caps_set caps;
+	bool userns;	  /* we are in a user namespace of the container */
+};
+
+static __attribute__((noreturn)) void child_fail(struct child *ch, struct hutch_error *err)
+{
+	sync_send_error(ch->sock, err);
+	_exit(1);
+}
+
+static bool has_ns(const struct spec *s, enum spec_ns_type t)
+{
+	return spec_find_namespace(s, t) != NULL;
+}
+
+/* Fork so the rest runs as pid 1 of the pid namespace we just entered
+ * (setns/unshare of a pid ns only applies to children); the intermediate
+ * reports the new pid and leaves. */
+static int child_fork_into_pidns(struct child *ch, struct hutch_error **err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return herr_errno(err, errno, "fork into pid namespace");
+	if (pid > 0) {
+		int32_t p = (int32_t)pid;
+		struct hutch_error *e = NULL;
+		if (sync_send(ch->sock, SYNC_PID, &p, sizeof(p), -1, &e) < 0)
+			kill(pid, SIGKILL);
+		_exit(0);
+	}
+	return 0;
+}
+
+/* Namespaces given by path (or, for exec, all of the container's). */
+static int child_join_init(struct child *ch, struct hutch_error **err)
+{
+	const struct spec_namespace *user = spec_find_namespace(ch->s, SPEC_NS_USER);
+	int flags = ns_new_flags(ch->s) & ~(CLONE_NEWUSER | CLONE_NEWTIME);
+
+	if (user && user->path) {
+		if (ns_join(SPEC_NS_USER, user->path, err) < 0)
+			return -1;
+	} else if (user) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			return herr_errno(err, errno, "unshare user namespace");
+		if (sync_send(ch->sock, SYNC_MAPS, NULL, 0, -1, err) < 0 ||
+		    sync_expect(ch->sock, SYNC_MAPS_DONE, NULL, err) < 0)
+			return -1;
+	}
+	if (ns_join_all(ch->s, true, err) < 0)
+		return -1;
+	if (flags && unshare(flags) < 0)
+		return herr_errno(err, errno, "unshare namespaces (flags 0x%x)", flags);
+	if (has_ns(ch->s, SPEC_NS_PID))
+		return child_fork_into_pidns(ch, err);
+	return 0;
+}
+
+static int child_join_exec(struct child *ch, struct hutch_error **err)
+{
+	static const enum spec_ns_type order[] = {SPEC_NS_USER, SPEC_NS_IPC,   SPEC_NS_UTS,
+						  SPEC_NS_NETWORK, SPEC_NS_PID, SPEC_NS_CGROUP,
+						  SPEC_NS_TIME, SPEC_NS_MOUNT};
+	int fds[SPEC_NS__COUNT];
+	int r = 0;
+
+	if (ns_open_all(ch->c->target_pid, fds, err) < 0)
+		return herr_prefix(err, "open the container's namespaces");
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]) && r == 0; k++) {
+		enum spec_ns_type t = order[k];
+		if (fds[t] >= 0 && setns(fds[t], ns_clone_flag(t)) < 0)
+			r = herr_errno(err, errno, "join the container's %s namespace",
+				       spec_ns_type_name(t));
+	}
+	ch->userns = fds[SPEC_NS_USER] >= 0;
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		if (fds[t] >= 0)
+			close(fds[t]);
+	if (r == 0 && fds[SPEC_NS_PID] >= 0)
+		r = child_fork_into_pidns(ch, err);
+	return r;
+}
+
+static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error **err)
+{
+	if (ch->c->mode == SPAWN_EXEC) {
+		if (child_join_exec(ch, err) < 0)
+			return -1;
+	} else {
+		ch->userns = has_ns(ch->s, SPEC_NS_USER);
+		if (join_mode && child_join_init(ch, err) < 0)
+			return -1;
+	}
+	if (ch->userns) {
+		/* become root of the user namespace; the maps are in place */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return herr_errno(err, errno, "become root in the user namespace "
+						      "(is uid/gid 0 mapped?)");
+	}
+	if (ch->c->mode == SPAWN_INIT && spec_find_namespace(ch->s, SPEC_NS_TIME) &&
+	    !spec_find_namespace(ch->s, SPEC_NS_TIME)->path) {
+		if (unshare(CLONE_NEWTIME) < 0)
+			return herr_errno(err, errno, "unshare time namespace");
+		if (ns_write_time_offsets(ch->s->linux_, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int child_keyring(struct child *ch, struct hutch_error **err)
+{
+	if (ch->c->no_new_keyring)
+		return 0;
+	/* a fresh session keyring so containers do not share the host's keys */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS &&
+	    errno != EPERM && errno != EACCES)
+		return herr_errno(err, errno, "join a new session keyring");
+	return 0;
+}
+
+static int child_uts(struct child *ch, struct hutch_error **err)
+{
+	if (ch->s->hostname && sethostname(ch->s->hostname, strlen(ch->s->hostname)) < 0)
+		return herr_errno(err, errno, "sethostname %s", ch->s->hostname);
+	if (ch->s->domainname && setdomainname(ch->s->domainname, strlen(ch->s->domainname)) < 0)
+		return herr_errno(err, errno, "setdomainname %s", ch->s->domainname);
+	return 0;
+}
+
+/* From the mounts to pivot_root, with the create hooks in between. */
+static int child_rootfs(struct child *ch, struct hutch_error **err)
+{
+	struct rootfs_opts o = {
+		.spec = ch->s,
+		.bundle = ch->c->bundle,
+		.rootfs = ch->c->rootfs,
+		.no_pivot = ch->c->no_pivot,
+		.in_userns = ch->userns,
+		.userns_fd = -1,
+		.has_cgroupns = has_ns(ch->s, SPEC_NS_CGROUP),
+	};
+	struct sync_msg m = {.fd = -1};
+	_cleanup_free_ char *fifo = xasprintf("%s/exec.fifo", ch->c->state_dir);
+
+	if (!has_ns(ch->s, SPEC_NS_MOUNT))
+		return herr_msg(err, "linux.namespaces: a mount namespace is required");
+	if (ch->userns)
+		o.userns_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	if (rootfs_prepare(&o, err) < 0)
+		return -1;
+	if (has_ns(ch->s, SPEC_NS_UTS) && child_uts(ch, err) < 0)
+		return -1;
+	if (sync_send(ch->sock, SYNC_HOOKS, NULL, 0, -1, err) < 0 ||
+	    sync_expect(ch->sock, SYNC_HOOKS_DONE, &m, err) < 0)
+		return -1;
+	ch->state_json = steal_ptr(&m.payload);
+	sync_msg_clear(&m);
+	if (ch->s->hooks &&
+	    hook_run_list(&ch->s->hooks->createContainer, "createContainer", ch->state_json, err) < 0)
+		return -1;
+	/* keep a handle on the fifo: after pivot_root the state dir is out of reach */
+	ch->fifo = open(fifo, O_PATH | O_CLOEXEC);
+	if (ch->fifo < 0)
+		return herr_errno(err, errno, "open %s", fifo);
+	if (rootfs_pivot(&o, err) < 0 || rootfs_finalize(&o, err) < 0)
+		return -1;
+	if (o.userns_fd >= 0)
+		close(o.userns_fd);
+	return 0;
+}
+
+static int child_terminal(struct child *ch, struct hutch_error **err)
+{
+	int master = -1, slave = -1;
+
+	if (!ch->p->terminal)
+		return 0;
+	if (terminal_open(ch->p->has_consoleSize ? &ch->p->consoleSize : NULL, &master, &slave,
+			  err) < 0)
+		return -1;
+	if (sync_send(ch->sock, SYNC_PTY, NULL, 0, master, err) < 0) {
+		close(master);
+		close(slave);
+		return -1;
+	}
+	close(master);
+	return terminal_make_controlling(slave, err);
+}
+
+static int child_procattrs(struct child *ch, struct hutch_error **err)
+{
+	const struct spec_process *p = ch->p;
+	const struct spec_linux *l = ch->s->linux_;
+
+	if (p->oomScoreAdj.set && procattr_set_oom_score_adj(p, err) < 0)
+		return -1;
+	if (rlimit_apply(p, err) < 0)
+		return -1;
+	if (p->scheduler && procattr_set_scheduler(p->scheduler, err) < 0)
+		return -1;
+	if (p->ioPriority && procattr_set_io_priority(p->ioPriority, err) < 0)
+		return -1;
+	if (l && l->personality && procattr_set_personality(l->personality, err) < 0)
+		return -1;
+	if (l && l->memoryPolicy && procattr_set_mempolicy(l->memoryPolicy, err) < 0)
+		return -1;
+	if (ch->c->mode == SPAWN_EXEC && p->execCPUAffinity && p->execCPUAffinity->final &&
+	    *p->execCPUAffinity->final &&
+	    procattr_set_cpu_affinity(0, p->execCPUAffinity->final,
+				      "process.execCPUAffinity.final", err) < 0)
+		return -1;
+	if (procattr_check_lsm(p, err) < 0)
+		return -1;
+	if (p->apparmorProfile && procattr_set_apparmor_profile(p->apparmorProfile, err) < 0)
+		return -1;
+	if (p->selinuxLabel && procattr_set_selinux_label(p->selinuxLabel, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* fds 3..3+n-1 (--preserve-fds, plus LISTEN_FDS) survive execve; the rest close. */
+static int child_fds(struct child *ch, struct hutch_error **err)
+{
+	int keep = ch->c->preserve_fds;
+	const char *lf = getenv("LISTEN_FDS");
+	long long n;
+
+	if (lf && str_to_i64(lf, &n) == 0 && n > 0 && n < 65536)
+		keep += (int)n;
+	return procattr_cloexec_from(3 + keep, NULL, 0, err);
+}
+
+static const char *env_get(char **env, const char *key)
+{
+	size_t kl = strlen(key);
+
+	strv_foreach(e, env) if (strncmp(*e, key, kl) == 0 && (*e)[kl] == '=') return *e + kl + 1;
+	return NULL;
+}
+
+static int check_exec(const char *path, const char *arg0, struct hutch_error **err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return herr_errno(err, errno, "exec: \"%s\": stat %s", arg0, path);
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return herr_msg(err, "exec: \"%s\": permission denied", arg0);
+	return 0;
+}
+
+/* execvp's search, done before READY so a missing binary fails `create`
+ * with runc's wording instead of a silent exit after `start`. */
+static int child_resolve_exe(struct child *ch, struct hutch_error **err)
+{
+	const char *arg0 = ch->p->args && ch->p->args[0] ? ch->p->args[0] : NULL;
+	const char *path;
+	_cleanup_free_ char *copy = NULL;
+
+	if (!arg0)
+		return herr_msg(err, "process.args must not be empty");
+	if (strchr(arg0, '/')) {
+		ch->exe = xstrdup(arg0);
+		return check_exec(arg0, arg0, err);
+	}
+	path = env_get(ch->env, "PATH");
+	copy = xstrdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *cand = xasprintf("%s/%s", *dir ? dir : ".", arg0);
+		struct stat st;
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+			ch->exe = steal_ptr(&cand);
+			return 0;
+		}
+	}
+	return herr_msg(err, "exec: \"%s\": executable file not found in $PATH", arg0);
+}
+
+static int child_cwd(struct child *ch, struct hutch_error **err)
+{
+	const char *cwd = ch->p->cwd ? ch->p->cwd : "/";
+
+	if (ch->c->mode == SPAWN_INIT && fs_mkdir_p(cwd, 0755, err) < 0)
+		return herr_prefix(err, "create cwd");
+	if (chdir(cwd) < 0)
+		return herr_errno(err, errno, "chdir to cwd (\"%s\") set in config.json", cwd);
+	return 0;
+}
+
+static int child_seccomp(struct child *ch, struct hutch_error **err)
+{
+	int nfd = -1;
+
+	if (seccomp_filter_load(ch->c->seccomp, &nfd, err) < 0)
+		return herr_prefix(err, "load seccomp filter");
+	if (nfd < 0)
+		return 0;
+	if (sync_send(ch->sock, SYNC_SECCOMP, NULL, 0, nfd, err) < 0) {
+		close(nfd);
+		return -1;
+	}
+	close(nfd);
+	return sync_expect(ch->sock, SYNC_SECCOMP_DONE, NULL, err);
+}
+
+/* Capabilities and user, in the order caps.h documents. */
+static int child_identity(struct child *ch, struct hutch_error **err)
+{
+	if (caps_drop_bounding(&ch->caps, err) < 0 || caps_keep_on_setuid(true, err) < 0 ||
+	    user_apply(&ch->p->user, user_setgroups_allowed(), err) < 0 ||
+	    caps_keep_on_setuid(false, err) < 0 || caps_apply(&ch->caps, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int child_setup_process(struct child *ch, struct hutch_error **err)
+{
+	bool early_seccomp = ch->c->seccomp && (!ch->p->noNewPrivileges ||
+						seccomp_filter_uses_notify(ch->c->seccomp));
+
+	if (child_terminal(ch, err) < 0 || child_procattrs(ch, err) < 0 || child_fds(ch, err) < 0)
+		return -1;
+	ch->env = strv_dup(ch->p->env);
+	user_home_env(&ch->env, ch->p->user.uid);
+	if (child_cwd(ch, err) < 0)
+		return -1;
+	if (ch->p->noNewPrivileges && procattr_set_no_new_privs(err) < 0)
+		return -1;
+	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes
+	 * in before the capabilities are dropped (runc does the same). */
+	if (early_seccomp && child_seccomp(ch, err) < 0)
+		return -1;
+	if (child_identity(ch, err) < 0)
+		return -1;
+	return child_resolve_exe(ch, err);
+}
+
+/* Block until `start` opens the fifo for reading (runc's exec.fifo). */
+static void child_wait_start(struct child *ch)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", ch->fifo);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		dprintf(2, "hutch: wait for start: %s\n", strerror(errno));
+		_exit(1);
+	}
+	close(fd);
+	close(ch->fifo);
+}
+
+static __attribute__((noreturn)) void child_exec(struct child *ch)
+{
+	struct hutch_error *err = NULL;
+	bool late_seccomp = ch->c->seccomp && ch->p->noNewPrivileges &&
+			    !seccomp_filter_uses_notify(ch->c->seccomp);
+
+	if (ch->c->mode == SPAWN_INIT && ch->s->hooks &&
+	    hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
+		    0) {
+		dprintf(2, "hutch: %s\n", err->msg);
+		_exit(1);
+	}
+	/* as late as possible: only execve runs under the filter */
+	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, NULL, &err) < 0) {
+		dprintf(2, "hutch: load seccomp filter: %s\n", err->msg);
+		_exit(1);
+	}
+	execve(ch->exe, ch->p->args, ch->env);
+	dprintf(2, "hutch: exec %s: %s\n", ch->exe, strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
+{
+	struct child ch = {.c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = -1};
+	struct hutch_error *err = NULL;
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (sync_expect(sock, SYNC_GO, NULL, &err) < 0)
+		_exit(1);
+	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 ||
+	    child_namespaces(&ch, join_mode, &err) < 0)
+		child_fail(&ch, err);
+	if (c->mode == SPAWN_INIT) {
+		if (child_keyring(&ch, &err) < 0 || child_rootfs(&ch, &err) < 0)
+			child_fail(&ch, err);
+	}
+	if (child_setup_process(&ch, &err) < 0)
+		child_fail(&ch, err);
+	/* create exits once we are READY; its death must not kill us */
+	prctl(PR_SET_PDEATHSIG, 0);
+	if (sync_send(sock, SYNC_READY, NULL, 0, -1, &err) < 0)
+		_exit(1);
+	if (c->mode == SPAWN_INIT)
+		child_wait_start(&ch);
+	child_exec(&ch);
+}

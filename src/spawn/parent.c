@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The runtime side of spawning: clone3 the child (into its cgroup where the
+ * kernel allows), write its id maps, answer its requests, wait for READY. */
+#include "spawn/spawn.h"
+#include "spawn/sync.h"
+#include "linux/cgroup/cgroup.h"
+#include "linux/idmap.h"
+#include "linux/ns.h"
+#include "linux/seccomp.h"
+#include "linux/terminal.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+struct spawn_run {
+	const struct spawn_config *c;
+	int sock;
+	pid_t child;	 /* our direct child */
+	pid_t init;	 /* the container process (== child unless it forked) */
+	int pty;	 /* pty master received from the child */
+	bool user_new;	 /* the child's user ns needs maps from us */
+};
+
+static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
+{
+	struct clone_args args;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = flags;
+	args.exit_signal = SIGCHLD;
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (unsigned long long)cgroup_fd;
+	}
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* clone3 with the namespace flags; falls back to plain placement when the
+ * kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain controllers
+ * in threaded mode), since cgroup_enter() covers that case. */
+static pid_t spawn_clone(const struct spawn_config *c, unsigned long long flags, int sock,
+			 int parent_sock, bool join_mode, struct hutch_error **err)
+{
+	int cgfd = c->cgroup && c->mode == SPAWN_INIT ? cgroup_clone_fd(c->cgroup) : -1;
+	pid_t pid = do_clone3(flags, cgfd);
+
+	if (pid < 0 && cgfd >= 0 && errno != ENOMEM)
+		pid = do_clone3(flags, -1);
+	if (pid < 0 && errno == ENOSYS) {
+		/* pre-5.3 kernels: clone(2) semantics through fork+unshare are not
+		 * equivalent for pid namespaces; require clone3 */
+		return herr_errno(err, ENOSYS, "clone3 is required (Linux >= 5.3)");
+	}
+	if (pid < 0)
+		return herr_errno(err, errno, "clone3");
+	if (pid == 0) {
+		close(parent_sock);
+		spawn_child_main(c, sock, join_mode);
+	}
+	return pid;
+}
+
+static bool any_ns_path(const struct spec *s)
+{
+	for (size_t i = 0; s->linux_ && i < s->linux_->n_namespaces; i++)
+		if (s->linux_->namespaces[i].path)
+			return true;
+	return false;
+}
+
+static int handle_pty(struct spawn_run *r, int fd, struct hutch_error **err)
+{
+	if (r->c->console_socket) {
+		int rc = terminal_send_master(r->c->console_socket, fd, err);
+		close(fd);
+		return rc < 0 ? herr_prefix(err, "send pty master to %s", r->c->console_socket) : 0;
+	}
+	if (r->pty >= 0)
+		close(r->pty);
+	r->pty = fd;
+	return 0;
+}
+
+static int handle_hooks(struct spawn_run *r, struct hutch_error **err)
+{
+	_cleanup_free_ char *state = NULL;
+
+	if (r->c->hooks && r->c->hooks(r->c->hooks_ctx, r->init, &state, err) < 0)
+		return -1;
+	if (!state)
+		state = xstrdup("{}");
+	return sync_send(r->sock, SYNC_HOOKS_DONE, state, strlen(state), -1, err);
+}
+
+static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
+{
+	const struct spec_seccomp *sc = r->c->spec->linux_ ? r->c->spec->linux_->seccomp : NULL;
+	int rc = 0;
+
+	if (sc && sc->listenerPath)
+		rc = seccomp_send_listener(sc, fd, r->c->state_json ? r->c->state_json : "{}",
+					   r->init, err);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	return sync_send(r->sock, SYNC_SECCOMP_DONE, NULL, 0, -1, err);
+}
+
+/* Answer the child's requests until READY. */
+static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
+{
+	for (;;) {
+		struct sync_msg m = {.fd = -1};
+		int rc = 0;
+
+		if (sync_recv(r->sock, &m, err) < 0)
+			return -1;
+		switch (m.type) {
+		case SYNC_READY:
+			sync_msg_clear(&m);
+			return 0;
+		case SYNC_MAPS:
+			rc = idmap_write(r->child, r->c->spec->linux_, err);
+			if (rc == 0)
+				rc = sync_send(r->sock, SYNC_MAPS_DONE, NULL, 0, -1, err);
+			break;
+		case SYNC_PID:
+			if (m.len == sizeof(int32_t)) {
+				int32_t p;
+				memcpy(&p, m.payload, sizeof(p));
+				r->init = p;
+			} else {
+				rc = herr_msg(err, "sync: malformed PID message");
+			}
+			break;
+		case SYNC_HOOKS:
+			rc = handle_hooks(r, err);
+			break;
+		case SYNC_PTY:
+			rc = handle_pty(r, m.fd, err);
+			m.fd = -1;
+			break;
+		case SYNC_SECCOMP:
+			rc = handle_seccomp(r, m.fd, err);
+			m.fd = -1;
+			break;
+		case SYNC_ERROR:
+			/* re-deliver through sync_expect's decoding */
+			{
+				int32_t en = 0;
+				if (m.len >= sizeof(en))
+					memcpy(&en, m.payload, sizeof(en));
+				herr_raw(err, en, m.len > sizeof(en) ? m.payload + sizeof(en) : "error");
+			}
+			rc = -1;
+			break;
+		default:
+			rc = herr_msg(err, "sync: unexpected %s from the child", sync_type_name(m.type));
+		}
+		sync_msg_clear(&m);
+		if (rc < 0)
+			return -1;
+	}
+}
+
+static void spawn_abort(struct spawn_run *r)
+{
+	if (r->init > 0 && r->init != r->child)
+		kill(r->init, SIGKILL);
+	if (r->child > 0) {
+		kill(r->child, SIGKILL);
+		while (waitpid(r->child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (r->init > 0 && r->init != r->child)
+		waitpid(r->init, NULL, WNOHANG); /* reaped here only if we are its subreaper */
+	if (r->pty >= 0)
+		close(r->pty);
+}
+
+static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error **err)
+{
+	const struct spawn_config *c = r->c;
+	bool join = c->mode == SPAWN_EXEC || any_ns_path(c->spec);
+	unsigned long long flags = 0;
+
+	if (!join) {
+		/* time is unshared by the child: offsets must be written before
+		 * any process enters the namespace (time_namespaces(7)) */
+		flags = (unsigned long long)ns_new_flags(c->spec) & ~(unsigned long long)CLONE_NEWTIME;
+		r->user_new = flags & CLONE_NEWUSER;
+	}
+	r->child = spawn_clone(c, flags, child_sock, r->sock, join, err);
+	close(child_sock);
+	if (r->child < 0)
+		return -1;
+	r->init = r->child;
+	if (r->user_new && idmap_write(r->child, c->spec->linux_, err) < 0)
+		return -1;
+	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0)
+		return herr_prefix(err, "enter cgroup");
+	return sync_send(r->sock, SYNC_GO, NULL, 0, -1, err);
+}
+
+int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct hutch_error **err)
+{
+	struct spawn_run r = {.c = c, .sock = -1, .pty = -1};
+	int pair[2];
+
+	if (sync_pair(pair, err) < 0)
+		return -1;
+	r.sock = pair[0];
+	if (spawn_start(&r, pair[1], err) < 0 || spawn_converse(&r, err) < 0) {
+		spawn_abort(&r);
+		close(r.sock);
+		return -1;
+	}
+	close(r.sock);
+	/* an intermediate that forked the init into a pid ns exits now */
+	if (r.init != r.child)
+		while (waitpid(r.child, NULL, 0) < 0 && errno == EINTR)
+			;
+	ret->pid = r.init;
+	ret->pty_master = r.pty;
+	ret->is_child = r.init == r.child;
+	return 0;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Framing, fd passing and error transport for the parent/child protocol. */
+#include "spawn/sync.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+struct sync_hdr {
+	uint32_t type;
+	uint32_t len;
+};
+
+const char *sync_type_name(enum sync_type t)
+{
+	static const char *const names[] = {
+		[SYNC_GO] = "GO",
+		[SYNC_MAPS] = "MAPS",
+		[SYNC_MAPS_DONE] = "MAPS_DONE",
+		[SYNC_PID] = "PID",
+		[SYNC_HOOKS] = "HOOKS",
+		[SYNC_HOOKS_DONE] = "HOOKS_DONE",
+		[SYNC_PTY] = "PTY",
+		[SYNC_SECCOMP] = "SECCOMP",
+		[SYNC_SECCOMP_DONE] = "SECCOMP_DONE",
+		[SYNC_READY] = "READY",
+		[SYNC_ERROR] = "ERROR",
+	};
+	return (t >= SYNC_GO && t <= SYNC_ERROR) ? names[t] : "unknown";
+}
+
+int sync_pair(int fds[2], struct hutch_error **err)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+		return herr_errno(err, errno, "socketpair");
+	return 0;
+}
+
+int sync_send(int sock, enum sync_type type, const void *payload, size_t len, int fd,
+	      struct hutch_error **err)
+{
+	struct sync_hdr hdr = {.type = (uint32_t)type, .len = (uint32_t)len};
+	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, len}};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+
+	if (len > SYNC_MAX_PAYLOAD)
+		return herr_msg(err, "sync: %s message too large", sync_type_name(type));
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return herr_errno(err, errno, "sync: send %s", sync_type_name(type));
+	}
+	return 0;
+}
+
+void sync_send_error(int sock, const struct hutch_error *e)
+{
+	const char *m = e && e->msg ? e->msg : "unknown error";
+	size_t ml = strlen(m);
+	char *buf;
+	int32_t en = e ? e->errnum : 0;
+
+	if (ml > SYNC_MAX_PAYLOAD - sizeof(en))
+		ml = SYNC_MAX_PAYLOAD - sizeof(en);
+	buf = xmalloc(sizeof(en) + ml);
+	memcpy(buf, &en, sizeof(en));
+	memcpy(buf + sizeof(en), m, ml);
+	sync_send(sock, SYNC_ERROR, buf, sizeof(en) + ml, -1, &(struct hutch_error *){NULL});
+	free(buf);
+}
+
+static int take_fd(struct msghdr *msg)
+{
+	int fd = -1;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int fds[8];
+			memcpy(fds, CMSG_DATA(c), (n > 8 ? 8 : n) * sizeof(int));
+			for (size_t i = 0; i < n && i < 8; i++) {
+				if (fd < 0)
+					fd = fds[i];
+				else
+					close(fds[i]);
+			}
+		}
+	}
+	return fd;
+}
+
+int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err)
+{
+	struct sync_hdr hdr;
+	char *buf = xmalloc(sizeof(hdr) + SYNC_MAX_PAYLOAD + 1);
+	struct iovec iov = {buf, sizeof(hdr) + SYNC_MAX_PAYLOAD};
+	union {
+		char b[CMSG_SPACE(8 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b)};
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		free(buf);
+		return herr_errno(err, errno, "sync: receive");
+	}
+	if (n == 0) {
+		free(buf);
+		return herr_msg(err, "sync: the other side exited unexpectedly");
+	}
+	ret->fd = take_fd(&msg);
+	memcpy(&hdr, buf, sizeof(hdr));
+	if ((size_t)n < sizeof(hdr) || hdr.len != (size_t)n - sizeof(hdr)) {
+		free(buf);
+		if (ret->fd >= 0)
+			close(ret->fd);
+		return herr_msg(err, "sync: malformed message");
+	}
+	ret->type = (enum sync_type)hdr.type;
+	ret->len = hdr.len;
+	ret->payload = NULL;
+	if (hdr.len) {
+		ret->payload = xmalloc(hdr.len + 1);
+		memcpy(ret->payload, buf + sizeof(hdr), hdr.len);
+		ret->payload[hdr.len] = '\0';
+	}
+	free(buf);
+	return 0;
+}
+
+void sync_msg_clear(struct sync_msg *m)
+{
+	free(m->payload);
+	m->payload = NULL;
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+}
+
+int sync_expect(int sock, enum sync_type type, struct sync_msg *ret, struct hutch_error **err)
+{
+	struct sync_msg m = {.fd = -1};
+
+	if (sync_recv(sock, &m, err) < 0)
+		return -1;
+	if (m.type == SYNC_ERROR) {
+		int32_t en = 0;
+		if (m.len >= sizeof(en))
+			memcpy(&en, m.payload, sizeof(en));
+		herr_raw(err, en, m.len > sizeof(en) ? m.payload + sizeof(en) : "unknown error");
+		sync_msg_clear(&m);
+		return -1;
+	}
+	if (m.type != type) {
+		herr_msg(err, "sync: expected %s, got %s", sync_type_name(type),
+			 sync_type_name(m.type));
+		sync_msg_clear(&m);
+		return -1;
+	}
+	if (ret)
+		*ret = m;
+	else
+		sync_msg_clear(&m);
+	return 0;
+}
