@@ -16,6 +16,13 @@ const struct cmd cmd_table[] = {
 	{"delete", cmd_delete, "delete a container", DELETE_USAGE},
 	{"list", cmd_list, "list containers", LIST_USAGE},
 	{"spec", cmd_spec, "write a default config.json", SPEC_USAGE},
+	{"exec", cmd_exec, "run a process in a running container", EXEC_USAGE},
+	{"ps", cmd_ps, "list the processes of a container", PS_USAGE},
+	{"pause", cmd_pause, "freeze every process of a container", PAUSE_USAGE},
+	{"resume", cmd_resume, "thaw a paused container", RESUME_USAGE},
+	{"update", cmd_update, "change the resource limits of a container", UPDATE_USAGE},
+	{"events", cmd_events, "print resource statistics and OOM events", EVENTS_USAGE},
+	{"features", cmd_features, "print the features this build implements", FEATURES_USAGE},
 	{NULL, NULL, NULL, NULL},
 };
 

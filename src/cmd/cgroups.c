@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The verbs that work on a container's cgroup: pause, resume, ps, update, events. */
+#include "cmd/common.h"
+#include "spec/json.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct opened {
+	int dirfd;
+	struct container_state *st;
+	enum container_status status;
+	struct cgroup *cg;
+};
+
+static void opened_clear(struct opened *o)
+{
+	if (o->dirfd >= 0)
+		close(o->dirfd);
+	state_free(o->st);
+	cgroup_free(o->cg);
+}
+
+static int open_one(const char *verb, int argc, char **argv, const struct global_opts *g,
+		    struct opened *o, struct hutch_error **err)
+{
+	static const struct option none[] = {{NULL, 0, NULL, 0}};
+
+	o->dirfd = -1;
+	if (getopt_long(argc, argv, "+", none, NULL) != -1)
+		return herr_msg(err, "%s: unknown option '%s'", verb, argv[optind - 1]);
+	if (cmd_check_args(verb, argc, 1, 1, err) < 0)
+		return -1;
+	return container_open(g->root, argv[optind], &o->dirfd, &o->st, &o->status, &o->cg, err);
+}
+
+static int set_frozen(const char *verb, bool frozen, int argc, char **argv,
+		      const struct global_opts *g, struct hutch_error **err)
+{
+	struct opened o = {.dirfd = -1};
+	int r = -1;
+
+	if (open_one(verb, argc, argv, g, &o, err) < 0)
+		goto out;
+	if (frozen && o.status != STATUS_RUNNING && o.status != STATUS_CREATED) {
+		r = herr_msg(err, "container not running");
+		goto out;
+	}
+	if (!frozen && o.status != STATUS_PAUSED) {
+		r = herr_msg(err, "container not paused");
+		goto out;
+	}
+	if (!o.cg || cgroup_freeze(o.cg, frozen, err) < 0)
+		goto out;
+	o.st->paused = frozen;
+	r = state_write(o.dirfd, o.st, err);
+out:
+	if (!o.cg && r < 0 && !*err)
+		herr_msg(err, "%s: the container has no cgroup", verb);
+	opened_clear(&o);
+	return r < 0 ? -1 : 0;
+}
+
+int cmd_pause(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
+{
+	return set_frozen("pause", true, argc, argv, g, err);
+}
+
+int cmd_resume(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
+{
+	return set_frozen("resume", false, argc, argv, g, err);
+}
+
+static bool pid_in(pid_t p, const pid_t *pids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == p)
+			return true;
+	return false;
+}
+
+/* Run ps(1) with `args` and keep the header plus the lines of our pids. */
+static int ps_table(char **args, const pid_t *pids, size_t n, struct hutch_error **err)
+{
+	_cleanup_strv_ char **argvv = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	int pipefd[2], pid_col = -1, status;
+	FILE *f;
+	pid_t child;
+
+	strv_push(&argvv, "ps");
+	if (!args || !*args)
+		strv_push(&argvv, "-ef");
+	strv_foreach(a, args) strv_push(&argvv, *a);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return herr_errno(err, errno, "pipe");
+	child = fork();
+	if (child == 0) {
+		dup2(pipefd[1], 1);
+		execvp("ps", argvv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	f = fdopen(pipefd[0], "r");
+	for (bool header = true; getline(&line, &cap, f) > 0; header = false) {
+		_cleanup_free_ char *copy = xstrdup(line);
+		char *save = NULL, *tok = strtok_r(copy, " \t\n", &save);
+		int col = 0;
+		for (; tok; tok = strtok_r(NULL, " \t\n", &save), col++) {
+			if (header && strcmp(tok, "PID") == 0)
+				pid_col = col;
+			if (!header && col == pid_col)
+				break;
+		}
+		long long p;
+		if (header || (tok && str_to_i64(tok, &p) == 0 && pid_in((pid_t)p, pids, n)))
+			fputs(line, stdout);
+	}
+	fclose(f);
+	waitpid(child, &status, 0);
+	if (pid_col < 0)
+		return herr_msg(err, "ps: could not find the PID column in ps's output");
+	return 0;
+}
+
+int cmd_ps(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
+{
+	static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+						 {NULL, 0, NULL, 0}};
+	_cleanup_free_ pid_t *pids = NULL;
+	bool json = false;
+	struct opened o = {.dirfd = -1};
+	size_t n = 0;
+	int c, r = -1;
+
+	while ((c = getopt_long(argc, argv, "+f:", longopts, NULL)) != -1) {
+		if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
+			json = strcmp(optarg, "json") == 0;
+		else
+			return herr_msg(err, "ps: invalid option or format '%s'", argv[optind - 1]);
+	}
+	if (cmd_check_args("ps", argc, 1, -1, err) < 0)
+		return -1;
+	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
+		return -1;
+	if (o.cg && cgroup_pids(o.cg, &pids, &n, err) < 0)
+		goto out;
+	if (json) {
+		printf("[");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		printf("]\n");
+		r = 0;
+	} else {
+		r = ps_table(argv + optind + 1, pids, n, err);
+	}
+out:
+	opened_clear(&o);
+	return r;
+}
+
+/* Sizes as runc accepts them: a number with an optional k/m/g/t suffix
+ * (binary multiples, "b" optional), or -1 for unlimited. */
+static int parse_size(const char *s, int64_t *ret)
+{
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+	int64_t mult = 1;
+
+	if (end == s)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case 'k':
+		mult = 1LL << 10;
+		end++;
+		break;
+	case 'm':
+		mult = 1LL << 20;
+		end++;
+		break;
+	case 'g':
+		mult = 1LL << 30;
+		end++;
+		break;
+	case 't':
+		mult = 1LL << 40;
+		end++;
+		break;
+	}
+	if (tolower((unsigned char)*end) == 'b')
+		end++;
+	if (*end || (v < 0 && v != -1))
+		return -1;
+	*ret = v * mult;
+	return 0;
+}
+
+enum { U_MEM = 256, U_MEMRES, U_SWAP, U_SHARES, U_QUOTA, U_PERIOD, U_BURST, U_IDLE, U_RTPERIOD,
+       U_RTRUNTIME, U_CPUS, U_MEMS, U_PIDS, U_BLKIO, U_RES, U_KMEM, U_KMEMTCP };
+
+static int update_flag(int c, const char *arg, struct spec_resources *r, struct hutch_error **err)
+{
+	int64_t v = 0;
+	bool is_size = c == U_MEM || c == U_MEMRES || c == U_SWAP || c == U_KMEM || c == U_KMEMTCP;
+	bool is_str = c == U_CPUS || c == U_MEMS;
+
+	if (is_size ? parse_size(arg, &v) < 0 : (!is_str && str_to_i64(arg, (long long *)&v) < 0))
+		return herr_msg(err, "invalid value '%s'", arg);
+	if (c == U_MEM || c == U_MEMRES || c == U_SWAP || c == U_KMEM || c == U_KMEMTCP) {
+		if (!r->memory)
+			r->memory = xcalloc(1, sizeof(*r->memory));
+		struct opt_i64 *t = c == U_MEM ? &r->memory->limit
+				    : c == U_MEMRES ? &r->memory->reservation
+				    : c == U_SWAP ? &r->memory->swap
+				    : c == U_KMEM ? &r->memory->kernel
+						  : &r->memory->kernelTCP;
+		*t = (struct opt_i64){true, v};
+		return 0;
+	}
+	if (c == U_PIDS) {
+		r->has_pids = true;
+		r->pids_limit = (struct opt_i64){true, v};
+		return 0;
+	}
+	if (c == U_BLKIO) {
+		if (!r->blockIO)
+			r->blockIO = xcalloc(1, sizeof(*r->blockIO));
+		r->blockIO->weight = (struct opt_u64){true, (uint64_t)v};
+		return 0;
+	}
+	if (!r->cpu)
+		r->cpu = xcalloc(1, sizeof(*r->cpu));
+	switch (c) {
+	case U_SHARES:
+		r->cpu->shares = (struct opt_u64){true, (uint64_t)v};
+		break;
+	case U_QUOTA:
+		r->cpu->quota = (struct opt_i64){true, v};
+		break;
+	case U_PERIOD:
+		r->cpu->period = (struct opt_u64){true, (uint64_t)v};
+		break;
+	case U_BURST:
+		r->cpu->burst = (struct opt_u64){true, (uint64_t)v};
+		break;
+	case U_IDLE:
+		r->cpu->idle = (struct opt_i64){true, v};
+		break;
+	case U_RTPERIOD:
+		r->cpu->realtimePeriod = (struct opt_u64){true, (uint64_t)v};
+		break;
+	case U_RTRUNTIME:
+		r->cpu->realtimeRuntime = (struct opt_i64){true, v};
+		break;
+	case U_CPUS:
+		free(r->cpu->cpus);
+		r->cpu->cpus = xstrdup(arg);
+		break;
+	case U_MEMS:
+		free(r->cpu->mems);
+		r->cpu->mems = xstrdup(arg);
+		break;
+	}
+	return 0;
+}
+
+static struct spec_resources *read_resources(const char *path, struct hutch_error **err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (fs_read_file_at(AT_FDCWD, strcmp(path, "-") == 0 ? "/dev/stdin" : path, &text, &len,
+			    err) < 0)
+		return NULL;
+	return spec_parse_resources("resources", text, len, err);
+}
+
+static int parse_update(int argc, char **argv, struct spec_resources **ret,
+			struct hutch_error **err)
+{
+	static const struct option longopts[] = {
+		{"resources", required_argument, NULL, U_RES},
+		{"memory", required_argument, NULL, U_MEM},
+		{"memory-reservation", required_argument, NULL, U_MEMRES},
+		{"memory-swap", required_argument, NULL, U_SWAP},
+		{"kernel-memory", required_argument, NULL, U_KMEM},
+		{"kernel-memory-tcp", required_argument, NULL, U_KMEMTCP},
+		{"cpu-shares", required_argument, NULL, U_SHARES},
+		{"cpu-share", required_argument, NULL, U_SHARES},
+		{"cpu-quota", required_argument, NULL, U_QUOTA},
+		{"cpu-period", required_argument, NULL, U_PERIOD},
+		{"cpu-burst", required_argument, NULL, U_BURST},
+		{"cpu-idle", required_argument, NULL, U_IDLE},
+		{"cpu-rt-period", required_argument, NULL, U_RTPERIOD},
+		{"cpu-rt-runtime", required_argument, NULL, U_RTRUNTIME},
+		{"cpuset-cpus", required_argument, NULL, U_CPUS},
+		{"cpuset-mems", required_argument, NULL, U_MEMS},
+		{"pids-limit", required_argument, NULL, U_PIDS},
+		{"blkio-weight", required_argument, NULL, U_BLKIO},
+		{NULL, 0, NULL, 0},
+	};
+	struct spec_resources *r = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
+		if (c == U_RES || c == 'r') {
+			spec_resources_free(r);
+			if (!(r = read_resources(optarg, err)))
+				return -1;
+			continue;
+		}
+		if (c == '?' || c == ':') {
+			spec_resources_free(r);
+			return herr_msg(err, "update: unknown or incomplete option '%s'",
+					argv[optind - 1]);
+		}
+		if (!r)
+			r = xcalloc(1, sizeof(*r));
+		if (update_flag(c, optarg, r, err) < 0) {
+			spec_resources_free(r);
+			return herr_prefix(err, "update");
+		}
+	}
+	*ret = r ? r : xcalloc(1, sizeof(*r));
+	return 0;
+}
+
+int cmd_update(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
+{
+	struct spec_resources *r = NULL;
+	struct opened o = {.dirfd = -1};
+	int rc = -1;
+
+	if (parse_update(argc, argv, &r, err) < 0)
+		return -1;
+	if (cmd_check_args("update", argc, 1, 1, err) < 0)
+		goto out;
+	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
+		goto out;
+	if (o.status == STATUS_STOPPED) {
+		herr_msg(err, "container not running");
+		goto out;
+	}
+	if (!o.cg) {
+		herr_msg(err, "update: the container has no cgroup (--cgroup-manager disabled)");
+		goto out;
+	}
+	rc = cgroup_apply(o.cg, r, err);
+out:
+	spec_resources_free(r);
+	opened_clear(&o);
+	return rc < 0 ? -1 : 0;
+}
+
+static int parse_interval(const char *s, long long *ret_ms)
+{
+	char *end = NULL;
+	double v = strtod(s, &end);
+
+	if (end == s || v <= 0)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		*ret_ms = (long long)v;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		*ret_ms = (long long)(v * 1000);
+	else if (strcmp(end, "m") == 0)
+		*ret_ms = (long long)(v * 60000);
+	else
+		return -1;
+	return *ret_ms > 0 ? 0 : -1;
+}
+
+static void print_event(const char *type, const char *id, const struct cgroup *cg)
+{
+	json_gen *g = json_gen_new(false);
+	struct hutch_error *e = NULL;
+	_cleanup_free_ char *text = NULL;
+
+	json_gen_map_open(g);
+	json_gen_kv_string(g, "type", type);
+	json_gen_kv_string(g, "id", id);
+	if (strcmp(type, "stats") == 0) {
+		json_gen_string(g, "data");
+		if (cgroup_stats(cg, g, &e) < 0) {
+			herr_freep(&e);
+			json_gen_map_open(g);
+			json_gen_map_close(g);
+		}
+	}
+	json_gen_map_close(g);
+	text = json_gen_text(g, NULL);
+	json_gen_free(g);
+	printf("%s\n", text);
+	fflush(stdout);
+}
+
+int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
+{
+	static const struct option longopts[] = {{"stats", no_argument, NULL, 's'},
+						 {"interval", required_argument, NULL, 'i'},
+						 {NULL, 0, NULL, 0}};
+	bool stats_once = false;
+	long long interval = 5000;
+	struct opened o = {.dirfd = -1};
+	uint64_t ooms = 0, now_ooms;
+	int c, r = -1;
+
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (c == 's')
+			stats_once = true;
+		else if (c == 'i' && parse_interval(optarg, &interval) == 0)
+			continue;
+		else
+			return herr_msg(err, "events: invalid option '%s'", argv[optind - 1]);
+	}
+	if (cmd_check_args("events", argc, 1, 1, err) < 0)
+		return -1;
+	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
+		return -1;
+	/* do not hold the container's lock while streaming */
+	close(o.dirfd);
+	o.dirfd = -1;
+	if (o.status == STATUS_STOPPED) {
+		r = herr_msg(err, "container with id %s is not running", o.st->id);
+		goto out;
+	}
+	if (!o.cg) {
+		r = herr_msg(err, "events: the container has no cgroup");
+		goto out;
+	}
+	if (stats_once) {
+		print_event("stats", o.st->id, o.cg);
+		r = 0;
+		goto out;
+	}
+	cgroup_oom_count(o.cg, &ooms, err);
+	herr_freep(err);
+	for (long long waited = interval; proc_alive(o.st->pid, o.st->pid_start); waited += 100) {
+		if (cgroup_oom_count(o.cg, &now_ooms, err) == 0 && now_ooms > ooms) {
+			ooms = now_ooms;
+			print_event("oom", o.st->id, o.cg);
+		}
+		herr_freep(err);
+		if (waited >= interval) {
+			print_event("stats", o.st->id, o.cg);
+			waited = 0;
+		}
+		usleep(100000);
+	}
+	r = 0;
+out:
+	opened_clear(&o);
+	return r;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* hutch exec: run a process in a running container. */
+#include "cmd/common.h"
+#include "core/exec.h"
+#include "util/cleanup.h"
+#include "util/str.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+enum { OPT_PROCESS = 256, OPT_PID_FILE, OPT_CONSOLE, OPT_CWD, OPT_NNP, OPT_PRESERVE, OPT_CGROUP,
+       OPT_APPARMOR, OPT_LABEL, OPT_IGNORE_PAUSED };
+
+static int parse_id(const char *s, uint32_t *ret)
+{
+	unsigned long long v;
+
+	if (str_to_u64(s, &v) < 0 || v > UINT32_MAX)
+		return -1;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int parse_user(const char *arg, struct exec_opts *o, struct hutch_error **err)
+{
+	_cleanup_free_ char *copy = xstrdup(arg);
+	char *colon = strchr(copy, ':');
+
+	if (colon)
+		*colon++ = '\0';
+	if (parse_id(copy, &o->uid) < 0 || (colon && parse_id(colon, &o->gid) < 0))
+		return herr_msg(err, "invalid --user '%s': expected UID[:GID]", arg);
+	o->user_set = true;
+	return 0;
+}
+
+static int parse_gids(const char *arg, struct exec_opts *o, struct hutch_error **err)
+{
+	_cleanup_free_ char *copy = xstrdup(arg);
+
+	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		uint32_t g;
+		if (parse_id(t, &g) < 0)
+			return herr_msg(err, "invalid --additional-gids '%s'", arg);
+		o->additional_gids = xrealloc(o->additional_gids,
+					      (o->n_additional_gids + 1) * sizeof(uint32_t));
+		o->additional_gids[o->n_additional_gids++] = g;
+	}
+	return 0;
+}
+
+static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, const char **cgroup,
+			    struct hutch_error **err)
+{
+	static const struct option longopts[] = {
+		{"process", required_argument, NULL, OPT_PROCESS},
+		{"detach", no_argument, NULL, 'd'},
+		{"pid-file", required_argument, NULL, OPT_PID_FILE},
+		{"console-socket", required_argument, NULL, OPT_CONSOLE},
+		{"tty", no_argument, NULL, 't'},
+		{"cwd", required_argument, NULL, OPT_CWD},
+		{"env", required_argument, NULL, 'e'},
+		{"user", required_argument, NULL, 'u'},
+		{"additional-gids", required_argument, NULL, 'g'},
+		{"cap", required_argument, NULL, 'c'},
+		{"no-new-privs", no_argument, NULL, OPT_NNP},
+		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
+		{"apparmor", required_argument, NULL, OPT_APPARMOR},
+		{"process-label", required_argument, NULL, OPT_LABEL},
+		{"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
+		{NULL, 0, NULL, 0},
+	};
+	long long n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+dte:u:g:c:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PROCESS:
+		case 'p':
+			o->process_file = optarg;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case OPT_CONSOLE:
+			o->console_socket = optarg;
+			break;
+		case 't':
+			o->tty = true;
+			break;
+		case OPT_CWD:
+			o->cwd = optarg;
+			break;
+		case 'e':
+			strv_push(&o->env, optarg);
+			break;
+		case 'u':
+			if (parse_user(optarg, o, err) < 0)
+				return -1;
+			break;
+		case 'g':
+			if (parse_gids(optarg, o, err) < 0)
+				return -1;
+			break;
+		case 'c':
+			strv_push(&o->caps, optarg);
+			break;
+		case OPT_NNP:
+			o->no_new_privs = true;
+			break;
+		case OPT_PRESERVE:
+			if (str_to_i64(optarg, &n) < 0 || n < 0 || n > 65536)
+				return herr_msg(err, "invalid --preserve-fds '%s'", optarg);
+			o->preserve_fds = (int)n;
+			break;
+		case OPT_CGROUP:
+			*cgroup = optarg;
+			break;
+		case OPT_APPARMOR:
+			o->apparmor = optarg;
+			break;
+		case OPT_LABEL:
+			o->process_label = optarg;
+			break;
+		case OPT_IGNORE_PAUSED:
+			o->ignore_paused = true;
+			break;
+		default:
+			return herr_msg(err, "exec: unknown or incomplete option '%s'",
+					argv[optind - 1]);
+		}
+	}
+	return cmd_check_args("exec", argc, 1, -1, err);
+}
+
+int cmd_exec(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
+{
+	struct exec_opts o = {.root = g->root};
+	struct exec_result res = {.pty_master = -1};
+	const char *cgroup = NULL;
+	int r = -1;
+
+	if (parse_exec_flags(argc, argv, &o, &cgroup, err) < 0)
+		goto out;
+	o.id = argv[optind];
+	o.args = argc > optind + 1 ? argv + optind + 1 : NULL;
+	if (cgroup && strcmp(cgroup, "") != 0 && strcmp(cgroup, "/") != 0) {
+		r = herr_msg(err, "exec --cgroup %s: sub-cgroups of a container are not "
+				  "supported; the process joins the container's cgroup", cgroup);
+		goto out;
+	}
+	if (!o.detach)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (container_exec(&o, &res, err) < 0)
+		goto out;
+	r = o.detach ? 0 : cmd_foreground(res.pid, res.pty_master, err);
+out:
+	strv_free(o.env);
+	strv_free(o.caps);
+	free(o.additional_gids);
+	return r;
+}

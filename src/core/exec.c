@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* exec: a new process inside a running container - every namespace of the
+ * init, its cgroup, and the container's seccomp profile, caps and rlimits. */
+#include "core/exec.h"
+#include "linux/seccomp.h"
+#include "spawn/spawn.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void caps_add(char ***set, const char *cap)
+{
+	if (!strv_contains(*set, cap))
+		strv_push(set, cap);
+}
+
+/* Start from --process FILE, or the container's process with args replaced;
+ * then the command-line overrides. */
+static struct spec_process *exec_build_process(const struct exec_opts *o, const struct spec *s,
+					       struct hutch_error **err)
+{
+	struct spec_process *p = NULL;
+
+	if (o->process_file) {
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		if (fs_read_file_at(AT_FDCWD, o->process_file, &text, &len, err) < 0)
+			return NULL;
+		p = spec_parse_process("process.json", text, len, err);
+		if (!p)
+			return NULL;
+	} else {
+		_cleanup_free_ char *text = NULL;
+		if (!o->args || !o->args[0]) {
+			herr_msg(err, "exec: a command or --process is required");
+			return NULL;
+		}
+		/* deep copy of the container's process through its JSON-free fields */
+		p = xcalloc(1, sizeof(*p));
+		p->args = strv_dup(o->args);
+		p->env = strv_dup(s->process ? s->process->env : NULL);
+		p->cwd = xstrdup(s->process && s->process->cwd ? s->process->cwd : "/");
+		if (s->process) {
+			p->user.uid = s->process->user.uid;
+			p->user.gid = s->process->user.gid;
+			p->user.umask = s->process->user.umask;
+			p->noNewPrivileges = s->process->noNewPrivileges;
+			if (s->process->capabilities) {
+				const struct spec_capabilities *c = s->process->capabilities;
+				p->capabilities = xcalloc(1, sizeof(*p->capabilities));
+				p->capabilities->effective = strv_dup(c->effective);
+				p->capabilities->bounding = strv_dup(c->bounding);
+				p->capabilities->inheritable = strv_dup(c->inheritable);
+				p->capabilities->permitted = strv_dup(c->permitted);
+				p->capabilities->ambient = strv_dup(c->ambient);
+			}
+			if (s->process->apparmorProfile)
+				p->apparmorProfile = xstrdup(s->process->apparmorProfile);
+			if (s->process->selinuxLabel)
+				p->selinuxLabel = xstrdup(s->process->selinuxLabel);
+			p->n_rlimits = s->process->n_rlimits;
+			p->rlimits = xcalloc(p->n_rlimits + 1, sizeof(*p->rlimits));
+			for (size_t i = 0; i < p->n_rlimits; i++) {
+				p->rlimits[i] = s->process->rlimits[i];
+				p->rlimits[i].type = xstrdup(s->process->rlimits[i].type);
+			}
+		}
+	}
+	if (o->tty)
+		p->terminal = true;
+	if (o->cwd) {
+		free(p->cwd);
+		p->cwd = xstrdup(o->cwd);
+	}
+	strv_foreach(e, o->env) strv_push(&p->env, *e);
+	if (o->user_set) {
+		p->user.uid = o->uid;
+		p->user.gid = o->gid;
+	}
+	if (o->n_additional_gids) {
+		free(p->user.additionalGids);
+		p->user.additionalGids = xcalloc(o->n_additional_gids, sizeof(uint32_t));
+		memcpy(p->user.additionalGids, o->additional_gids, o->n_additional_gids * sizeof(uint32_t));
+		p->user.n_additionalGids = o->n_additional_gids;
+	}
+	if (o->caps && !p->capabilities)
+		p->capabilities = xcalloc(1, sizeof(*p->capabilities));
+	strv_foreach(c, o->caps)
+	{
+		caps_add(&p->capabilities->effective, *c);
+		caps_add(&p->capabilities->bounding, *c);
+		caps_add(&p->capabilities->permitted, *c);
+		caps_add(&p->capabilities->inheritable, *c);
+		caps_add(&p->capabilities->ambient, *c);
+	}
+	if (o->no_new_privs)
+		p->noNewPrivileges = true;
+	if (o->apparmor) {
+		free(p->apparmorProfile);
+		p->apparmorProfile = xstrdup(o->apparmor);
+	}
+	if (o->process_label) {
+		free(p->selinuxLabel);
+		p->selinuxLabel = xstrdup(o->process_label);
+	}
+	if (spec_validate_process(p, o->process_file ? "process.json" : "exec", err) < 0) {
+		spec_process_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static int exec_check_status(const struct exec_opts *o, enum container_status status,
+			     struct hutch_error **err)
+{
+	if (status == STATUS_STOPPED)
+		return herr_msg(err, "cannot exec in a stopped container");
+	if (status == STATUS_PAUSED && !o->ignore_paused)
+		return herr_msg(err, "cannot exec in a paused container "
+				     "(use --ignore-paused to override)");
+	if (status == STATUS_CREATING)
+		return herr_msg(err, "cannot exec in a container that is being created");
+	return 0;
+}
+
+int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hutch_error **err)
+{
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_state_ struct container_state *st = NULL;
+	_cleanup_spec_ struct spec *s = NULL;
+	_cleanup_free_ char *cfg = NULL;
+	_cleanup_free_ char *state_json = NULL;
+	_cleanup_free_ char *state_dir = NULL;
+	struct seccomp_filter *sf = NULL;
+	struct spec_process *p = NULL;
+	struct cgroup *cg = NULL;
+	enum container_status status;
+	struct spawn_result res = {.pty_master = -1};
+	int r = -1;
+
+	if (container_open(o->root, o->id, &dirfd, &st, &status, &cg, err) < 0)
+		return -1;
+	if (exec_check_status(o, status, err) < 0)
+		goto out;
+	cfg = xasprintf("/proc/self/fd/%d/%s", dirfd, STATE_CONFIG);
+	s = spec_load(cfg, err);
+	if (!s || !(p = exec_build_process(o, s, err)))
+		goto out;
+	if (p->terminal && !o->console_socket && o->detach) {
+		herr_msg(err, "cannot allocate tty if hutch will detach without setting console socket");
+		goto out;
+	}
+	if (s->linux_ && s->linux_->seccomp) {
+		_cleanup_free_ char *cache = xasprintf("%s/.seccomp-cache", o->root);
+		if (seccomp_compile_cached(s->linux_->seccomp, cache, &sf, err) < 0)
+			goto out;
+	}
+	state_dir = xasprintf("%s/%s", o->root, o->id);
+	state_json = state_oci_json(st, status, false);
+	struct spawn_config sc = {
+		.mode = SPAWN_EXEC,
+		.spec = s,
+		.process = p,
+		.bundle = st->bundle,
+		.rootfs = st->rootfs,
+		.state_dir = state_dir,
+		.preserve_fds = o->preserve_fds,
+		.console_socket = o->console_socket,
+		.keep_pty = !o->console_socket && !o->detach,
+		.seccomp = sf,
+		.cgroup = cg,
+		.target_pid = st->pid,
+		.state_json = state_json,
+	};
+	if (spawn_process(&sc, &res, err) < 0)
+		goto out;
+	if (o->pid_file) {
+		_cleanup_free_ char *text = xasprintf("%d", (int)res.pid);
+		if (fs_write_file_atomic(o->pid_file, text, strlen(text), 0644, err) < 0)
+			goto out;
+	}
+	ret->pid = res.pid;
+	ret->pty_master = res.pty_master;
+	res.pty_master = -1;
+	r = 0;
+out:
+	if (res.pty_master >= 0)
+		close(res.pty_master);
+	spec_process_free(p);
+	seccomp_filter_free(sf);
+	cgroup_free(cg);
+	return r;
+}
