@@ -22,11 +22,12 @@ static int last_cap = -1;
 int caps_last_cap(void)
 {
 	_cleanup_free_ char *buf = NULL;
+	_cleanup_error_ struct hutch_error *ignored = NULL;
 	long long v;
 
 	if (last_cap >= 0)
 		return last_cap;
-	if (fs_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &buf, NULL, NULL) == 0) {
+	if (fs_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &buf, NULL, &ignored) == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		if (str_to_i64(buf, &v) == 0 && v >= 0 && v < 64)
 			last_cap = (int)v;

@@ -341,9 +341,10 @@ int procattr_set_mempolicy(const struct spec_memory_policy *m, struct hutch_erro
 bool procattr_apparmor_enabled(void)
 {
 	_cleanup_free_ char *buf = NULL;
+	_cleanup_error_ struct hutch_error *ignored = NULL;
 
-	if (fs_read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &buf, NULL, NULL) <
-	    0)
+	if (fs_read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &buf, NULL,
+	                    &ignored) < 0)
 		return false;
 	return buf[0] == 'Y';
 }

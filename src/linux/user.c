@@ -17,8 +17,9 @@
 bool user_setgroups_allowed(void)
 {
 	_cleanup_free_ char *buf = NULL;
+	_cleanup_error_ struct hutch_error *ignored = NULL;
 
-	if (fs_read_file_at(AT_FDCWD, "/proc/self/setgroups", &buf, NULL, NULL) < 0)
+	if (fs_read_file_at(AT_FDCWD, "/proc/self/setgroups", &buf, NULL, &ignored) < 0)
 		return true;
 	return !str_has_prefix(buf, "deny");
 }
@@ -75,9 +76,10 @@ static char *passwd_field(char *line, int n)
 char *user_passwd_home(const char *path, uid_t uid)
 {
 	_cleanup_free_ char *buf = NULL;
+	_cleanup_error_ struct hutch_error *ignored = NULL;
 	char *save = NULL;
 
-	if (fs_read_file_at(AT_FDCWD, path, &buf, NULL, NULL) < 0)
+	if (fs_read_file_at(AT_FDCWD, path, &buf, NULL, &ignored) < 0)
 		return NULL;
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		_cleanup_free_ char *copy = xstrdup(line);
