@@ -287,6 +287,8 @@ static void proxy_from_master(struct proxy *p)
 	char buf[8192];
 	ssize_t n = read(p->master, buf, sizeof(buf));
 
+	/* EBADF: not an open fd (POLLNVAL); treat like a closed pty */
+
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) { /* EIO: every slave fd is closed */
@@ -353,11 +355,11 @@ static bool proxy_step(struct proxy *p)
 		return false; /* child gone and the master idle: stop draining */
 	if (fds[0].revents)
 		proxy_signals(p);
-	if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+	if (fds[1].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
 		proxy_from_master(p);
 	if (p->master_open && p->n_pending && (fds[1].revents & POLLOUT))
 		proxy_to_master(p);
-	if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
+	if (fds[2].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
 		proxy_from_stdin(p);
 	return !(p->exited && !p->master_open);
 }
