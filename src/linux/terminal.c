@@ -70,6 +70,8 @@ int terminal_open(const struct spec_console_size *sz, int *ret_master, int *ret_
 
 	if (master < 0)
 		return herr_errno(err, errno, "open /dev/ptmx");
+	/* unlockpt (TIOCSPTLCK) and TIOCGPTPEER only work on a pty master: a
+	 * /dev/ptmx the container replaced with something else fails here. */
 	if (unlockpt(master) < 0)
 		return herr_errno(err, errno, "unlockpt");
 	slave = open_peer(master, err);

@@ -26,7 +26,9 @@ int terminal_peer_path(int master, char **ret, struct hutch_error **err);
 
 /* Make `slave` the controlling terminal and the standard streams of the
  * calling process: setsid() (already being a session leader is fine),
- * ioctl(TIOCSCTTY), dup2 onto 0, 1 and 2, then close `slave` if it is > 2. */
+ * ioctl(TIOCSCTTY), dup2 onto 0, 1 and 2, then close `slave` if it is > 2.
+ * The master must stay open (here or wherever it was sent) meanwhile: closing
+ * the last master hangs up the slave and SIGHUPs its session. */
 int terminal_make_controlling(int slave, struct hutch_error **err);
 
 /* Connect to the AF_UNIX stream socket at `path` (paths longer than sun_path

@@ -58,19 +58,15 @@ int user_apply(const struct spec_user *u, bool setgroups_allowed, struct hutch_e
 	return 0;
 }
 
-/* Field `n` (0-based) of a ':'-separated passwd line, in place. */
-static char *passwd_field(char *line, int n)
+/* Split a passwd line "name:pw:uid:gid:gecos:home:shell" in place; returns
+ * the number of fields found (at most 7). */
+static int passwd_split(char *line, char *fields[7])
 {
-	char *p = line;
+	int n = 0;
 
-	for (int i = 0; i < n; i++) {
-		p = strchr(p, ':');
-		if (!p)
-			return NULL;
-		p++;
-	}
-	p[strcspn(p, ":\n")] = '\0';
-	return p;
+	while (n < 7 && line)
+		fields[n++] = strsep(&line, ":");
+	return n;
 }
 
 char *user_passwd_home(const char *path, uid_t uid)
@@ -82,19 +78,13 @@ char *user_passwd_home(const char *path, uid_t uid)
 	if (fs_read_file_at(AT_FDCWD, path, &buf, NULL, &ignored) < 0)
 		return NULL;
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		_cleanup_free_ char *copy = xstrdup(line);
+		char *f[7];
 		unsigned long long v;
-		char *f;
 
-		if (line[0] == '#' || line[0] == '+' || line[0] == '-')
+		if (line[0] == '#' || passwd_split(line, f) < 6)
 			continue;
-		f = passwd_field(copy, 2);
-		if (!f || str_to_u64(f, &v) < 0 || v != uid)
-			continue;
-		free(copy);
-		copy = xstrdup(line);
-		f = passwd_field(copy, 5);
-		return f && *f ? xstrdup(f) : NULL;
+		if (str_to_u64(f[2], &v) == 0 && v == uid)
+			return *f[5] ? xstrdup(f[5]) : NULL;
 	}
 	return NULL;
 }
