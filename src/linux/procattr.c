@@ -246,13 +246,16 @@ int procattr_parse_cpu_list(const char *list, const char *field, unsigned long *
 			unsigned long lo, hi;
 
 			if (parse_item(item, &lo, &hi) < 0)
-				return herr_msg(err, "%s: invalid CPU list \"%s\"", field, list);
+				return herr_msg(err,
+				                "%s: invalid list \"%s\" (expected e.g. \"0-3,7\")",
+				                field, list);
 			for (unsigned long n = lo; n <= hi; n++)
 				mask_set(&mask, &nbits, n);
 		}
 		/* strtok_r skips empty items; "1,,2" or a trailing comma is still junk */
 		if (strstr(list, ",,") || list[strlen(list) - 1] == ',' || list[0] == ',')
-			return herr_msg(err, "%s: invalid CPU list \"%s\"", field, list);
+			return herr_msg(err, "%s: invalid list \"%s\" (expected e.g. \"0-3,7\")",
+			                field, list);
 	}
 	*ret_mask = steal_ptr(&mask);
 	*ret_nbits = nbits;

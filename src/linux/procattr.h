@@ -68,7 +68,7 @@ int procattr_set_personality(const struct spec_personality *p, struct hutch_erro
  * holds (a multiple of the word size, > the highest number). An empty string
  * gives an empty mask with *ret_nbits == 0 and *ret_mask == NULL.
  * `field` names the JSON field in errors:
- *   "process.execCPUAffinity.initial: invalid CPU list \"3-1\"". */
+ *   "process.execCPUAffinity.initial: invalid list \"3-1\" (expected e.g. \"0-3,7\")". */
 int procattr_parse_cpu_list(const char *list, const char *field, unsigned long **ret_mask,
                             size_t *ret_nbits, struct hutch_error **err);
 

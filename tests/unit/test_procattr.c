@@ -65,7 +65,8 @@ static void test_cpu_list(void)
 	ok(procattr_parse_cpu_list("3-1", "process.execCPUAffinity.initial", &mask, &nbits, &err) <
 	       0,
 	   "3-1 rejected");
-	is_str(err ? err->msg : NULL, "process.execCPUAffinity.initial: invalid CPU list \"3-1\"",
+	is_str(err ? err->msg : NULL,
+	       "process.execCPUAffinity.initial: invalid list \"3-1\" (expected e.g. \"0-3,7\")",
 	       "error names the field");
 	herr_freep(&err);
 }
