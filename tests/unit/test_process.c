@@ -117,6 +117,49 @@ static void test_caps_apply(void)
 		   "CAP_SYS_RESOURCE left out: %s", out);
 }
 
+/* The same sequence, then execve: what the container process really gets. */
+static void test_caps_exec(void)
+{
+	struct caps_arg arg = {
+	    .uid = 1000,
+	    .set = {.bounding = 0x421,
+	            .effective = 0x400,
+	            .permitted = 0x400,
+	            .inheritable = 0x400,
+	            .ambient = 0x400},
+	};
+	char out[4096] = "", *eff;
+	int pfd[2];
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	SKIP_UNLESS_ROOT("ambient capabilities across execve");
+	if (access("/bin/cat", X_OK) < 0 || pipe(pfd) < 0)
+		return (void)ok(true, "ambient capabilities across execve # SKIP no /bin/cat");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char buf[4096] = "";
+
+		dup2(pfd[1], 1);
+		if (caps_child(&arg, buf) != 0)
+			_exit(1);
+		execl("/bin/cat", "cat", "/proc/self/status", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (len < sizeof(out) - 1 && (n = read(pfd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(pfd[0]);
+	waitpid(pid, NULL, 0);
+	eff = strstr(out, "CapEff:");
+	ok(eff && strncmp(eff, "CapEff:\t0000000000000400", 24) == 0,
+	   "after execve as uid 1000 the ambient CAP_NET_BIND_SERVICE is effective");
+	ok(strstr(out, "CapBnd:\t0000000000000421") != NULL, "bounding set kept across execve");
+}
+
 /* --- user ---------------------------------------------------------------- */
 
 struct user_arg {
@@ -308,6 +351,7 @@ int main(void)
 	is_root = geteuid() == 0;
 	test_caps_parse();
 	test_caps_apply();
+	test_caps_exec();
 	test_user();
 	test_user_home();
 	test_rlimit_names();
