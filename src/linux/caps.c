@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Capability names -> sets (libcap), and the bounding/keep-caps/capset/ambient
+ * steps the init runs around its uid change. */
+#include "linux/caps.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#define CAP_BIT(c) (UINT64_C(1) << (c))
+
+static int last_cap = -1;
+
+int caps_last_cap(void)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_error_ struct hutch_error *ignored = NULL;
+	long long v;
+
+	if (last_cap >= 0)
+		return last_cap;
+	if (fs_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &buf, NULL, &ignored) == 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (str_to_i64(buf, &v) == 0 && v >= 0 && v < 64)
+			last_cap = (int)v;
+	}
+	if (last_cap < 0 && cap_max_bits() > 0)
+		last_cap = (int)cap_max_bits() - 1;
+	return last_cap;
+}
+
+/* "CAP_CHOWN" for capability value v, in a caller buffer. */
+static const char *cap_name(int v, char buf[64])
+{
+	char *n = cap_to_name((cap_value_t)v);
+
+	if (!n) {
+		snprintf(buf, 64, "capability %d", v);
+		return buf;
+	}
+	snprintf(buf, 64, "%s", n);
+	cap_free(n);
+	for (char *p = buf; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return buf;
+}
+
+static void parse_list(char **names, const char *set, int last, uint64_t *ret)
+{
+	*ret = 0;
+	strv_foreach (n, names) {
+		cap_value_t v;
+
+		if (!str_has_prefix(*n, "CAP_") || cap_from_name(*n, &v) < 0) {
+			log_warn("process.capabilities.%s: ignoring unknown capability %s", set,
+			         *n);
+			continue;
+		}
+		if (v < 0 || v > last) {
+			log_warn(
+			    "process.capabilities.%s: ignoring %s: not supported by this kernel",
+			    set, *n);
+			continue;
+		}
+		*ret |= CAP_BIT(v);
+	}
+}
+
+int caps_parse(const struct spec_capabilities *c, struct caps_set *ret, struct hutch_error **err)
+{
+	int last = caps_last_cap();
+
+	memset(ret, 0, sizeof(*ret));
+	if (last < 0)
+		return herr_msg(err, "cannot determine the kernel's capability count");
+	if (!c)
+		return 0;
+	parse_list(c->effective, "effective", last, &ret->effective);
+	parse_list(c->bounding, "bounding", last, &ret->bounding);
+	parse_list(c->inheritable, "inheritable", last, &ret->inheritable);
+	parse_list(c->permitted, "permitted", last, &ret->permitted);
+	parse_list(c->ambient, "ambient", last, &ret->ambient);
+	return 0;
+}
+
+static uint64_t read_bounding(int last)
+{
+	uint64_t bset = 0;
+
+	for (int c = 0; c <= last; c++)
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			bset |= CAP_BIT(c);
+	return bset;
+}
+
+int caps_drop_bounding(const struct caps_set *set, struct hutch_error **err)
+{
+	int last = caps_last_cap();
+	uint64_t have = read_bounding(last);
+	char name[64];
+
+	for (int c = 0; c <= last; c++) {
+		if (set->bounding & CAP_BIT(c)) {
+			if (!(have & CAP_BIT(c)))
+				log_warn("process.capabilities.bounding: %s is not available to "
+				         "this runtime; it stays dropped",
+				         cap_name(c, name));
+			continue;
+		}
+		if (!(have & CAP_BIT(c)))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+			return herr_errno(err, errno, "drop %s from the bounding set",
+			                  cap_name(c, name));
+	}
+	return 0;
+}
+
+int caps_keep_on_setuid(bool keep, struct hutch_error **err)
+{
+	if (prctl(PR_SET_KEEPCAPS, keep ? 1 : 0, 0, 0, 0) < 0)
+		return herr_errno(err, errno, "prctl PR_SET_KEEPCAPS %d", keep ? 1 : 0);
+	return 0;
+}
+
+/* Current permitted/inheritable/effective masks of this process. */
+static int read_proc_caps(int last, uint64_t *p, uint64_t *i, uint64_t *e)
+{
+	cap_t cur = cap_get_proc();
+
+	*p = *i = *e = 0;
+	if (!cur)
+		return -1;
+	for (int c = 0; c <= last; c++) {
+		cap_flag_value_t v;
+
+		if (cap_get_flag(cur, c, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+			*p |= CAP_BIT(c);
+		if (cap_get_flag(cur, c, CAP_INHERITABLE, &v) == 0 && v == CAP_SET)
+			*i |= CAP_BIT(c);
+		if (cap_get_flag(cur, c, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET)
+			*e |= CAP_BIT(c);
+	}
+	cap_free(cur);
+	return 0;
+}
+
+static void warn_missing(const char *set, uint64_t wanted, uint64_t allowed, int last)
+{
+	char name[64];
+
+	for (int c = 0; c <= last; c++)
+		if ((wanted & CAP_BIT(c)) && !(allowed & CAP_BIT(c)))
+			log_warn("process.capabilities.%s: cannot grant %s; leaving it out", set,
+			         cap_name(c, name));
+}
+
+/* Restrict the requested sets to what capset(2) will accept from this process
+ * (capabilities(7), "Programmatically adjusting capability sets"). */
+static void grantable(const struct caps_set *want, int last, struct caps_set *ret)
+{
+	uint64_t p, i, e, bset = read_bounding(last);
+	uint64_t inh_ok;
+
+	*ret = *want;
+	if (read_proc_caps(last, &p, &i, &e) < 0)
+		return; /* let capset report the problem */
+	inh_ok = i | bset;
+	if (!(e & CAP_BIT(CAP_SETPCAP)))
+		inh_ok &= i | p;
+	ret->permitted &= p;
+	ret->effective &= ret->permitted;
+	ret->inheritable &= inh_ok;
+	warn_missing("permitted", want->permitted, ret->permitted, last);
+	warn_missing("effective", want->effective, ret->effective, last);
+	warn_missing("inheritable", want->inheritable, ret->inheritable, last);
+}
+
+static void set_flags(cap_t c, cap_flag_t flag, uint64_t mask, int last)
+{
+	for (cap_value_t v = 0; v <= last; v++)
+		if (mask & CAP_BIT(v))
+			cap_set_flag(c, flag, 1, &v, CAP_SET);
+}
+
+static int apply_ambient(uint64_t ambient, int last, struct hutch_error **err)
+{
+	char name[64];
+
+	/* EINVAL: a kernel without ambient capabilities (< 4.3); nothing to clear. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return herr_errno(err, errno, "clear the ambient capability set");
+	for (int c = 0; c <= last; c++) {
+		if (!(ambient & CAP_BIT(c)))
+			continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			log_warn("process.capabilities.ambient: cannot raise %s: %s",
+			         cap_name(c, name), strerror(errno));
+	}
+	return 0;
+}
+
+int caps_apply(const struct caps_set *set, struct hutch_error **err)
+{
+	int last = caps_last_cap();
+	struct caps_set ok;
+	cap_t c;
+	int r;
+
+	grantable(set, last, &ok);
+	c = cap_init();
+	if (!c)
+		return herr_errno(err, errno, "cap_init");
+	set_flags(c, CAP_EFFECTIVE, ok.effective, last);
+	set_flags(c, CAP_PERMITTED, ok.permitted, last);
+	set_flags(c, CAP_INHERITABLE, ok.inheritable, last);
+	r = cap_set_proc(c);
+	cap_free(c);
+	if (r < 0)
+		return herr_errno(err, errno,
+		                  "capset (effective %#llx, permitted %#llx, "
+		                  "inheritable %#llx)",
+		                  (unsigned long long)ok.effective,
+		                  (unsigned long long)ok.permitted,
+		                  (unsigned long long)ok.inheritable);
+	return apply_ambient(set->ambient, last, err);
+}

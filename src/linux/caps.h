@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* process.capabilities: names -> capability sets, and applying them to the
+ * calling process (bounding, keep-caps across setuid, capset, ambient). */
+#ifndef HUTCH_LINUX_CAPS_H
+#define HUTCH_LINUX_CAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spec/spec.h"
+#include "util/error.h"
+
+/* One bit per capability value (bit n == capability n). */
+struct caps_set {
+	uint64_t effective;
+	uint64_t bounding;
+	uint64_t inheritable;
+	uint64_t permitted;
+	uint64_t ambient;
+};
+
+/* Translate the capability names of `c` into *ret. `c` may be NULL (or any of
+ * its arrays absent): the missing sets are empty, so the process ends up with
+ * no capabilities, as runc does.
+ * A name that is not a capability ("CAP_FOO", "chown") or that the running
+ * kernel does not have (above /proc/sys/kernel/cap_last_cap) is skipped with a
+ * log_warn, as runtime-spec requires; it is never an error.
+ * Returns 0; -1 only if the kernel's capability count cannot be read. */
+int caps_parse(const struct spec_capabilities *c, struct caps_set *ret, struct hutch_error **err);
+
+/* Highest capability value the running kernel knows (cap_last_cap). */
+int caps_last_cap(void);
+
+/*
+ * Applying a set: the container init and `exec` call these in this order, in
+ * the process that will execve, after the mounts/pivot_root and before the
+ * seccomp filter is loaded:
+ *
+ *   caps_drop_bounding(&set)     while still root with CAP_SETPCAP
+ *   caps_keep_on_setuid(true)    PR_SET_KEEPCAPS, so setuid keeps permitted
+ *   user_apply(...)              setgroups / setresgid / setresuid
+ *   caps_keep_on_setuid(false)
+ *   caps_apply(&set)             capset(E, P, I), then the ambient set
+ *   (no_new_privs, seccomp, execve)
+ *
+ * Dropping the bounding set must happen before setuid because it needs
+ * CAP_SETPCAP; caps_apply must happen after it because a uid change from 0
+ * clears the effective set (capabilities(7), "Effect of user ID changes"), and
+ * ambient capabilities can only be raised once P and I hold them.
+ */
+
+/* PR_CAPBSET_DROP every capability up to caps_last_cap() that is not in
+ * set->bounding. Requested bounding capabilities this process no longer has
+ * are logged as warnings. Fails (naming the capability) when the drop is
+ * refused, e.g. without CAP_SETPCAP. */
+int caps_drop_bounding(const struct caps_set *set, struct hutch_error **err);
+
+/* PR_SET_KEEPCAPS on (true) or off (false). */
+int caps_keep_on_setuid(bool keep, struct hutch_error **err);
+
+/* Set the effective, permitted and inheritable sets with capset(2), then clear
+ * the ambient set and raise each ambient capability. Capabilities the process
+ * cannot grant (not in its permitted set, or an inheritable one outside the
+ * bounding set) are left out with a warning rather than failing; an ambient
+ * capability that cannot be raised (not in both P and I) is also a warning.
+ * Fails if capset itself fails. */
+int caps_apply(const struct caps_set *set, struct hutch_error **err);
+
+#endif

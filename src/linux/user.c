@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Groups, gid, uid, umask of the container process; HOME from /etc/passwd. */
+#include "linux/user.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool user_setgroups_allowed(void)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_error_ struct hutch_error *ignored = NULL;
+
+	if (fs_read_file_at(AT_FDCWD, "/proc/self/setgroups", &buf, NULL, &ignored) < 0)
+		return true;
+	return !str_has_prefix(buf, "deny");
+}
+
+static int apply_groups(const struct spec_user *u, bool allowed, struct hutch_error **err)
+{
+	_cleanup_free_ gid_t *gids = NULL;
+
+	if (!allowed) {
+		if (u->n_additionalGids > 0)
+			log_warn("process.user.additionalGids: ignored, setgroups is denied in "
+			         "this user namespace");
+		return 0;
+	}
+	if (u->n_additionalGids > 0) {
+		gids = xcalloc(u->n_additionalGids, sizeof(gid_t));
+		for (size_t i = 0; i < u->n_additionalGids; i++)
+			gids[i] = (gid_t)u->additionalGids[i];
+	}
+	if (setgroups(u->n_additionalGids, gids) < 0)
+		return herr_errno(err, errno, "setgroups (%zu additional gids)",
+		                  u->n_additionalGids);
+	return 0;
+}
+
+int user_apply(const struct spec_user *u, bool setgroups_allowed, struct hutch_error **err)
+{
+	if (apply_groups(u, setgroups_allowed, err) < 0)
+		return -1;
+	/* gid first: after the uid change we may no longer be allowed to. */
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return herr_errno(err, errno, "setresgid %u", u->gid);
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return herr_errno(err, errno, "setresuid %u", u->uid);
+	umask(u->umask.set ? (mode_t)(u->umask.value & 07777) : 0022);
+	return 0;
+}
+
+/* Split a passwd line "name:pw:uid:gid:gecos:home:shell" in place; returns
+ * the number of fields found (at most 7). */
+static int passwd_split(char *line, char *fields[7])
+{
+	int n = 0;
+
+	while (n < 7 && line)
+		fields[n++] = strsep(&line, ":");
+	return n;
+}
+
+char *user_passwd_home(const char *path, uid_t uid)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_error_ struct hutch_error *ignored = NULL;
+	char *save = NULL;
+
+	if (fs_read_file_at(AT_FDCWD, path, &buf, NULL, &ignored) < 0)
+		return NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7];
+		unsigned long long v;
+
+		if (line[0] == '#' || passwd_split(line, f) < 6)
+			continue;
+		if (str_to_u64(f[2], &v) == 0 && v == uid)
+			return *f[5] ? xstrdup(f[5]) : NULL;
+	}
+	return NULL;
+}
+
+void user_home_env(char ***env, uid_t uid)
+{
+	_cleanup_free_ char *home = NULL;
+	char **slot = NULL;
+
+	for (char **e = *env; e && *e; e++) {
+		if (!str_has_prefix(*e, "HOME="))
+			continue;
+		if ((*e)[5] != '\0')
+			return;
+		slot = e;
+	}
+	home = user_passwd_home("/etc/passwd", uid);
+	if (slot) {
+		free(*slot);
+		*slot = xasprintf("HOME=%s", home ? home : "/");
+		return;
+	}
+	_cleanup_free_ char *entry = xasprintf("HOME=%s", home ? home : "/");
+	strv_push(env, entry);
+}
