@@ -136,6 +136,8 @@ static int resolve_action(const char *name, const struct opt_u64 *errno_ret, con
                           const char *action_key, const char *errno_key, uint32_t *ret,
                           struct hutch_error **err)
 {
+	if (!name)
+		return herr_msg(err, ORIGIN "%s.%s: missing", path, action_key);
 	for (size_t i = 0; i < N_ELEMENTS(actions); i++) {
 		if (strcmp(actions[i].name, name) != 0)
 			continue;
@@ -231,6 +233,8 @@ static int resolve_args(const struct spec_seccomp_syscall *sc, size_t idx, struc
 			return herr_msg(
 			    err, ORIGIN ".syscalls[%zu].args[%zu].index: %u is out of range (0-5)",
 			    idx, k, a->index);
+		if (!a->op)
+			return herr_msg(err, ORIGIN ".syscalls[%zu].args[%zu].op: missing", idx, k);
 		while (o < N_ELEMENTS(operators) && strcmp(operators[o].name, a->op) != 0)
 			o++;
 		if (o == N_ELEMENTS(operators))
@@ -269,6 +273,12 @@ static int add_syscall(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *s
 	if (resolve_action(sc->action, &sc->errnoRet, path, "action", "errnoRet", &act, err) < 0 ||
 	    resolve_args(sc, idx, cmp, &same_index, err) < 0)
 		return -1;
+	/* API level 5: libseccomp and the kernel both support user notification */
+	if (act == SCMP_ACT_NOTIFY && seccomp_api_get() < 5)
+		return herr_msg(err,
+		                ORIGIN ".syscalls[%zu].action: SCMP_ACT_NOTIFY needs Linux >= 5.0 "
+		                       "and libseccomp >= 2.5",
+		                idx);
 	strv_foreach (name, sc->names) {
 		int nr = seccomp_syscall_resolve_name(*name), r = 0;
 
@@ -289,6 +299,11 @@ static int add_syscall(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *s
 				r = seccomp_rule_add_array(ctx, act, nr, 1, &cmp[k]);
 		else
 			r = seccomp_rule_add_array(ctx, act, nr, (unsigned int)sc->n_args, cmp);
+		if (r == -EEXIST)
+			return herr_msg(err,
+			                ORIGIN ".syscalls[%zu]: rule for \"%s\" conflicts with an "
+			                       "earlier rule (same arguments, other action)",
+			                idx, *name);
 		if (r < 0)
 			return herr_errno(err, -r, ORIGIN ".syscalls[%zu]: add rule for \"%s\"",
 			                  idx, *name);

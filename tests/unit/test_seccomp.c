@@ -158,8 +158,28 @@ static void test_compile_errors(void)
 	              "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
 	              "config.json: .linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is "
 	              "used");
+	compile_fails(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	    "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+	    "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_KILL\"}]}",
+	    "config.json: .linux.seccomp.syscalls[1]: rule for \"umask\" conflicts with an "
+	    "earlier rule (same arguments, other action)");
 	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerMetadata\":\"m\"}",
 	              "config.json: .linux.seccomp.listenerMetadata: set without listenerPath");
+}
+
+static void test_other_arch_names(void)
+{
+	/* socketcall and mmap2 exist on i386 only: fine with and without it */
+	seccomp_filter_free(compile_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	                               "{\"names\":[\"socketcall\",\"mmap2\",\"mkdir\"],"
+	                               "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+	                               "names of other architectures, native only"));
+	seccomp_filter_free(compile_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":"
+	                               "[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],"
+	                               "\"syscalls\":[{\"names\":[\"socketcall\",\"mmap2\"],"
+	                               "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+	                               "names of other architectures, multi-arch"));
 }
 
 static void test_mkdir_denied(void)
@@ -733,6 +753,7 @@ static void test_features(void)
 int main(void)
 {
 	test_compile_errors();
+	test_other_arch_names();
 	test_mkdir_denied();
 	test_default_errno();
 	test_args();
