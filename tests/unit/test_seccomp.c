@@ -160,8 +160,10 @@ static void test_compile_errors(void)
 	              "used");
 	compile_fails(
 	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-	    "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-	    "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_KILL\"}]}",
+	    "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	    "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]},"
+	    "{\"names\":[\"umask\"],\"action\":\"SCMP_ACT_KILL\",\"args\":["
+	    "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}",
 	    "config.json: .linux.seccomp.syscalls[1]: rule for \"umask\" conflicts with an "
 	    "earlier rule (same arguments, other action)");
 	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerMetadata\":\"m\"}",
