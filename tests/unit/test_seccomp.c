@@ -701,6 +701,23 @@ static void test_cache(void)
 	s->syscalls[0].names[0] = xstrdup("accept5");
 	seccomp_cache_key(s, key2);
 	ok(strcmp(key, key2) != 0, "a changed profile has another key");
+	for (int i = 0; i < 70; i++) {
+		_cleanup_free_ char *junk = xasprintf("%s/junk%02d.bpf", cache, i);
+		int fd = open(junk, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
+	seccomp_filter_free(c);
+	c = NULL;
+	ok(seccomp_compile_cached(s, cache, &c, &err) == 0, "compile with a full cache");
+	{
+		_cleanup_free_ char *junk = xasprintf("%s/junk00.bpf", cache);
+		seccomp_cache_key(s, key2);
+		free(entry);
+		entry = xasprintf("%s/%s.bpf", cache, key2);
+		ok(access(junk, F_OK) < 0 && access(entry, F_OK) == 0,
+		   "a full cache is cleared, the new entry kept");
+	}
 	unlink(entry);
 	rmdir(cache);
 	cache[strlen(cache) - strlen("/.seccomp-cache")] = '\0';
