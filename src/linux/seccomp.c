@@ -128,6 +128,13 @@ static bool kernel_has_flag(unsigned int flag)
 	return sys_seccomp(SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
 }
 
+/* EOPNOTSUPP: the kernel lacks the action. Kernels before 4.14 do not know
+ * the query (EINVAL); libseccomp's own probing then refuses what is missing. */
+static bool kernel_has_action(uint32_t ret_action)
+{
+	return sys_seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &ret_action) == 0 || errno != EOPNOTSUPP;
+}
+
 /* --- compile ----------------------------------------------------------- */
 
 /* path: e.g. ".defaultAction" / ".syscalls[3]"; errno_key: the JSON key of the
@@ -141,6 +148,9 @@ static int resolve_action(const char *name, const struct opt_u64 *errno_ret, con
 	for (size_t i = 0; i < N_ELEMENTS(actions); i++) {
 		if (strcmp(actions[i].name, name) != 0)
 			continue;
+		if (!kernel_has_action(actions[i].kernel))
+			return herr_msg(err, ORIGIN "%s.%s: %s is not supported by this kernel",
+			                path, action_key, name);
 		if (actions[i].takes == NO_ERRNO) {
 			if (errno_ret->set)
 				return herr_msg(err,
