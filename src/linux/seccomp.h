@@ -49,8 +49,8 @@ int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
  * The key is the SHA-256 of a canonical encoding of the profile plus the hutch
  * and libseccomp versions, machine and kernel release. Entries are written
  * atomically (temp file + rename) and validated when read; a missing, corrupt
- * or unwritable cache only costs a compile (log_debug), never an error. The
- * directory keeps at most 64 entries (older ones are removed when full).
+ * or unwritable cache only costs a compile (log_debug), never an error. A
+ * directory holding 64 entries is emptied before the next one is written.
  * cache_dir NULL: same as seccomp_compile. */
 int seccomp_compile_cached(const struct spec_seccomp *s, const char *cache_dir,
                            struct seccomp_filter **ret, struct hutch_error **err);
