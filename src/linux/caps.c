@@ -233,3 +233,16 @@ int caps_apply(const struct caps_set *set, struct hutch_error **err)
 		                  (unsigned long long)ok.inheritable);
 	return apply_ambient(set->ambient, last, err);
 }
+
+const char *const *caps_known_names(void)
+{
+	static char *names[CAP_LAST_CAP + 2];
+
+	if (!names[0]) {
+		for (int v = 0; v <= CAP_LAST_CAP; v++) {
+			char buf[64];
+			names[v] = xstrdup(cap_name(v, buf));
+		}
+	}
+	return (const char *const *)names;
+}

@@ -28,6 +28,10 @@ struct caps_set {
  * Returns 0; -1 only if the kernel's capability count cannot be read. */
 int caps_parse(const struct spec_capabilities *c, struct caps_set *ret, struct hutch_error **err);
 
+/* Every capability name this build recognizes ("CAP_CHOWN", ...), including
+ * ones the running kernel lacks; NULL-terminated, static. For `features`. */
+const char *const *caps_known_names(void);
+
 /* Highest capability value the running kernel knows (cap_last_cap). */
 int caps_last_cap(void);
 

@@ -297,6 +297,27 @@ static const struct name_value mpol_flags[] = {
     {"MPOL_F_NUMA_BALANCING", 1U << 13},
 };
 
+/* NULL-terminated names of a table, built once. */
+static const char *const *table_names(const struct name_value *t, size_t n, const char **out)
+{
+	if (!out[0])
+		for (size_t i = 0; i < n; i++)
+			out[i] = t[i].name;
+	return out;
+}
+
+const char *const *procattr_mpol_mode_names(void)
+{
+	static const char *names[sizeof(mpol_modes) / sizeof(mpol_modes[0]) + 1];
+	return table_names(mpol_modes, sizeof(mpol_modes) / sizeof(mpol_modes[0]), names);
+}
+
+const char *const *procattr_mpol_flag_names(void)
+{
+	static const char *names[sizeof(mpol_flags) / sizeof(mpol_flags[0]) + 1];
+	return table_names(mpol_flags, sizeof(mpol_flags) / sizeof(mpol_flags[0]), names);
+}
+
 int procattr_mpol_mode_from_name(const char *name)
 {
 	const struct name_value *nv = lookup(mpol_modes, ARRAY_SIZE(mpol_modes), name);

@@ -80,6 +80,9 @@ int procattr_set_cpu_affinity(pid_t pid, const char *list, const char *field,
 /* --- memoryPolicy -------------------------------------------------------- */
 
 /* MPOL_DEFAULT.. MPOL_WEIGHTED_INTERLEAVE -> mode; -1 when unknown. */
+/* The recognized MPOL_* mode and flag names (NULL-terminated, static), for `features`. */
+const char *const *procattr_mpol_mode_names(void);
+const char *const *procattr_mpol_flag_names(void);
 int procattr_mpol_mode_from_name(const char *name);
 /* MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING -> bit; 0 unknown. */
 unsigned procattr_mpol_flag_from_name(const char *name);
