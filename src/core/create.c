@@ -66,6 +66,21 @@ static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 	return 0;
 }
 
+/* Fields this build parses but cannot act on fail loudly rather than being
+ * silently ignored (features says enabled: false for both). */
+static int check_unsupported(const struct spec *s, struct hutch_error **err)
+{
+	const struct spec_linux *l = s->linux_;
+
+	if (l && l->n_netDevices)
+		return herr_msg(err, "config.json: .linux.netDevices: moving network devices into "
+				     "the container is not supported by this build");
+	if (l && l->intelRdt)
+		return herr_msg(err, "config.json: .linux.intelRdt: Intel RDT (resctrl) is not "
+				     "supported by this build");
+	return 0;
+}
+
 static int prepare_seccomp(struct create_ctx *x, struct hutch_error **err)
 {
 	_cleanup_free_ char *cache = NULL;
@@ -244,7 +259,8 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 
 	if (state_validate_id(o->id, err) < 0)
 		return -1;
-	if (load_bundle(&x, err) < 0 || prepare_seccomp(&x, err) < 0)
+	if (load_bundle(&x, err) < 0 || check_unsupported(x.spec, err) < 0 ||
+	    prepare_seccomp(&x, err) < 0)
 		goto out;
 	if (prepare_state(&x, err) < 0)
 		goto fail;
