@@ -5,6 +5,9 @@
 # and every long option of a verb's usage text (src/cmd/common.h) in its page.
 # Usage: check-man.sh [SOURCE_ROOT]   (prints TAP)
 
+# Functions below are run through check(), which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
 set -u
 
 top=${1:-$(dirname "$0")/..}
@@ -148,9 +151,9 @@ man_works() {
 	return $rc
 }
 if command -v groff >/dev/null 2>&1; then
-	renderer=groff
+	renderer='groff'
 elif command -v man >/dev/null 2>&1 && man_works; then
-	renderer=man
+	renderer='man'
 else
 	renderer=
 fi
@@ -163,7 +166,7 @@ renders_clean() {
 	fi
 	rc=$?
 	[ -z "$out" ] || diag "$out"
-	[ $rc -eq 0 ] && [ -z "$out" ]
+	[ "$rc" -eq 0 ] && [ -z "$out" ]
 }
 
 installed() {
