@@ -37,7 +37,9 @@ const struct cmd *cmd_find(const char *name)
 bool cmd_wants_help(const struct cmd *c, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
+		/* stop at the command of `exec ID CMD -h`: a word that does not
+		 * follow an option is a positional argument */
+		if (strcmp(argv[i], "--") == 0 || (argv[i][0] != '-' && argv[i - 1][0] != '-'))
 			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(c->usage, stdout);

@@ -2,6 +2,7 @@
 /* Waiting for a foreground container process (run, exec): signal
  * forwarding or the terminal proxy, reaping, and the exit code. */
 #include "cmd/common.h"
+#include "core/state.h"
 #include "linux/terminal.h"
 
 #include <errno.h>
@@ -36,7 +37,8 @@ static int run_wait(pid_t init, const sigset_t *set, int *ret_status)
 		}
 		if (w < 0 && errno == ECHILD) {
 			/* not our child (no subreaper): poll for its end */
-			if (kill(init, 0) < 0) {
+			char st = 0;
+			if (proc_stat(init, NULL, &st) < 0 || st == 'Z') {
 				*ret_status = 0;
 				return 0;
 			}

@@ -25,8 +25,10 @@
  *  either      SYNC_ERROR         int32 errno + text    (none) the sender gives up and exits
  *
  * Whoever receives SYNC_ERROR turns it into its own error (sync_expect does
- * this), so the user sees one line naming what failed on the other side. An
- * execve failure after SYNC_READY travels over a separate CLOEXEC pipe. */
+ * this), so the user sees one line naming what failed on the other side. The
+ * executable is resolved and checked before SYNC_READY, so a missing one fails
+ * create; an execve failure after that is printed on the container's stderr
+ * and the process exits 127 (not found) or 126. */
 #ifndef HUTCH_SPAWN_SYNC_H
 #define HUTCH_SPAWN_SYNC_H
 
