@@ -397,6 +397,10 @@ struct spec_resources *spec_parse_resources(const char *origin, const char *json
 int spec_validate(const struct spec *s, struct hutch_error **err);
 int spec_validate_process(const struct spec_process *p, const char *origin,
 			  struct hutch_error **err);
+/* The linux.resources checks alone (update --resources); paths start at the
+ * resources object: "<origin>: .devices[0].access: ...". */
+int spec_validate_resources(const struct spec_resources *r, const char *origin,
+			    struct hutch_error **err);
 
 void spec_free(struct spec *s);
 void spec_process_free(struct spec_process *p);
