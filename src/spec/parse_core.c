@@ -4,6 +4,7 @@
  * text), keeps the JSON path for messages, and frees along the same tables. */
 #include "spec/parse_internal.h"
 #include "spec/spec.h"
+#include "util/cleanup.h"
 #include "util/str.h"
 
 #include <stdarg.h>
@@ -325,10 +326,36 @@ static int parse_array(struct pctx *c, const json_node *n, const struct pfield *
 }
 
 /* JSON objects may repeat a key; the last occurrence wins (as in
- * json_object_get), so earlier ones are skipped. */
-static bool is_last_occurrence(const json_node *n, size_t i)
+ * json_object_get). Returns a mask of the entries to keep, computed by sorting
+ * indices by key so large maps stay O(n log n). Caller frees. */
+struct key_index {
+	const char *key;
+	size_t i;
+};
+
+static int cmp_key_index(const void *a, const void *b)
 {
-	return json_object_get(n, json_object_key(n, i)) == json_object_value(n, i);
+	const struct key_index *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	if (r)
+		return r;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static bool *last_occurrences(const json_node *n)
+{
+	size_t len = json_len(n);
+	bool *keep = xcalloc(len, sizeof(bool));
+	struct key_index *ki = xcalloc(len, sizeof(*ki));
+
+	for (size_t i = 0; i < len; i++)
+		ki[i] = (struct key_index){json_object_key(n, i), i};
+	qsort(ki, len, sizeof(*ki), cmp_key_index);
+	for (size_t i = 0; i < len; i++)
+		keep[ki[i].i] = i + 1 == len || strcmp(ki[i].key, ki[i + 1].key) != 0;
+	free(ki);
+	return keep;
 }
 
 static int parse_map(struct pctx *c, const json_node *n, const struct pfield *f, void *base)
@@ -340,11 +367,13 @@ static int parse_map(struct pctx *c, const json_node *n, const struct pfield *f,
 
 	if (json_type_of(n) != JSON_OBJECT)
 		return type_fail(c, "object", n);
+	_cleanup_free_ bool *keep = last_occurrences(n);
+
 	free_elems(d, *p, *count, true);
 	*p = xcalloc(len, d->size);
 	*count = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (!is_last_occurrence(n, i))
+		if (!keep[i])
 			continue;
 		char *elem = *p + *count * d->size;
 		const char *key = json_object_key(n, i);
@@ -376,6 +405,8 @@ static int parse_kv(struct pctx *c, const json_node *n, const struct pfield *f, 
 
 	if (json_type_of(n) != JSON_OBJECT)
 		return type_fail(c, "object", n);
+	_cleanup_free_ bool *keep = last_occurrences(n);
+
 	free_kv(*p, *count);
 	*p = xcalloc(len, sizeof(struct spec_kv));
 	*count = 0;
@@ -388,7 +419,7 @@ static int parse_kv(struct pctx *c, const json_node *n, const struct pfield *f, 
 			pctx_restore(c, mark);
 			return -1;
 		}
-		if (!is_last_occurrence(n, i))
+		if (!keep[i])
 			continue;
 		(*p)[*count].key = xstrdup(key);
 		(*p)[*count].value = xstrdup(value);

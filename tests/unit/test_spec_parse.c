@@ -228,6 +228,46 @@ static void test_errors(void)
 	}
 }
 
+static void test_nesting(void)
+{
+	size_t depth = 1001;
+	char *json = xmalloc(2 * depth + 64);
+	char *p = json + sprintf(json, "{\"ociVersion\": \"1.0.0\", \"x\": ");
+	_cleanup_free_ char *msg = NULL;
+
+	/* 1000 levels (the object plus 999 arrays) are fine, 1001 are not */
+	memset(p, '[', depth - 2);
+	memset(p + depth - 2, ']', depth - 2);
+	strcpy(p + 2 * (depth - 2), "}");
+	msg = parse_error(json);
+	ok(msg == NULL, "1000 levels of nesting accepted");
+	free(msg);
+	memset(p, '[', depth - 1);
+	memset(p + depth - 1, ']', depth - 1);
+	strcpy(p + 2 * (depth - 1), "}");
+	msg = parse_error(json);
+	is_str(msg, "config.json: invalid JSON: nesting deeper than 1000 levels",
+	       "deep nesting rejected before yajl recurses");
+	free(json);
+}
+
+static void test_duplicate_map_keys(void)
+{
+	const char *json = MIN_HEAD "\"linux\": {\"netDevices\": {\"b\": {\"name\": \"1\"}, "
+	                            "\"a\": {}, \"b\": {\"name\": \"2\"}, \"c\": {}, \"a\": "
+	                            "{\"name\": \"3\"}}}}";
+	_cleanup_spec_ struct spec *s = parse(json, NULL);
+	struct spec_linux *l = s ? s->linux_ : NULL;
+
+	ok(l && l->n_netDevices == 3, "duplicate map keys collapse");
+	if (!l || l->n_netDevices != 3)
+		return;
+	is_str(l->netDevices[0].hostName, "b", "order of last occurrences kept (b)");
+	is_str(l->netDevices[0].name, "2", "last b wins");
+	is_str(l->netDevices[1].hostName, "c", "order of last occurrences kept (c)");
+	is_str(l->netDevices[2].name, "3", "last a wins");
+}
+
 static void test_standalone(void)
 {
 	const char *proc = "{\"cwd\": \"/\", \"args\": [\"ls\"], \"user\": {\"uid\": -1}}";
@@ -282,6 +322,8 @@ int main(void)
 	test_process_fields();
 	test_linux_fields();
 	test_errors();
+	test_nesting();
+	test_duplicate_map_keys();
 	test_standalone();
 	test_default();
 	test_ns_names();
