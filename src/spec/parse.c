@@ -9,6 +9,7 @@
 #include "util/str.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,8 +232,13 @@ struct spec_resources *spec_parse_resources(const char *origin, const char *json
 struct spec *spec_load(const char *path, struct hutch_error **err)
 {
 	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *file = NULL;
+	struct stat st;
 	size_t len = 0;
 
+	/* accept the bundle directory as well as the file itself */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		path = file = xasprintf("%s/config.json", path);
 	if (fs_read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
 		return NULL;
 	return spec_parse("config.json", text, len, err);

@@ -379,7 +379,9 @@ struct spec {
  * Returns a new spec (free with spec_free) or NULL with *err set. */
 struct spec *spec_parse(const char *origin, const char *json, size_t len, struct hutch_error **err);
 
-/* Read and parse <bundle>/config.json. */
+/* Read and parse <bundle>/config.json. `path` is the file, or the bundle
+ * directory (then "<path>/config.json" is read). Messages use the origin
+ * "config.json". NULL with *err set on read, syntax or schema errors. */
 struct spec *spec_load(const char *path, struct hutch_error **err);
 
 /* Parse a standalone `process` object (exec --process FILE). */

@@ -200,16 +200,19 @@ static int check_hooks(const struct vctx *v, const struct spec_hooks *h)
 
 static int check_top(const struct vctx *v, const struct spec *s)
 {
-	if (s->root && s->root->path[0] == '\0')
+	/* optional in the schema (Hyper-V), REQUIRED on Linux (config.md#root) */
+	if (!s->root)
+		return vfail(v, ".root: required field is missing");
+	if (s->root->path[0] == '\0')
 		return vfail(v, ".root.path: must not be empty");
 	for (size_t i = 0; i < s->n_annotations; i++)
 		if (s->annotations[i].key[0] == '\0')
 			return vfail(v, ".annotations: keys must not be empty");
 	/* runc: "unable to set hostname without a private UTS namespace" */
-	if (s->hostname && !spec_find_namespace(s, SPEC_NS_UTS))
+	if (s->hostname && s->hostname[0] && !spec_find_namespace(s, SPEC_NS_UTS))
 		return vfail(v,
 		             ".hostname: unable to set hostname without a private UTS namespace");
-	if (s->domainname && !spec_find_namespace(s, SPEC_NS_UTS))
+	if (s->domainname && s->domainname[0] && !spec_find_namespace(s, SPEC_NS_UTS))
 		return vfail(
 		    v, ".domainname: unable to set domainname without a private UTS namespace");
 	return 0;

@@ -117,11 +117,23 @@ static void test_validate_resources_alone(void)
 	spec_resources_free(r);
 }
 
+static void test_load_bundle_dir(void)
+{
+	_cleanup_error_ struct hutch_error *err = NULL;
+	_cleanup_spec_ struct spec *s = spec_load("../fixtures/config/bundle", &err);
+
+	ok(s != NULL, "spec_load accepts a bundle directory: %s", err ? err->msg : "ok");
+	spec_free(spec_load("../fixtures/config/no-such-bundle/config.json", &err));
+	ok(err && strstr(err->msg, "no-such-bundle"), "missing file names the path: %s",
+	   err ? err->msg : "(none)");
+}
+
 int main(void)
 {
 	test_valid();
 	test_invalid();
 	test_validate_process_alone();
 	test_validate_resources_alone();
+	test_load_bundle_dir();
 	return done_testing();
 }
