@@ -14,6 +14,34 @@
 #define Y(n)  ((yajl_val)(n))
 #define N(v)  ((json_node *)(v))
 
+/* yajl builds and frees trees recursively, so a hostile document of deeply
+ * nested arrays would overflow the stack; no config needs this depth. */
+#define JSON_MAX_DEPTH 1000
+
+static bool too_deep(const char *text, size_t len)
+{
+	bool in_string = false;
+	size_t depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > JSON_MAX_DEPTH)
+				return true;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return false;
+}
+
 json_node *json_parse(const char *origin, const char *text, size_t len, struct hutch_error **err)
 {
 	char errbuf[1024] = "";
@@ -23,6 +51,12 @@ json_node *json_parse(const char *origin, const char *text, size_t len, struct h
 	if (strlen(copy) != len) {
 		free(copy);
 		herr_msg(err, "%s: invalid JSON: embedded NUL byte", origin);
+		return NULL;
+	}
+	if (too_deep(copy, len)) {
+		free(copy);
+		herr_msg(err, "%s: invalid JSON: nesting deeper than %d levels", origin,
+		         JSON_MAX_DEPTH);
 		return NULL;
 	}
 	v = yajl_tree_parse(copy, errbuf, sizeof(errbuf));

@@ -379,7 +379,9 @@ struct spec {
  * Returns a new spec (free with spec_free) or NULL with *err set. */
 struct spec *spec_parse(const char *origin, const char *json, size_t len, struct hutch_error **err);
 
-/* Read and parse <bundle>/config.json. */
+/* Read and parse <bundle>/config.json. `path` is the file, or the bundle
+ * directory (then "<path>/config.json" is read). Messages use the origin
+ * "config.json". NULL with *err set on read, syntax or schema errors. */
 struct spec *spec_load(const char *path, struct hutch_error **err);
 
 /* Parse a standalone `process` object (exec --process FILE). */
@@ -397,6 +399,10 @@ struct spec_resources *spec_parse_resources(const char *origin, const char *json
 int spec_validate(const struct spec *s, struct hutch_error **err);
 int spec_validate_process(const struct spec_process *p, const char *origin,
 			  struct hutch_error **err);
+/* The linux.resources checks alone (update --resources); paths start at the
+ * resources object: "<origin>: .devices[0].access: ...". */
+int spec_validate_resources(const struct spec_resources *r, const char *origin,
+			    struct hutch_error **err);
 
 void spec_free(struct spec *s);
 void spec_process_free(struct spec_process *p);

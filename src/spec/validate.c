@@ -1,3 +1,442 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* config.json -> struct spec (placeholder until the table-driven parser lands). */
+/* Semantic checks on a parsed config that need no host access: enumerated
+ * names (capabilities, rlimits, seccomp, ...), absolute paths, duplicates and
+ * cross-field rules. Every error names the JSON path. */
 #include "spec/spec.h"
+#include "spec/validate_internal.h"
+#include "util/str.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vctx {
+	const char *origin;
+	const char *prefix; /* JSON path of the object being checked: "" or ".process" */
+	struct hutch_error **err;
+};
+
+/* "<origin>: <prefix><fmt...>"; fmt starts with the rest of the path. */
+static int vfail(const struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int vfail(const struct vctx *v, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	herr_msg(v->err, "%s: %s%s", v->origin, v->prefix, msg);
+	free(msg);
+	return -1;
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+/* Every entry of strv must be in list: "<path>[i]: unknown <what> "X"". */
+static int check_names(const struct vctx *v, char *const *strv, const char *const *list,
+                       const char *path, const char *what)
+{
+	for (size_t i = 0; strv && strv[i]; i++)
+		if (!in_list(strv[i], list))
+			return vfail(v, "%s[%zu]: unknown %s \"%s\"", path, i, what, strv[i]);
+	return 0;
+}
+
+static int check_absolute(const struct vctx *v, const char *s, const char *path)
+{
+	if (s[0] != '/')
+		return vfail(v, "%s: must be an absolute path, got \"%s\"", path, s);
+	return 0;
+}
+
+/* --- process ------------------------------------------------------------ */
+
+static int check_capabilities(const struct vctx *v, const struct spec_capabilities *c)
+{
+	const struct {
+		const char *name;
+		char **set;
+	} sets[] = {
+	    {"effective", c->effective}, {"bounding", c->bounding}, {"inheritable", c->inheritable},
+	    {"permitted", c->permitted}, {"ambient", c->ambient},
+	};
+	char path[64];
+
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		snprintf(path, sizeof(path), ".capabilities.%s", sets[i].name);
+		if (check_names(v, sets[i].set, spec_capability_names, path, "capability") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_rlimits(const struct vctx *v, const struct spec_process *p)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct spec_rlimit *r = &p->rlimits[i];
+
+		if (!in_list(r->type, spec_rlimit_names))
+			return vfail(v, ".rlimits[%zu].type: unknown rlimit \"%s\"", i, r->type);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->rlimits[j].type, r->type) == 0)
+				return vfail(v, ".rlimits[%zu].type: duplicate rlimit \"%s\"", i,
+				             r->type);
+		if (r->soft > r->hard)
+			return vfail(v, ".rlimits[%zu].soft: %llu exceeds the hard limit %llu", i,
+			             (unsigned long long)r->soft, (unsigned long long)r->hard);
+	}
+	return 0;
+}
+
+static int check_scheduler(const struct vctx *v, const struct spec_scheduler *s)
+{
+	if (!in_list(s->policy, spec_sched_policy_names))
+		return vfail(v, ".scheduler.policy: unknown scheduler policy \"%s\"", s->policy);
+	return check_names(v, s->flags, spec_sched_flag_names, ".scheduler.flags",
+	                   "scheduler flag");
+}
+
+static int check_io_priority(const struct vctx *v, const struct spec_io_priority *io)
+{
+	static const char *const classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
+	                                      "IOPRIO_CLASS_IDLE", NULL};
+
+	if (!in_list(io->class_, classes))
+		return vfail(v, ".ioPriority.class: unknown I/O priority class \"%s\"", io->class_);
+	if (io->priority < 0 || io->priority > 7)
+		return vfail(v, ".ioPriority.priority: must be between 0 and 7, got %lld",
+		             (long long)io->priority);
+	return 0;
+}
+
+static int check_cpu_list(const struct vctx *v, const char *s, const char *path)
+{
+	if (s && strspn(s, "0123456789, -") != strlen(s))
+		return vfail(v, "%s: invalid CPU list \"%s\"", path, s);
+	return 0;
+}
+
+static int validate_process(const struct vctx *v, const struct spec_process *p)
+{
+	if (check_absolute(v, p->cwd, ".cwd") < 0)
+		return -1;
+	if (strv_len(p->args) == 0)
+		return vfail(v, ".args: at least one argument is required");
+	if (p->capabilities && check_capabilities(v, p->capabilities) < 0)
+		return -1;
+	if (check_rlimits(v, p) < 0)
+		return -1;
+	if (p->scheduler && check_scheduler(v, p->scheduler) < 0)
+		return -1;
+	if (p->ioPriority && check_io_priority(v, p->ioPriority) < 0)
+		return -1;
+	if (p->execCPUAffinity &&
+	    (check_cpu_list(v, p->execCPUAffinity->initial, ".execCPUAffinity.initial") < 0 ||
+	     check_cpu_list(v, p->execCPUAffinity->final, ".execCPUAffinity.final") < 0))
+		return -1;
+	return 0;
+}
+
+int spec_validate_process(const struct spec_process *p, const char *origin,
+                          struct hutch_error **err)
+{
+	struct vctx v = {origin, "", err};
+
+	return validate_process(&v, p);
+}
+
+/* --- root, mounts, hooks, annotations ----------------------------------- */
+
+static int check_mounts(const struct vctx *v, const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct spec_mount *m = &s->mounts[i];
+
+		/* relative destinations are deprecated but allowed (config.md#mounts) */
+		if (m->destination[0] == '\0')
+			return vfail(v, ".mounts[%zu].destination: must not be empty", i);
+		if ((m->n_uidMappings == 0) != (m->n_gidMappings == 0))
+			return vfail(
+			    v, ".mounts[%zu]: uidMappings and gidMappings must be set together", i);
+	}
+	return 0;
+}
+
+static int check_hook_list(const struct vctx *v, const struct spec_hook_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct spec_hook *h = &l->hooks[i];
+
+		if (h->path[0] != '/')
+			return vfail(v, ".hooks.%s[%zu].path: must be an absolute path, got \"%s\"",
+			             name, i, h->path);
+		if (h->timeout.set && h->timeout.value <= 0)
+			return vfail(v,
+			             ".hooks.%s[%zu].timeout: must be greater than zero, got %lld",
+			             name, i, (long long)h->timeout.value);
+	}
+	return 0;
+}
+
+static int check_hooks(const struct vctx *v, const struct spec_hooks *h)
+{
+	if (check_hook_list(v, &h->prestart, "prestart") < 0 ||
+	    check_hook_list(v, &h->createRuntime, "createRuntime") < 0 ||
+	    check_hook_list(v, &h->createContainer, "createContainer") < 0 ||
+	    check_hook_list(v, &h->startContainer, "startContainer") < 0 ||
+	    check_hook_list(v, &h->poststart, "poststart") < 0 ||
+	    check_hook_list(v, &h->poststop, "poststop") < 0)
+		return -1;
+	return 0;
+}
+
+static int check_top(const struct vctx *v, const struct spec *s)
+{
+	/* optional in the schema (Hyper-V), REQUIRED on Linux (config.md#root) */
+	if (!s->root)
+		return vfail(v, ".root: required field is missing");
+	if (s->root->path[0] == '\0')
+		return vfail(v, ".root.path: must not be empty");
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (s->annotations[i].key[0] == '\0')
+			return vfail(v, ".annotations: keys must not be empty");
+	/* runc: "unable to set hostname without a private UTS namespace" */
+	if (s->hostname && s->hostname[0] && !spec_find_namespace(s, SPEC_NS_UTS))
+		return vfail(v,
+		             ".hostname: unable to set hostname without a private UTS namespace");
+	if (s->domainname && s->domainname[0] && !spec_find_namespace(s, SPEC_NS_UTS))
+		return vfail(
+		    v, ".domainname: unable to set domainname without a private UTS namespace");
+	return 0;
+}
+
+/* --- linux: namespaces, mappings, devices ------------------------------- */
+
+static int check_namespaces(const struct vctx *v, const struct spec_linux *l)
+{
+	for (size_t i = 0; i < l->n_namespaces; i++) {
+		const struct spec_namespace *ns = &l->namespaces[i];
+
+		for (size_t j = 0; j < i; j++)
+			if (l->namespaces[j].type == ns->type)
+				return vfail(
+				    v, ".linux.namespaces[%zu].type: duplicate namespace \"%s\"", i,
+				    spec_ns_type_name(ns->type));
+		if (ns->path && ns->path[0] != '/')
+			return vfail(
+			    v, ".linux.namespaces[%zu].path: must be an absolute path, got \"%s\"",
+			    i, ns->path);
+	}
+	return 0;
+}
+
+static int check_mappings(const struct vctx *v, const struct spec *s)
+{
+	const struct spec_linux *l = s->linux_;
+	bool userns = spec_find_namespace(s, SPEC_NS_USER) != NULL;
+
+	if (l->n_uidMappings && !userns)
+		return vfail(v, ".linux.uidMappings: mappings require a user namespace");
+	if (l->n_gidMappings && !userns)
+		return vfail(v, ".linux.gidMappings: mappings require a user namespace");
+	if (l->n_timeOffsets && !spec_find_namespace(s, SPEC_NS_TIME))
+		return vfail(v, ".linux.timeOffsets: offsets require a time namespace");
+	for (size_t i = 0; i < l->n_timeOffsets; i++) {
+		const char *clock = l->timeOffsets[i].clock;
+		if (strcmp(clock, "monotonic") != 0 && strcmp(clock, "boottime") != 0)
+			return vfail(v, ".linux.timeOffsets: unknown clock \"%s\"", clock);
+	}
+	return 0;
+}
+
+static int check_devices(const struct vctx *v, const struct spec_linux *l)
+{
+	for (size_t i = 0; i < l->n_devices; i++) {
+		const struct spec_device *d = &l->devices[i];
+
+		if (!in_list(d->type, (const char *const[]){"c", "b", "u", "p", NULL}))
+			return vfail(v, ".linux.devices[%zu].type: unknown device type \"%s\"", i,
+			             d->type);
+		if (d->path[0] != '/')
+			return vfail(
+			    v, ".linux.devices[%zu].path: must be an absolute path, got \"%s\"", i,
+			    d->path);
+	}
+	return 0;
+}
+
+/* Interface names as the kernel accepts them (dev_valid_name). */
+static bool valid_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= 16 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	return strpbrk(s, "/: \t\n\v\f\r") == NULL;
+}
+
+static int check_net_devices(const struct vctx *v, const struct spec *s)
+{
+	const struct spec_linux *l = s->linux_;
+	const struct spec_namespace *net = spec_find_namespace(s, SPEC_NS_NETWORK);
+
+	if (l->n_netDevices && !net)
+		return vfail(v, ".linux.netDevices: moving network devices requires a private "
+		                "network namespace");
+	for (size_t i = 0; i < l->n_netDevices; i++) {
+		const struct spec_net_device *d = &l->netDevices[i];
+
+		if (!valid_ifname(d->hostName))
+			return vfail(v, ".linux.netDevices: invalid network device name \"%s\"",
+			             d->hostName);
+		if (d->name && !valid_ifname(d->name))
+			return vfail(v,
+			             ".linux.netDevices[\"%s\"].name: invalid network device name "
+			             "\"%s\"",
+			             d->hostName, d->name);
+	}
+	return 0;
+}
+
+/* --- linux: everything else --------------------------------------------- */
+
+static int check_seccomp_syscall(const struct vctx *v, const struct spec_seccomp_syscall *sc,
+                                 size_t i)
+{
+	if (!in_list(sc->action, spec_seccomp_action_names))
+		return vfail(v, ".linux.seccomp.syscalls[%zu].action: unknown action \"%s\"", i,
+		             sc->action);
+	if (sc->errnoRet.set && strcmp(sc->action, "SCMP_ACT_ERRNO") != 0 &&
+	    strcmp(sc->action, "SCMP_ACT_TRACE") != 0)
+		return vfail(v,
+		             ".linux.seccomp.syscalls[%zu].errnoRet: not supported with action "
+		             "\"%s\"",
+		             i, sc->action);
+	if (strv_len(sc->names) == 0)
+		return vfail(v, ".linux.seccomp.syscalls[%zu].names: must not be empty", i);
+	for (size_t j = 0; j < sc->n_args; j++) {
+		const struct spec_seccomp_arg *a = &sc->args[j];
+		if (a->index >= 6)
+			return vfail(v,
+			             ".linux.seccomp.syscalls[%zu].args[%zu].index: must be "
+			             "between 0 and 5, got %u",
+			             i, j, a->index);
+		if (!in_list(a->op, spec_seccomp_op_names))
+			return vfail(v,
+			             ".linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator "
+			             "\"%s\"",
+			             i, j, a->op);
+	}
+	return 0;
+}
+
+static int check_seccomp(const struct vctx *v, const struct spec_seccomp *sc)
+{
+	if (!in_list(sc->defaultAction, spec_seccomp_action_names))
+		return vfail(v, ".linux.seccomp.defaultAction: unknown action \"%s\"",
+		             sc->defaultAction);
+	if (sc->defaultErrnoRet.set && strcmp(sc->defaultAction, "SCMP_ACT_ERRNO") != 0 &&
+	    strcmp(sc->defaultAction, "SCMP_ACT_TRACE") != 0)
+		return vfail(v, ".linux.seccomp.defaultErrnoRet: not supported with action \"%s\"",
+		             sc->defaultAction);
+	if (check_names(v, sc->architectures, spec_seccomp_arch_names,
+	                ".linux.seccomp.architectures", "architecture") < 0 ||
+	    check_names(v, sc->flags, spec_seccomp_flag_names, ".linux.seccomp.flags", "flag") < 0)
+		return -1;
+	if (sc->listenerMetadata && !sc->listenerPath)
+		return vfail(v, ".linux.seccomp.listenerMetadata: requires listenerPath");
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		if (check_seccomp_syscall(v, &sc->syscalls[i], i) < 0)
+			return -1;
+	return 0;
+}
+
+static int check_misc(const struct vctx *v, const struct spec_linux *l)
+{
+	static const char *const propagations[] = {"shared",     "slave",       "private",
+	                                           "unbindable", "rshared",     "rslave",
+	                                           "rprivate",   "runbindable", NULL};
+
+	if (l->rootfsPropagation && !in_list(l->rootfsPropagation, propagations))
+		return vfail(v, ".linux.rootfsPropagation: unknown propagation \"%s\"",
+		             l->rootfsPropagation);
+	for (size_t i = 0; i < l->n_sysctl; i++)
+		if (l->sysctl[i].key[0] == '\0')
+			return vfail(v, ".linux.sysctl: keys must not be empty");
+	for (size_t i = 0; l->maskedPaths && l->maskedPaths[i]; i++)
+		if (l->maskedPaths[i][0] != '/')
+			return vfail(
+			    v, ".linux.maskedPaths[%zu]: must be an absolute path, got \"%s\"", i,
+			    l->maskedPaths[i]);
+	for (size_t i = 0; l->readonlyPaths && l->readonlyPaths[i]; i++)
+		if (l->readonlyPaths[i][0] != '/')
+			return vfail(
+			    v, ".linux.readonlyPaths[%zu]: must be an absolute path, got \"%s\"", i,
+			    l->readonlyPaths[i]);
+	return 0;
+}
+
+static int check_policies(const struct vctx *v, const struct spec_linux *l)
+{
+	const struct spec_personality *p = l->personality;
+	const struct spec_memory_policy *mp = l->memoryPolicy;
+
+	if (p && !in_list(p->domain, (const char *const[]){"LINUX", "LINUX32", NULL}))
+		return vfail(v, ".linux.personality.domain: unknown domain \"%s\"", p->domain);
+	/* config-linux.md: "Currently no flag values are supported." */
+	if (p && strv_len(p->flags) > 0)
+		return vfail(v, ".linux.personality.flags[0]: unsupported flag \"%s\"",
+		             p->flags[0]);
+	if (mp && !in_list(mp->mode, spec_mempolicy_mode_names))
+		return vfail(v, ".linux.memoryPolicy.mode: unknown mode \"%s\"", mp->mode);
+	if (mp && check_names(v, mp->flags, spec_mempolicy_flag_names, ".linux.memoryPolicy.flags",
+	                      "flag") < 0)
+		return -1;
+	if (l->intelRdt && l->intelRdt->memBwSchema &&
+	    (!str_has_prefix(l->intelRdt->memBwSchema, "MB:") ||
+	     strchr(l->intelRdt->memBwSchema, '\n')))
+		return vfail(
+		    v, ".linux.intelRdt.memBwSchema: must start with \"MB:\" and be one line");
+	return 0;
+}
+
+static int validate_linux(const struct vctx *v, const struct spec *s)
+{
+	const struct spec_linux *l = s->linux_;
+
+	if (check_namespaces(v, l) < 0 || check_mappings(v, s) < 0 || check_devices(v, l) < 0 ||
+	    check_net_devices(v, s) < 0 || check_misc(v, l) < 0 || check_policies(v, l) < 0)
+		return -1;
+	if (l->seccomp && check_seccomp(v, l->seccomp) < 0)
+		return -1;
+	if (l->resources &&
+	    spec_validate_resources_at(l->resources, v->origin, ".linux.resources", v->err) < 0)
+		return -1;
+	return 0;
+}
+
+int spec_validate(const struct spec *s, struct hutch_error **err)
+{
+	struct vctx v = {"config.json", "", err};
+
+	if (s->process) {
+		struct vctx pv = {"config.json", ".process", err};
+		if (validate_process(&pv, s->process) < 0)
+			return -1;
+	}
+	if (check_top(&v, s) < 0 || check_mounts(&v, s) < 0)
+		return -1;
+	if (s->hooks && check_hooks(&v, s->hooks) < 0)
+		return -1;
+	if (s->linux_ && validate_linux(&v, s) < 0)
+		return -1;
+	return 0;
+}
