@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -410,60 +411,120 @@ int mount_fs(const char *source, const char *type, int rootfd, const char *dest,
 
 /* --- User namespaces for idmapped mounts ------------------------------------ */
 
-static int write_id_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
+static int write_id_map(int procdir, const char *file, const struct spec_id_mapping *m, size_t n,
                         struct hutch_error **err)
 {
 	_cleanup_free_ char *text = xstrdup("");
-	_cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
 
 	for (size_t i = 0; i < n; i++) {
 		char *t = xasprintf("%s%u %u %u\n", text, m[i].containerID, m[i].hostID, m[i].size);
 		free(text);
 		text = t;
 	}
-	return fs_write_file_at(AT_FDCWD, path, text, strlen(text), err);
+	return fs_write_file_at(procdir, file, text, strlen(text), err);
+}
+
+/* The helper's side: pass its /proc/self (right whatever pid namespace we
+ * are in: the caller may be a container init whose pids differ from the
+ * mounted /proc's), then wait until the parent hangs up. */
+static _Noreturn void userns_helper(int sock)
+{
+	char c = 0;
+	int fd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {0};
+	struct iovec iov = {&c, 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (fd >= 0) {
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0)
+		while (read(sock, &c, 1) < 0 && errno == EINTR)
+			;
+	_exit(0);
+}
+
+static int recv_fd(int sock)
+{
+	char c;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&c, 1};
+	struct msghdr msg = {.msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = u.buf,
+	                     .msg_controllen = sizeof(u.buf)};
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS) {
+		errno = EPROTO;
+		return -1;
+	}
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static int userns_setup(int procdir, const struct spec_id_mapping *uids, size_t n_uids,
+                        const struct spec_id_mapping *gids, size_t n_gids, int *ret_fd,
+                        struct hutch_error **err)
+{
+	int fd;
+
+	if (write_id_map(procdir, "uid_map", uids, n_uids, err) < 0 ||
+	    write_id_map(procdir, "gid_map", gids, n_gids, err) < 0)
+		return -1;
+	fd = openat(procdir, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return herr_errno(err, errno, "open ns/user");
+	*ret_fd = fd;
+	return 0;
 }
 
 int mount_userns_from_mappings(const struct spec_id_mapping *uids, size_t n_uids,
                                const struct spec_id_mapping *gids, size_t n_gids, int *ret_fd,
                                struct hutch_error **err)
 {
-	int p[2], fd = -1, r = -1;
-	char buf;
+	int sk[2], r = -1;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return herr_errno(err, errno, "pipe");
-	/* fork-like clone: the child only waits for EOF on the pipe, so it is
-	 * safe even though it skips the libc fork handlers. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0)
+		return herr_errno(err, errno, "socketpair");
+	/* fork-like clone: the helper only sends a fd and waits, so skipping
+	 * the libc fork handlers is harmless */
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0) {
-		herr_errno(err, errno, "create user namespace");
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
 	if (pid == 0) {
-		close(p[1]);
-		while (read(p[0], &buf, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
+		close(sk[0]);
+		userns_helper(sk[1]);
 	}
-	close(p[0]);
-	if (write_id_map(pid, "uid_map", uids, n_uids, err) == 0 &&
-	    write_id_map(pid, "gid_map", gids, n_gids, err) == 0) {
-		_cleanup_free_ char *ns = xasprintf("/proc/%d/ns/user", (int)pid);
-		fd = open(ns, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			herr_errno(err, errno, "open %s", ns);
-		else
-			r = 0;
+	close(sk[1]);
+	if (pid < 0) {
+		close(sk[0]);
+		return herr_errno(err, errno, "user namespace for an idmapped mount: clone");
 	}
-	close(p[1]);
+	int procdir = recv_fd(sk[0]);
+	if (procdir < 0)
+		herr_errno(err, errno, "receive the helper's /proc entry");
+	else
+		r = userns_setup(procdir, uids, n_uids, gids, n_gids, ret_fd, err);
+	if (procdir >= 0)
+		close(procdir);
+	close(sk[0]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (r == 0)
-		*ret_fd = fd;
-	else
+	if (r < 0)
 		herr_prefix(err, "user namespace for an idmapped mount");
 	return r;
 }

@@ -48,6 +48,21 @@ static char **strv_at(const json_node *obj, const char *key)
 	return v;
 }
 
+static struct spec_id_mapping *load_idmap(const json_node *a, size_t *ret_n)
+{
+	struct spec_id_mapping *m = xcalloc(json_len(a), sizeof(*m));
+	bool set;
+
+	*ret_n = json_len(a);
+	for (size_t i = 0; i < *ret_n; i++) {
+		const json_node *e = json_array_at(a, i);
+		m[i].containerID = (uint32_t)num_at(e, "containerID", &set);
+		m[i].hostID = (uint32_t)num_at(e, "hostID", &set);
+		m[i].size = (uint32_t)num_at(e, "size", &set);
+	}
+	return m;
+}
+
 static void load_mounts(struct spec *s, const json_node *a)
 {
 	s->n_mounts = json_len(a);
@@ -58,6 +73,10 @@ static void load_mounts(struct spec *s, const json_node *a)
 		s->mounts[i].source = str_at(m, "source");
 		s->mounts[i].type = str_at(m, "type");
 		s->mounts[i].options = strv_at(m, "options");
+		s->mounts[i].uidMappings =
+		    load_idmap(json_object_get(m, "uidMappings"), &s->mounts[i].n_uidMappings);
+		s->mounts[i].gidMappings =
+		    load_idmap(json_object_get(m, "gidMappings"), &s->mounts[i].n_gidMappings);
 	}
 }
 
