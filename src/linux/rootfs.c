@@ -91,6 +91,22 @@ static int check_proc_target(int rootfd, const char *dest, const char *type, con
 	return herr_msg(err, "the target is inside procfs; refusing to mount there");
 }
 
+/* A destination other than "/" that resolves to the root itself (an image
+ * with /proc -> /) would cover the whole rootfs: refuse it. */
+static int check_not_root(int rootfd, int targetfd, const char *dest, struct hutch_error **err)
+{
+	struct stat a, b;
+
+	if (dest[strspn(dest, "/")] == '\0')
+		return 0;
+	if (fstat(rootfd, &a) < 0 || fstat(targetfd, &b) < 0)
+		return herr_errno(err, errno, "stat");
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return herr_msg(err, "the destination resolves to the container's root "
+				     "(through a symlink in the rootfs?)");
+	return 0;
+}
+
 static int pick_userns(const struct prep *p, size_t i, int *ret_fd, bool *ret_owned,
                        struct hutch_error **err)
 {
@@ -131,7 +147,8 @@ static int do_bind(struct prep *p, size_t i, const char *dest, const struct moun
 		return herr_errno(err, errno, "stat %s", source);
 	_cleanup_close_ int fd = fs_create_in_root(p->rootfd, dest, S_ISDIR(st.st_mode),
 	                                           S_ISDIR(st.st_mode) ? 0755 : 0644, err);
-	if (fd < 0 || check_proc_target(p->rootfd, dest, NULL, source, err) < 0)
+	if (fd < 0 || check_not_root(p->rootfd, fd, dest, err) < 0 ||
+	    check_proc_target(p->rootfd, dest, NULL, source, err) < 0)
 		return -1;
 	if (mo->idmap && pick_userns(p, i, &userns_fd, &owned, err) < 0)
 		return -1;
@@ -168,7 +185,8 @@ static int do_fs(struct prep *p, const struct spec_mount *m, const char *dest,
 	if (mo->idmap)
 		return herr_msg(err, "idmap and ridmap are supported on bind mounts only");
 	_cleanup_close_ int fd = fs_create_in_root(p->rootfd, dest, true, 0755, err);
-	if (fd < 0 || check_proc_target(p->rootfd, dest, type, NULL, err) < 0)
+	if (fd < 0 || check_not_root(p->rootfd, fd, dest, err) < 0 ||
+	    check_proc_target(p->rootfd, dest, type, NULL, err) < 0)
 		return -1;
 	if (is_type(type, "devpts")) {
 		bool has_new = mo->data && strstr(mo->data, "newinstance");
@@ -278,25 +296,25 @@ int rootfs_pivot(const struct rootfs_opts *o, struct hutch_error **err)
 	return 0;
 }
 
-/* Resolve a masked/read-only path; 0 with *ret_fd = -1 when it is missing. */
-static int open_optional(int rootfd, const char *path, int *ret_fd, struct hutch_error **err)
+/* Resolve a masked or read-only path. Returns the O_PATH fd, -1 with *err
+ * on failure, or -2 when the path does not exist (those are skipped). */
+static int open_optional(int rootfd, const char *path, struct hutch_error **err)
 {
-	*ret_fd = fs_open_in_root(rootfd, path, O_PATH, err);
-	if (*ret_fd >= 0)
-		return 0;
-	if ((*err)->errnum != ENOENT)
-		return -1;
+	int fd = fs_open_in_root(rootfd, path, O_PATH, err);
+
+	if (fd >= 0 || (*err)->errnum != ENOENT)
+		return fd;
 	herr_freep(err);
-	return 0;
+	return -2;
 }
 
 static int make_readonly(int rootfd, const char *path, struct hutch_error **err)
 {
 	char fdpath[FS_FD_PATH_MAX];
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = open_optional(rootfd, path, err);
 
-	if (open_optional(rootfd, path, &fd, err) < 0 || fd < 0)
-		return fd < 0 && !*err ? 0 : -1;
+	if (fd < 0)
+		return fd == -2 ? 0 : -1;
 	if (mount(fs_fd_path(fd, fdpath), fdpath, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return herr_errno(err, errno, "bind");
 	_cleanup_close_ int top = fs_open_in_root(rootfd, path, O_PATH, err);
@@ -308,11 +326,11 @@ static int make_readonly(int rootfd, const char *path, struct hutch_error **err)
 static int mask(int rootfd, const char *path, struct hutch_error **err)
 {
 	char fdpath[FS_FD_PATH_MAX];
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = open_optional(rootfd, path, err);
 	struct stat st;
 
-	if (open_optional(rootfd, path, &fd, err) < 0 || fd < 0)
-		return fd < 0 && !*err ? 0 : -1;
+	if (fd < 0)
+		return fd == -2 ? 0 : -1;
 	if (fstat(fd, &st) < 0)
 		return herr_errno(err, errno, "stat");
 	fs_fd_path(fd, fdpath);

@@ -241,6 +241,7 @@ out=$(inside "$B" -- 'true' 2>&1)
 after=$(grep -c . /proc/self/mountinfo)
 ok "rootfs with /proc -> / mounts nothing on the host" test "$before" = "$after"
 ok "host /proc still works" test -r /proc/self/status
+ok "a mount through /proc -> / is refused ($out)" grep -q "mount proc (proc) on /proc: the destination resolves to the container's root" <<<"$out"
 
 # --- tmpcopyup, recursive read-only, propagation, no-pivot, idmap -------
 B=$(new_bundle copyup)
