@@ -103,7 +103,7 @@ static int check_not_root(int rootfd, int targetfd, const char *dest, struct hut
 		return herr_errno(err, errno, "stat");
 	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return herr_msg(err, "the destination resolves to the container's root "
-				     "(through a symlink in the rootfs?)");
+		                     "(through a symlink in the rootfs?)");
 	return 0;
 }
 

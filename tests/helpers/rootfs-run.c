@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test driver (root only, not installed): run a command in a bundle's root
  * filesystem set up by linux/rootfs.c, in new mount, pid, uts and ipc
- * namespaces. Usage: rootfs-run [--no-pivot] [--cgroupns] BUNDLE CMD [ARG...]
+ * namespaces. Usage: rootfs-run [--no-pivot] [--cgroupns] [--userns] BUNDLE CMD [ARG...]
+ * --userns first enters a user namespace mapping every id to itself (root
+ * there has no privileges over the host: mknod and sysfs need fallbacks).
  * Exits with the command's status; setup errors print one line and exit 125. */
 #include "linux/rootfs.h"
 #include "spec/json.h"
@@ -13,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +166,47 @@ static int wait_child(pid_t pid)
 	return 128 + WTERMSIG(status);
 }
 
+/* Child side of --userns: unshare, then wait for the parent to write the
+ * maps (it closes the pipe when done). */
+static int enter_userns(int sync)
+{
+	char c;
+
+	if (unshare(CLONE_NEWUSER) < 0) {
+		fprintf(stderr, "rootfs-run: unshare(CLONE_NEWUSER): %s\n", strerror(errno));
+		return -1;
+	}
+	kill(getpid(), SIGSTOP); /* tell the parent, which waits with WUNTRACED */
+	while (read(sync, &c, 1) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/* Parent side: map all ids to themselves once the child has its user
+ * namespace, then wait for the container to finish. */
+static int map_userns(const struct rootfs_opts *o, pid_t pid, int sync[2])
+{
+	static const char map[] = "0 0 4294967295\n";
+	struct hutch_error *err = NULL;
+	int status;
+
+	close(sync[0]);
+	if (o->in_userns) {
+		_cleanup_free_ char *uid = xasprintf("/proc/%d/uid_map", (int)pid);
+		_cleanup_free_ char *gid = xasprintf("/proc/%d/gid_map", (int)pid);
+		if (waitpid(pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status))
+			return 125;
+		if (fs_write_file_at(AT_FDCWD, uid, map, strlen(map), &err) < 0 ||
+		    fs_write_file_at(AT_FDCWD, gid, map, strlen(map), &err) < 0) {
+			kill(pid, SIGKILL);
+			return fail(err);
+		}
+		kill(pid, SIGCONT);
+	}
+	close(sync[1]);
+	return wait_child(pid);
+}
+
 /* pid 1 of the new pid namespace: set the root up and exec. */
 static int container_init(struct rootfs_opts *o, char **argv)
 {
@@ -188,12 +232,14 @@ int main(int argc, char **argv)
 			o.no_pivot = true;
 		else if (strcmp(argv[i], "--cgroupns") == 0)
 			o.has_cgroupns = true;
+		else if (strcmp(argv[i], "--userns") == 0)
+			o.in_userns = true;
 		else
 			break;
 	}
 	if (argc - i < 2) {
-		fprintf(stderr,
-		        "usage: rootfs-run [--no-pivot] [--cgroupns] BUNDLE CMD [ARG...]\n");
+		fprintf(stderr, "usage: rootfs-run [--no-pivot] [--cgroupns] [--userns] BUNDLE CMD "
+		                "[ARG...]\n");
 		return 125;
 	}
 	if (!realpath(argv[i], bundle))
@@ -212,11 +258,18 @@ int main(int argc, char **argv)
 		flags |= CLONE_NEWCGROUP;
 	/* the namespaces are made in a child so this process stays on the host
 	 * and the mounts die with the container */
+	int sync[2];
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return 125;
 	pid_t pid = fork();
 	if (pid < 0)
 		return 125;
 	if (pid > 0)
-		return wait_child(pid);
+		return map_userns(&o, pid, sync);
+	close(sync[1]);
+	/* the user namespace first, so that it owns the others */
+	if (o.in_userns && enter_userns(sync[0]) < 0)
+		_exit(125);
 	if (unshare(flags) < 0) {
 		fprintf(stderr, "rootfs-run: unshare: %s\n", strerror(errno));
 		_exit(125);

@@ -20,10 +20,13 @@ fi
 passed=0
 failed=0
 T=$(mktemp -d /tmp/hutch-rootfs-test.XXXXXX)
-HOST_SUBMOUNT=""
+HOST_MOUNTS=()
 
 cleanup() {
-	[ -n "$HOST_SUBMOUNT" ] && umount -l "$HOST_SUBMOUNT" 2>/dev/null
+	local m
+	for m in "${HOST_MOUNTS[@]}"; do
+		umount -l "$m" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -249,7 +252,7 @@ mkdir -p "$B/rootfs/opt/conf/sub"
 echo keep >"$B/rootfs/opt/conf/sub/f"
 ln -s sub/f "$B/rootfs/opt/conf/link"
 mkdir -p "$T/rsrc/sub"
-mount -t tmpfs tmpfs "$T/rsrc/sub" && HOST_SUBMOUNT="$T/rsrc/sub"
+mount -t tmpfs tmpfs "$T/rsrc/sub" && HOST_MOUNTS+=("$T/rsrc/sub")
 config "$B" '
 {"destination":"/opt/conf","type":"tmpfs","source":"tmpfs","options":["tmpcopyup","ro"]},
 {"destination":"/rr","type":"bind","source":"'"$T"'/rsrc","options":["rbind","rro"]}' \
@@ -281,9 +284,30 @@ config "$B" '{"destination":"/id","type":"bind","source":"'"$T"'/idsrc","options
 out=$(inside "$B" -- 'stat -c "%u:%g" /id/f' 2>&1)
 ok "idmap bind maps owners ($out)" test "$out" = "1000:2000"
 
+# --- in a user namespace: mknod, sysfs and locked flags need fallbacks -------
+B=$(new_bundle userns)
+mkdir -p "$T/locked"
+mount -t tmpfs -o nosuid,nodev tmpfs "$T/locked" && HOST_MOUNTS+=("$T/locked")
+config "$B" '{"destination":"/locked","type":"bind","source":"'"$T"'/locked","options":["bind","ro","suid","dev"]}' \
+	'"devices":[{"path":"/dev/fuse","type":"c","major":10,"minor":229}]'
+out=$(inside "$B" --userns -- '
+	cat /proc/self/mountinfo
+	for d in null zero full random urandom tty fuse; do echo "$d $(stat -c "%t:%T %F" /dev/$d)"; done
+	touch /locked/x 2>/dev/null || echo "locked: ro"
+	echo "sys: $(ls /sys/kernel >/dev/null && echo ok)"
+' 2>&1)
+ok "user namespace container runs" test $? = 0
+ok "userns: /dev/null bound from the host" grep -q '^null 1:3 character special file$' <<<"$out"
+ok "userns: /dev/tty bound from the host" grep -q '^tty 5:0 character special file$' <<<"$out"
+ok "userns: linux.devices bound from the host" grep -q '^fuse a:e5 character special file$' <<<"$out"
+ok "userns: sysfs available" grep -q '^sys: ok$' <<<"$out"
+ok "userns: ro applied on a bind with locked flags" grep -q '^locked: ro$' <<<"$out"
+ok "userns: locked nosuid,nodev kept" grep -q 'ro,nosuid,nodev' <<<"$(mntopts /locked)"
+
 # --- nothing left behind ------------------------------------------------------
 sleep 0.2
-ok "no container mount left on the host" test -z "$(grep "$T" /proc/self/mountinfo | grep -v " $T/rsrc/sub ")"
+ok "no container mount left on the host" \
+	test -z "$(grep "$T" /proc/self/mountinfo | grep -v -e " $T/rsrc/sub " -e " $T/locked ")"
 ok "host mount table unchanged" test "$(grep -v "$T" /proc/self/mountinfo)" = "$(grep -v "$T" <<<"$mountinfo_host_before")"
 
 echo "$passed passed, $failed failed"

@@ -41,9 +41,9 @@ static void test_sysctl(void)
 static void test_mountinfo(void)
 {
 	const char *text =
-		"22 27 0:21 / /proc rw,relatime shared:5 - proc proc rw\n"
-		"32 31 0:29 /sub /sys/fs/cgroup/cpu\\040x rw,nosuid - cgroup cgroup rw,cpu,cpuacct\n"
-		"41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate\n";
+	    "22 27 0:21 / /proc rw,relatime shared:5 - proc proc rw\n"
+	    "32 31 0:29 /sub /sys/fs/cgroup/cpu\\040x rw,nosuid - cgroup cgroup rw,cpu,cpuacct\n"
+	    "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate\n";
 	struct hutch_error *err = NULL;
 	struct mountinfo mi = {0};
 
