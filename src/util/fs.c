@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Whole-file helpers, atomic replace, safe path resolution inside a root
- * directory (openat2 RESOLVE_IN_ROOT or a component walk), tree copy. */
+/* Whole-file helpers and atomic replace. */
 #include "util/fs.h"
 #include "util/cleanup.h"
 #include "util/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <limits.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -38,8 +38,7 @@ int fs_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
-                    struct hutch_error **err)
+int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, struct hutch_error **err)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
@@ -71,8 +70,7 @@ int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
 	return 0;
 }
 
-int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
-                     struct hutch_error **err)
+int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len, struct hutch_error **err)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
@@ -84,7 +82,7 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 }
 
 int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-                         struct hutch_error **err)
+			 struct hutch_error **err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -123,7 +121,8 @@ int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err)
 	return 0;
 }
 
-/* --- Safe path resolution ------------------------------------------------ */
+/* --- Safe path resolution inside a root directory -------------------------
+ * openat2(RESOLVE_IN_ROOT) when the kernel has it, else a component walk. */
 
 #define FS_MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
 
