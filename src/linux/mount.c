@@ -134,9 +134,21 @@ static const struct mount_option {
     {"ridmap", OPT_RIDMAP, 0},
 };
 
+#define N_MOUNT_OPTIONS (sizeof(mount_options) / sizeof(mount_options[0]))
+
+const char *const *mount_known_options(void)
+{
+	static const char *names[N_MOUNT_OPTIONS + 1];
+
+	if (!names[0])
+		for (size_t i = 0; i < N_MOUNT_OPTIONS; i++)
+			names[i] = mount_options[i].name;
+	return names;
+}
+
 static const struct mount_option *option_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(mount_options) / sizeof(mount_options[0]); i++)
+	for (size_t i = 0; i < N_MOUNT_OPTIONS; i++)
 		if (strcmp(mount_options[i].name, name) == 0)
 			return &mount_options[i];
 	return NULL;
@@ -303,54 +315,68 @@ int mount_apply_post(int rootfd, const char *dest, const struct mount_opts *o,
 	return 0;
 }
 
-/* An idmapped bind: clone the source tree detached, idmap it, attach it. */
-static int bind_idmapped(const char *source, int target_fd, const struct mount_opts *o,
-                         int userns_fd, struct hutch_error **err)
+int mount_idmapped_tree(const char *source, const struct mount_opts *o, int userns_fd, int *ret_fd,
+                        struct hutch_error **err)
 {
 	unsigned int rec = (o->flags & MS_REC) ? AT_RECURSIVE : 0;
-	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
-	                                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	_cleanup_close_ int tree = -1;
 
 	if (userns_fd < 0)
 		return herr_msg(err, "idmap: no user namespace to take the mapping from");
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
+	                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
 	if (tree < 0)
 		return herr_errno(err, errno, "open_tree %s", source);
 	if (mount_setattr_fd(tree, o->idmap_recursive, MOUNT_ATTR_IDMAP, 0, userns_fd, err) < 0)
-		return herr_prefix(err, "idmap");
-	if (syscall(SYS_move_mount, tree, "", target_fd, "",
-	            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return herr_errno(err, errno, "move_mount");
+		return herr_prefix(err, "idmap %s", source);
+	*ret_fd = steal_fd(&tree);
 	return 0;
 }
 
-static int bind_step(const char *source, int rootfd, const char *dest, const struct mount_opts *o,
-                     int userns_fd, struct hutch_error **err)
+/* After the bind: a bind mount ignores every flag but MS_REC, so apply the
+ * rest with a bind remount (mount(2), "Creating a bind mount"), then the
+ * propagation and recursive attributes. */
+static int finish_bind(int rootfd, const char *dest, const struct mount_opts *o,
+                       struct hutch_error **err)
 {
-	char path[FS_FD_PATH_MAX];
-	_cleanup_close_ int target = fs_open_in_root(rootfd, dest, O_PATH, err);
-
-	if (target < 0)
-		return -1;
-	if (o->idmap)
-		return bind_idmapped(source, target, o, userns_fd, err);
-	if (mount(source, fs_fd_path(target, path), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
-		return herr_errno(err, errno, "bind");
-	return 0;
-}
-
-int mount_bind(const char *source, int rootfd, const char *dest, const struct mount_opts *o,
-               int userns_fd, struct hutch_error **err)
-{
-	if (bind_step(source, rootfd, dest, o, userns_fd, err) < 0)
-		return -1;
-	/* A bind mount ignores every flag but MS_REC; apply the rest with a
-	 * bind remount (mount(2), "Creating a bind mount"). */
 	if ((o->flags | o->clear) & MS_PER_MOUNT) {
 		_cleanup_close_ int fd = open_mount(rootfd, dest, err);
 		if (fd < 0 || mount_remount_flags(fd, o->flags, o->clear, err) < 0)
 			return -1;
 	}
 	return mount_apply_post(rootfd, dest, o, err);
+}
+
+int mount_attach_tree(int tree_fd, int rootfd, const char *dest, const struct mount_opts *o,
+                      struct hutch_error **err)
+{
+	_cleanup_close_ int target = fs_open_in_root(rootfd, dest, O_PATH, err);
+
+	if (target < 0)
+		return -1;
+	if (syscall(SYS_move_mount, tree_fd, "", target, "",
+	            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return herr_errno(err, errno, "move_mount");
+	return finish_bind(rootfd, dest, o, err);
+}
+
+int mount_bind(const char *source, int rootfd, const char *dest, const struct mount_opts *o,
+               int userns_fd, struct hutch_error **err)
+{
+	char path[FS_FD_PATH_MAX];
+
+	if (o->idmap) {
+		_cleanup_close_ int tree = -1;
+		if (mount_idmapped_tree(source, o, userns_fd, &tree, err) < 0)
+			return -1;
+		return mount_attach_tree(tree, rootfd, dest, o, err);
+	}
+	_cleanup_close_ int target = fs_open_in_root(rootfd, dest, O_PATH, err);
+	if (target < 0)
+		return -1;
+	if (mount(source, fs_fd_path(target, path), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
+		return herr_errno(err, errno, "bind");
+	return finish_bind(rootfd, dest, o, err);
 }
 
 static int copy_up(int lowerfd, int rootfd, const char *dest, struct hutch_error **err)

@@ -33,6 +33,11 @@ struct mount_opts {
 int mount_parse_options(char *const *options, struct mount_opts *ret, struct hutch_error **err);
 void mount_opts_free(struct mount_opts *o);
 
+/* Every option name mount_parse_options recognises (flags, propagation,
+ * recursive attributes, tmpcopyup, idmap, ridmap), NULL-terminated, static:
+ * the "mountOptions" of `hutch features`. */
+const char *const *mount_known_options(void);
+
 static inline bool mount_opts_is_bind(const struct mount_opts *o)
 {
 	return (o->flags & 4096 /* MS_BIND */) != 0;
@@ -47,6 +52,20 @@ static inline bool mount_opts_is_bind(const struct mount_opts *o)
  * Errors name the failing step. */
 int mount_bind(const char *source, int rootfd, const char *dest, const struct mount_opts *o,
                int userns_fd, struct hutch_error **err);
+
+/* Clone host path `source` (recursively when o has rbind) as a detached tree
+ * and idmap it (recursively for ridmap) to userns_fd; *ret_fd gets the tree.
+ * The kernel idmaps a mount only for a caller privileged over the source
+ * filesystem, so for a container in a user namespace this runs on the host
+ * side and the init attaches the tree with mount_attach_tree. */
+int mount_idmapped_tree(const char *source, const struct mount_opts *o, int userns_fd, int *ret_fd,
+                        struct hutch_error **err);
+
+/* Attach a detached tree (mount_idmapped_tree) on dest inside rootfd, then
+ * apply o's flags, propagation and recursive attributes as mount_bind does.
+ * tree_fd is not closed. */
+int mount_attach_tree(int tree_fd, int rootfd, const char *dest, const struct mount_opts *o,
+                      struct hutch_error **err);
 
 /* mount(2) a filesystem of `type` from `source` on dest inside rootfd, with
  * o->flags (propagation and bind bits stripped) and o->data, then apply the

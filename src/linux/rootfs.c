@@ -61,6 +61,11 @@ static bool is_type(const char *type, const char *want)
 	return type && strcmp(type, want) == 0;
 }
 
+static bool is_bind(const struct spec_mount *m, const struct mount_opts *mo)
+{
+	return mount_opts_is_bind(mo) || is_type(m->type, "bind");
+}
+
 /* A symlink in the image must not steer a mount into procfs, where it could
  * cover e.g. /proc/self/attr/current (CVE-2019-19921). Allowed: proc itself,
  * binds from procfs, and the files lxcfs-style tools overlay. */
@@ -107,26 +112,42 @@ static int check_not_root(int rootfd, int targetfd, const char *dest, struct hut
 	return 0;
 }
 
-static int pick_userns(const struct prep *p, size_t i, int *ret_fd, bool *ret_owned,
-                       struct hutch_error **err)
+/* The user namespace an idmap bind maps to: one made from the mount's own
+ * mappings (*ret_owned: the caller closes it), else the container's. */
+static int pick_userns(const struct spec_mount *m, int container_userns, int *ret_fd,
+                       bool *ret_owned, struct hutch_error **err)
 {
-	const struct spec_mount *m = &p->o->spec->mounts[i];
-
 	*ret_owned = false;
-	if (p->o->mount_userns_fds && p->o->mount_userns_fds[i] >= 0) {
-		*ret_fd = p->o->mount_userns_fds[i];
-		return 0;
-	}
 	if (m->n_uidMappings || m->n_gidMappings) {
 		*ret_owned = true;
 		return mount_userns_from_mappings(m->uidMappings, m->n_uidMappings, m->gidMappings,
 		                                  m->n_gidMappings, ret_fd, err);
 	}
-	if (p->o->userns_fd < 0)
+	if (container_userns < 0)
 		return herr_msg(err, "idmap: the mount has no uidMappings/gidMappings and the "
 		                     "container has no user namespace");
-	*ret_fd = p->o->userns_fd;
+	*ret_fd = container_userns;
 	return 0;
+}
+
+static char *bind_source(const char *bundle, const struct spec_mount *m)
+{
+	return m->source[0] == '/' ? xstrdup(m->source) : xasprintf("%s/%s", bundle, m->source);
+}
+
+/* An idmapped tree of m's source, detached. */
+static int idmap_tree(const struct spec_mount *m, const char *source, const struct mount_opts *mo,
+                      int container_userns, int *ret_fd, struct hutch_error **err)
+{
+	_cleanup_close_ int owned = -1;
+	int userns = -1;
+	bool is_owned = false;
+
+	if (pick_userns(m, container_userns, &userns, &is_owned, err) < 0)
+		return -1;
+	if (is_owned)
+		owned = userns;
+	return mount_idmapped_tree(source, mo, userns, ret_fd, err);
 }
 
 static int do_bind(struct prep *p, size_t i, const char *dest, const struct mount_opts *mo,
@@ -134,15 +155,13 @@ static int do_bind(struct prep *p, size_t i, const char *dest, const struct moun
 {
 	const struct spec_mount *m = &p->o->spec->mounts[i];
 	_cleanup_free_ char *source = NULL;
-	_cleanup_close_ int userns = -1;
-	int userns_fd = -1;
-	bool owned = false;
+	_cleanup_close_ int tree = -1;
 	struct stat st;
+	int r;
 
 	if (!m->source)
 		return herr_msg(err, "a bind mount needs a source");
-	source =
-	    m->source[0] == '/' ? xstrdup(m->source) : xasprintf("%s/%s", p->o->bundle, m->source);
+	source = bind_source(p->o->bundle, m);
 	if (stat(source, &st) < 0)
 		return herr_errno(err, errno, "stat %s", source);
 	_cleanup_close_ int fd = fs_create_in_root(p->rootfd, dest, S_ISDIR(st.st_mode),
@@ -150,15 +169,17 @@ static int do_bind(struct prep *p, size_t i, const char *dest, const struct moun
 	if (fd < 0 || check_not_root(p->rootfd, fd, dest, err) < 0 ||
 	    check_proc_target(p->rootfd, dest, NULL, source, err) < 0)
 		return -1;
-	if (mo->idmap && pick_userns(p, i, &userns_fd, &owned, err) < 0)
-		return -1;
-	if (owned)
-		userns = userns_fd;
-	if (mount_bind(source, p->rootfd, dest, mo, userns_fd, err) < 0)
-		return -1;
-	if (strcmp(dest, "/dev") == 0)
+	if (mo->idmap && p->o->mount_fds && p->o->mount_fds[i] >= 0)
+		r = mount_attach_tree(p->o->mount_fds[i], p->rootfd, dest, mo, err);
+	else if (mo->idmap)
+		r = idmap_tree(m, source, mo, p->o->userns_fd, &tree, err) < 0
+		        ? -1
+		        : mount_attach_tree(tree, p->rootfd, dest, mo, err);
+	else
+		r = mount_bind(source, p->rootfd, dest, mo, -1, err);
+	if (r == 0 && strcmp(dest, "/dev") == 0)
 		p->dev_bound = true;
-	return 0;
+	return r;
 }
 
 /* Without the privilege to mount sysfs or mqueue afresh (a user namespace
@@ -221,7 +242,7 @@ static int mount_entry(struct prep *p, size_t i, struct hutch_error **err)
 		return -1;
 	if (is_type(m->type, "bind"))
 		mo.flags |= MS_BIND;
-	if (mount_opts_is_bind(&mo))
+	if (is_bind(m, &mo))
 		r = do_bind(p, i, dest, &mo, err);
 	else if (is_type(m->type, "cgroup"))
 		r = cgroupfs_mount(p->rootfd, dest, &mo, p->o->has_cgroupns, p->o->rootfs, err);
@@ -280,6 +301,44 @@ int rootfs_prepare(const struct rootfs_opts *o, struct hutch_error **err)
 out:
 	close(p.rootfd);
 	return r;
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+int rootfs_idmap_trees(const struct spec *s, const char *bundle, int container_userns_fd,
+                       int **ret_fds, struct hutch_error **err)
+{
+	int *fds = xmalloc((s->n_mounts ? s->n_mounts : 1) * sizeof(*fds));
+
+	for (size_t i = 0; i < s->n_mounts; i++)
+		fds[i] = -1;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct spec_mount *m = &s->mounts[i];
+		_cleanup_free_ char *source = NULL;
+		struct mount_opts mo;
+		int r = 0;
+
+		mount_parse_options(m->options, &mo, err);
+		if (is_type(m->type, "bind"))
+			mo.flags |= MS_BIND;
+		if (mo.idmap && is_bind(m, &mo) && m->source) {
+			source = bind_source(bundle, m);
+			r = idmap_tree(m, source, &mo, container_userns_fd, &fds[i], err);
+		}
+		mount_opts_free(&mo);
+		if (r < 0) {
+			close_all(fds, s->n_mounts);
+			return herr_prefix(err, "mount %s on %s", m->source, m->destination);
+		}
+	}
+	*ret_fds = fds;
+	return 0;
 }
 
 int rootfs_pivot(const struct rootfs_opts *o, struct hutch_error **err)

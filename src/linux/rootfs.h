@@ -11,21 +11,20 @@
 #include "util/error.h"
 
 struct rootfs_opts {
-	const struct spec *spec;     /* root, mounts, linux.{devices,rootfsPropagation,
-	                                maskedPaths,readonlyPaths,sysctl} */
-	const char *bundle;          /* absolute; relative bind sources are taken from it */
-	const char *rootfs;          /* absolute path of root.path */
-	bool no_pivot;               /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
-	bool in_userns;              /* the init is in a new user namespace (enables fallbacks:
-	                                sysfs/mqueue bind-mounted from the host when mounting them
-	                                fresh is refused) */
-	int userns_fd;               /* the container's user namespace, for idmap/ridmap mounts
-	                                without their own mappings; -1 when none */
-	const int *mount_userns_fds; /* optional, one per spec->mounts[i]: a user namespace
-	                                built by the caller for mounts with their own
-	                                uidMappings/gidMappings (-1: create one here, which
-	                                needs host privileges). NULL: all -1 */
-	bool has_cgroupns;           /* the init is in a new cgroup namespace */
+	const struct spec *spec; /* root, mounts, linux.{devices,rootfsPropagation,
+	                            maskedPaths,readonlyPaths,sysctl} */
+	const char *bundle;      /* absolute; relative bind sources are taken from it */
+	const char *rootfs;      /* absolute path of root.path */
+	bool no_pivot;           /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+	bool in_userns;          /* the init is in a new user namespace (enables fallbacks:
+	                            sysfs/mqueue bind-mounted from the host when mounting them
+	                            fresh is refused) */
+	int userns_fd;           /* the container's user namespace, for idmap/ridmap mounts
+	                            without their own mappings; -1 when none */
+	const int *mount_fds;    /* optional, one per spec->mounts[i]: a detached idmapped tree
+	                            from rootfs_idmap_trees to attach for that idmap/ridmap bind
+	                            (-1: build it here, which needs host privileges). NULL: all -1 */
+	bool has_cgroupns;       /* the init is in a new cgroup namespace */
 };
 
 /* Step 1, in the init after it has entered its new mount namespace (and its
@@ -40,6 +39,17 @@ struct rootfs_opts {
  * Every target is resolved inside the rootfs (symlinks cannot lead out).
  * Errors carry context: "mount proc (proc) on /proc: <cause>". */
 int rootfs_prepare(const struct rootfs_opts *o, struct hutch_error **err);
+
+/* Host side, before step 1, for a container in a user namespace: the kernel
+ * idmaps a mount only for a caller privileged over the source filesystem,
+ * which the init no longer is. For each idmap/ridmap bind in s->mounts, clone
+ * and idmap its source: with the mount's own uidMappings/gidMappings, else to
+ * container_userns_fd (e.g. /proc/<init>/ns/user, maps already written).
+ * *ret_fds gets a malloc'd array of s->n_mounts fds, -1 for other mounts;
+ * pass it as rootfs_opts.mount_fds in the init (e.g. over SCM_RIGHTS), then
+ * close the fds and free the array. */
+int rootfs_idmap_trees(const struct spec *s, const char *bundle, int container_userns_fd,
+                       int **ret_fds, struct hutch_error **err);
 
 /* Step 2, after the createContainer hooks: switch root (pivot_root, or
  * MS_MOVE + chroot with no_pivot), then apply a shared or unbindable

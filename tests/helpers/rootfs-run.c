@@ -5,6 +5,7 @@
  * --userns first enters a user namespace mapping every id to itself (root
  * there has no privileges over the host: mknod and sysfs need fallbacks).
  * Exits with the command's status; setup errors print one line and exit 125. */
+#include "linux/mount.h"
 #include "linux/rootfs.h"
 #include "spec/json.h"
 #include "util/cleanup.h"
@@ -15,7 +16,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,45 +166,20 @@ static int wait_child(pid_t pid)
 	return 128 + WTERMSIG(status);
 }
 
-/* Child side of --userns: unshare, then wait for the parent to write the
- * maps (it closes the pipe when done). */
-static int enter_userns(int sync)
+/* --userns: a user namespace mapping every id to itself, made up front so
+ * that the idmapped trees can be built here, on the host side, as a runtime
+ * must (the kernel refuses to idmap from inside the user namespace). */
+static int make_userns(struct rootfs_opts *o, struct hutch_error **err)
 {
-	char c;
+	static const struct spec_id_mapping all = {0, 0, 4294967295U};
+	int userns = -1, *fds = NULL;
 
-	if (unshare(CLONE_NEWUSER) < 0) {
-		fprintf(stderr, "rootfs-run: unshare(CLONE_NEWUSER): %s\n", strerror(errno));
+	if (mount_userns_from_mappings(&all, 1, &all, 1, &userns, err) < 0 ||
+	    rootfs_idmap_trees(o->spec, o->bundle, userns, &fds, err) < 0)
 		return -1;
-	}
-	kill(getpid(), SIGSTOP); /* tell the parent, which waits with WUNTRACED */
-	while (read(sync, &c, 1) < 0 && errno == EINTR)
-		;
+	o->userns_fd = userns;
+	o->mount_fds = fds;
 	return 0;
-}
-
-/* Parent side: map all ids to themselves once the child has its user
- * namespace, then wait for the container to finish. */
-static int map_userns(const struct rootfs_opts *o, pid_t pid, int sync[2])
-{
-	static const char map[] = "0 0 4294967295\n";
-	struct hutch_error *err = NULL;
-	int status;
-
-	close(sync[0]);
-	if (o->in_userns) {
-		_cleanup_free_ char *uid = xasprintf("/proc/%d/uid_map", (int)pid);
-		_cleanup_free_ char *gid = xasprintf("/proc/%d/gid_map", (int)pid);
-		if (waitpid(pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status))
-			return 125;
-		if (fs_write_file_at(AT_FDCWD, uid, map, strlen(map), &err) < 0 ||
-		    fs_write_file_at(AT_FDCWD, gid, map, strlen(map), &err) < 0) {
-			kill(pid, SIGKILL);
-			return fail(err);
-		}
-		kill(pid, SIGCONT);
-	}
-	close(sync[1]);
-	return wait_child(pid);
 }
 
 /* pid 1 of the new pid namespace: set the root up and exec. */
@@ -258,18 +233,18 @@ int main(int argc, char **argv)
 		flags |= CLONE_NEWCGROUP;
 	/* the namespaces are made in a child so this process stays on the host
 	 * and the mounts die with the container */
-	int sync[2];
-	if (pipe2(sync, O_CLOEXEC) < 0)
-		return 125;
+	if (o.in_userns && make_userns(&o, &err) < 0)
+		return fail(err);
 	pid_t pid = fork();
 	if (pid < 0)
 		return 125;
 	if (pid > 0)
-		return map_userns(&o, pid, sync);
-	close(sync[1]);
+		return wait_child(pid);
 	/* the user namespace first, so that it owns the others */
-	if (o.in_userns && enter_userns(sync[0]) < 0)
+	if (o.in_userns && setns(o.userns_fd, CLONE_NEWUSER) < 0) {
+		fprintf(stderr, "rootfs-run: setns(user): %s\n", strerror(errno));
 		_exit(125);
+	}
 	if (unshare(flags) < 0) {
 		fprintf(stderr, "rootfs-run: unshare: %s\n", strerror(errno));
 		_exit(125);

@@ -283,6 +283,13 @@ config "$B" '{"destination":"/id","type":"bind","source":"'"$T"'/idsrc","options
  "gidMappings":[{"containerID":0,"hostID":2000,"size":10}]}'
 out=$(inside "$B" -- 'stat -c "%u:%g" /id/f' 2>&1)
 ok "idmap bind maps owners ($out)" test "$out" = "1000:2000"
+out=$(inside "$B" --userns -- 'stat -c "%u:%g" /id/f' 2>&1)
+ok "idmap with own mappings inside a user namespace ($out)" test "$out" = "1000:2000"
+config "$B" '{"destination":"/id","type":"bind","source":"'"$T"'/idsrc","options":["rbind","ridmap"]}'
+out=$(inside "$B" --userns -- 'stat -c "%u:%g" /id/f' 2>&1)
+ok "ridmap with the container's user namespace ($out)" test "$out" = "0:0"
+out=$(inside "$B" -- 'true' 2>&1)
+ok "idmap without mappings or user namespace is an error" grep -q 'container has no user namespace' <<<"$out"
 
 # --- in a user namespace: mknod, sysfs and locked flags need fallbacks -------
 B=$(new_bundle userns)

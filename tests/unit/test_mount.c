@@ -130,8 +130,32 @@ static void test_extensions(void)
 	mount_opts_free(&o);
 }
 
+static void test_known(void)
+{
+	const char *const *names = mount_known_options();
+	size_t n = 0;
+	bool all_parse = true;
+
+	for (; names[n]; n++) {
+		struct mount_opts o;
+		char *v[] = {(char *)names[n], NULL};
+		mount_parse_options(v, &o, NULL);
+		all_parse = all_parse && o.data == NULL;
+		mount_opts_free(&o);
+	}
+	ok(n > 60, "known options listed (%zu)", n);
+	ok(all_parse, "every known option is recognised by the parser");
+	bool has_rro = false, has_idmap = false;
+	for (size_t i = 0; i < n; i++) {
+		has_rro = has_rro || strcmp(names[i], "rro") == 0;
+		has_idmap = has_idmap || strcmp(names[i], "ridmap") == 0;
+	}
+	ok(has_rro && has_idmap, "rro and ridmap advertised");
+}
+
 int main(void)
 {
+	test_known();
 	test_flags();
 	test_clears();
 	test_bind_prop();
