@@ -152,6 +152,22 @@ else
 	ok "cgroup2 at /sys/fs/cgroup" mnt /sys/fs/cgroup cgroup2
 fi
 
+# A pure cgroup v2 view of the host: cgroup2 alone on /sys/fs/cgroup, in a
+# private mount namespace of the test itself.
+v2=$(unshare -m --propagation private bash -c '
+	umount -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 1
+	"$0" "$1" /bin/sh -c "cat /proc/self/mountinfo"
+	echo "--- cgroupns"
+	"$0" --cgroupns "$1" /bin/sh -c "cat /proc/self/mountinfo"' "$RUN" "$B" 2>&1)
+v2_own=$(sed -n '1,/^--- cgroupns$/p' <<<"$v2")
+v2_ns=$(sed -n '/^--- cgroupns$/,$p' <<<"$v2")
+ok "cgroup v2 host: cgroup2 bind at /sys/fs/cgroup" \
+	grep -qE "^[0-9]+ [0-9]+ [0-9:]+ $(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup) /sys/fs/cgroup [^ ]+ - cgroup2 " <<<"$v2_own"
+ok "cgroup v2 host: nothing else under /sys/fs/cgroup" \
+	test "$(grep -c ' /sys/fs/cgroup' <<<"$v2_own")" = 1
+ok "cgroup v2 host with a cgroup namespace: fresh cgroup2" \
+	grep -qE '^[0-9]+ [0-9]+ [0-9:]+ / /sys/fs/cgroup ro,[^ ]+ - cgroup2 ' <<<"$v2_ns"
+
 # --- devices and /dev symlinks ---------------------------------------------
 B=$(new_bundle devices)
 config "$B" "" '"devices":[
