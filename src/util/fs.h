@@ -4,6 +4,7 @@
 #ifndef HUTCH_UTIL_FS_H
 #define HUTCH_UTIL_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,5 +21,43 @@ int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err);
 /* Write all of buf to fd, retrying on EINTR/short writes. -1 with errno on failure. */
 int fs_write_all(int fd, const void *buf, size_t len);
+
+/* --- Safe path resolution inside a root directory ------------------------
+ * These treat `rootfd` as "/": absolute symlinks restart at rootfd, ".." never
+ * climbs above it, and procfs magic links (/proc/PID/fd/N, .../exe, ...) are
+ * refused with ELOOP, so an untrusted image cannot redirect a path to the host.
+ * All returned fds are O_CLOEXEC and owned by the caller. */
+
+/* Open `path` (absolute or relative, both taken from rootfd) with open(2)
+ * `flags` (O_PATH, O_RDONLY|O_DIRECTORY, O_WRONLY, ...; O_CREAT is not
+ * supported, O_NOFOLLOW applies to the last component). Uses openat2(2)
+ * RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS and falls back to a component walk
+ * when the kernel lacks it. Returns the fd, or -1 with *err "resolve <path>:
+ * <cause>" whose errnum is the cause (ENOENT when something is missing). */
+int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error **err);
+
+/* The component-walk fallback of fs_open_in_root, exported so tests can
+ * exercise it on kernels that have openat2. Same contract. */
+int fs_open_in_root_walk(int rootfd, const char *path, int flags, struct hutch_error **err);
+
+/* Like `mkdir -p` of path's parents inside rootfd, then create the last
+ * component as a directory (dir=true) or an empty regular file, each with
+ * `mode`, unless something already exists there. Dangling symlinks on the way
+ * are followed inside the root and their targets created. Whatever already
+ * exists is accepted as is (the caller checks the type with fstat). Returns an
+ * O_PATH fd on the result, or -1 with *err as for fs_open_in_root. */
+int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode,
+                      struct hutch_error **err);
+
+/* "/proc/self/fd/<fd>", for syscalls that only take paths (mount(2)).
+ * buf must hold FS_FD_PATH_MAX bytes; returns buf. */
+#define FS_FD_PATH_MAX 32
+const char *fs_fd_path(int fd, char *buf);
+
+/* Copy the contents of directory srcfd into directory dstfd, recursively:
+ * directories, regular files, symlinks, device nodes and fifos, keeping mode,
+ * owner and timestamps (sockets are skipped). Both fds must be real (not
+ * O_PATH) directory fds; they are not closed. -1 with *err naming the entry. */
+int fs_copy_tree_at(int srcfd, int dstfd, struct hutch_error **err);
 
 #endif

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* mknod (or bind-mount from the host) the container's device nodes, and the
+ * /dev symlinks, all resolved inside the container's root. */
+#include "linux/dev.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+struct dev_node {
+	const char *path; /* inside the container */
+	mode_t type;      /* S_IFCHR, S_IFBLK, S_IFIFO */
+	unsigned int major, minor;
+	mode_t perm;
+	uid_t uid;
+	gid_t gid;
+	bool replace; /* a wrong file there is ours to replace (default devices) */
+};
+
+static const struct dev_node default_devices[] = {
+    {"/dev/null", S_IFCHR, 1, 3, 0666, 0, 0, true},
+    {"/dev/zero", S_IFCHR, 1, 5, 0666, 0, 0, true},
+    {"/dev/full", S_IFCHR, 1, 7, 0666, 0, 0, true},
+    {"/dev/random", S_IFCHR, 1, 8, 0666, 0, 0, true},
+    {"/dev/urandom", S_IFCHR, 1, 9, 0666, 0, 0, true},
+    {"/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0, true},
+};
+
+/* What happened to a node (the non-negative returns of the helpers below). */
+enum { NODE_CREATED, NODE_KEPT, NODE_BOUND, NODE_REPLACE };
+
+/* Split path into its parent (created inside the root) and last component. */
+static int open_parent(int rootfd, const char *path, const char **ret_name,
+                       struct hutch_error **err)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	const char *name = slash ? slash + 1 : path;
+
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return herr_msg(err, "%s: not a file path", path);
+	*ret_name = name;
+	return fs_create_in_root(rootfd, *dir ? dir : "/", true, 0755, err);
+}
+
+static bool node_matches(const struct stat *st, const struct dev_node *n)
+{
+	if ((st->st_mode & S_IFMT) != n->type)
+		return false;
+	return n->type == S_IFIFO ||
+	       (major(st->st_rdev) == n->major && minor(st->st_rdev) == n->minor);
+}
+
+/* A file is there already: keep it when it is the device, else replace it
+ * (default devices) or refuse (config-linux.md: "MUST generate an error"). */
+static int check_existing(int dirfd, const char *name, const struct stat *st,
+                          const struct dev_node *n, struct hutch_error **err)
+{
+	if (node_matches(st, n))
+		return NODE_KEPT;
+	if (!n->replace || S_ISDIR(st->st_mode))
+		return herr_msg(err, "a different file already exists at %s", n->path);
+	if (unlinkat(dirfd, name, 0) < 0)
+		return herr_errno(err, errno, "remove %s", n->path);
+	return NODE_REPLACE;
+}
+
+/* mknod is refused in a user namespace: bind the host's node over an empty
+ * file instead. Runs before pivot, so the host's path is still reachable. */
+static int bind_from_host(int dirfd, const char *name, const struct dev_node *n,
+                          struct hutch_error **err)
+{
+	char path[FS_FD_PATH_MAX];
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return herr_errno(err, errno, "create %s", n->path);
+	close(fd);
+	_cleanup_close_ int target = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0)
+		return herr_errno(err, errno, "open %s", n->path);
+	if (mount(n->path, fs_fd_path(target, path), NULL, MS_BIND, NULL) < 0)
+		return herr_errno(err, errno, "bind-mount %s from the host", n->path);
+	return NODE_BOUND;
+}
+
+static int make_node(int dirfd, const char *name, const struct dev_node *n,
+                     struct hutch_error **err)
+{
+	mode_t old = umask(0);
+	int r = mknodat(dirfd, name, n->type | (n->perm & 07777), makedev(n->major, n->minor));
+	int e = errno;
+
+	umask(old);
+	if (r == 0)
+		return NODE_CREATED;
+	if (e == EPERM)
+		return bind_from_host(dirfd, name, n, err);
+	return herr_errno(err, e, "mknod %s", n->path);
+}
+
+static int dev_make(int rootfd, const struct dev_node *n, struct hutch_error **err)
+{
+	const char *name = NULL;
+	_cleanup_close_ int dirfd = open_parent(rootfd, n->path, &name, err);
+	struct stat st;
+	int r;
+
+	if (dirfd < 0)
+		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		r = check_existing(dirfd, name, &st, n, err);
+		if (r < 0)
+			return -1;
+		if (r == NODE_REPLACE)
+			r = make_node(dirfd, name, n, err);
+	} else if (errno == ENOENT) {
+		r = make_node(dirfd, name, n, err);
+	} else {
+		return herr_errno(err, errno, "stat %s", n->path);
+	}
+	if (r < 0)
+		return -1;
+	if (r == NODE_BOUND)
+		return 0;
+	if (fchownat(dirfd, name, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return herr_errno(err, errno, "chown %s", n->path);
+	/* not a symlink (its type matched), so following is harmless */
+	if (r == NODE_KEPT && fchmodat(dirfd, name, n->perm & 07777, 0) < 0)
+		return herr_errno(err, errno, "chmod %s", n->path);
+	return 0;
+}
+
+int dev_create_defaults(int rootfd, struct hutch_error **err)
+{
+	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
+		if (dev_make(rootfd, &default_devices[i], err) < 0)
+			return herr_prefix(err, "create device %s", default_devices[i].path);
+	return 0;
+}
+
+static int device_type(const char *t, mode_t *ret)
+{
+	if (!t || t[1] != '\0')
+		return -1;
+	switch (t[0]) {
+	case 'c':
+	case 'u':
+		*ret = S_IFCHR;
+		return 0;
+	case 'b':
+		*ret = S_IFBLK;
+		return 0;
+	case 'p':
+		*ret = S_IFIFO;
+		return 0;
+	}
+	return -1;
+}
+
+int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err)
+{
+	struct dev_node n = {
+	    .path = d->path,
+	    .major = (unsigned int)d->major,
+	    .minor = (unsigned int)d->minor,
+	    .perm = d->fileMode.set ? (mode_t)d->fileMode.value : 0666,
+	    .uid = d->uid.set ? (uid_t)d->uid.value : 0,
+	    .gid = d->gid.set ? (gid_t)d->gid.value : 0,
+	};
+
+	if (!d->path || d->path[0] != '/')
+		return herr_msg(err, "device path %s: must be absolute",
+		                d->path ? d->path : "(null)");
+	if (device_type(d->type, &n.type) < 0)
+		return herr_msg(err, "device %s: unknown type \"%s\"", d->path,
+		                d->type ? d->type : "");
+	if (dev_make(rootfd, &n, err) < 0)
+		return herr_prefix(err, "create device %s", d->path);
+	return 0;
+}
+
+/* Create symlink path -> target unless something exists there; with
+ * `replace`, whatever is there (not a directory) is removed first. */
+static int make_symlink(int rootfd, const char *path, const char *target, bool replace,
+                        struct hutch_error **err)
+{
+	const char *name = NULL;
+	_cleanup_close_ int dirfd = open_parent(rootfd, path, &name, err);
+
+	if (dirfd < 0)
+		return -1;
+	if (replace && unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return herr_errno(err, errno, "remove %s", path);
+	if (symlinkat(target, dirfd, name) < 0 && errno != EEXIST)
+		return herr_errno(err, errno, "symlink %s -> %s", path, target);
+	return 0;
+}
+
+int dev_create_symlinks(int rootfd, struct hutch_error **err)
+{
+	static const char *const links[][2] = {
+	    {"/dev/fd", "/proc/self/fd"},
+	    {"/dev/stdin", "/proc/self/fd/0"},
+	    {"/dev/stdout", "/proc/self/fd/1"},
+	    {"/dev/stderr", "/proc/self/fd/2"},
+	};
+	struct hutch_error *ignored = NULL;
+	int kcore;
+
+	if (make_symlink(rootfd, "/dev/ptmx", "pts/ptmx", true, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (make_symlink(rootfd, links[i][0], links[i][1], false, err) < 0)
+			return -1;
+	kcore = fs_open_in_root(rootfd, "/proc/kcore", O_PATH, &ignored);
+	herr_free(ignored);
+	if (kcore < 0)
+		return 0;
+	close(kcore);
+	return make_symlink(rootfd, "/dev/core", "/proc/kcore", false, err);
+}
