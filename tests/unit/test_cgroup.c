@@ -648,10 +648,6 @@ static void test_disabled(void)
 
 static void test_systemd(void)
 {
-	struct cgroup_config c = {.id = "s",
-	                          .cgroups_path = "system.slice:hutch:s",
-	                          .manager = CGROUP_MANAGER_SYSTEMD,
-	                          .mount_root = root};
 	struct hutch_error *e = NULL;
 	struct cgroup *cg = NULL;
 
@@ -660,6 +656,10 @@ static void test_systemd(void)
 		return;
 	}
 	v2_tree("cpu", NULL);
+	struct cgroup_config c = {.id = "s",
+	                          .cgroups_path = "system.slice:hutch:s",
+	                          .manager = CGROUP_MANAGER_SYSTEMD,
+	                          .mount_root = root};
 	ok(cgroup_create(&c, &cg, &e) < 0 &&
 	       err_has(e, "systemd cgroup driver: systemd is not running (no /run/systemd/system)"),
 	   "systemd driver without systemd");
