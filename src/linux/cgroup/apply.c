@@ -207,6 +207,8 @@ int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct
 {
 	if (!r || cg->manager == CGROUP_MANAGER_DISABLED)
 		return 0;
+	if (cg->manager == CGROUP_MANAGER_SYSTEMD && cg_systemd_apply(cg, r, err) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (groups[i].is_set(r) && apply_group(cg, &groups[i], r, err) < 0)
 			return -1;

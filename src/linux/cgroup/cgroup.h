@@ -54,8 +54,9 @@ int cgroup_create(const struct cgroup_config *c, struct cgroup **ret, struct hut
 int cgroup_clone_fd(const struct cgroup *cg);
 
 /* Move pid into the container's cgroup in every hierarchy (cgroup.procs).
- * For the systemd manager this starts the transient scope with pid in it and
- * applies the resources recorded by the last cgroup_apply as unit properties. */
+ * For the systemd manager this starts the transient scope with pid in it (a
+ * scope cannot exist empty), so there call cgroup_enter before cgroup_apply;
+ * cgroup_apply then sets unit properties and writes the cgroup files. */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
 
 /* Write linux.resources to the cgroup files. Also used by `update`. A field

@@ -101,6 +101,9 @@ int cg_stats(const struct cgroup *cg, json_gen *g, struct hutch_error **err);
 int cg_systemd_create(struct cgroup *cg, const struct cgroup_config *c, struct hutch_error **err);
 /* Start the transient scope with pid in it. */
 int cg_systemd_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
+/* Set the resources systemd models as properties of the started unit. */
+int cg_systemd_apply(const struct cgroup *cg, const struct spec_resources *r,
+                     struct hutch_error **err);
 /* Stop the unit (ignore "not loaded"). */
 int cg_systemd_destroy(const struct cgroup *cg, struct hutch_error **err);
 

@@ -175,6 +175,73 @@ int cg_systemd_destroy(const struct cgroup *cg, struct hutch_error **err)
 	return bus_call(bus, m, "stop the unit", true, err);
 }
 
+/* Append one (sv) with a uint64 ("t") value. */
+static int prop_u64(sd_bus_message *m, const char *name, uint64_t v)
+{
+	return sd_bus_message_append(m, "(sv)", name, "t", v);
+}
+
+static uint64_t limit_u64(int64_t v)
+{
+	return v < 0 ? UINT64_MAX : (uint64_t)v;
+}
+
+/* The resources systemd knows as unit properties, so that a daemon-reload
+ * does not undo what the cgroup files say. The files are written as well. */
+static int append_props(sd_bus_message *m, bool v2, const struct spec_resources *r)
+{
+	const struct spec_memory *mem = r->memory;
+	const struct spec_cpu *cpu = r->cpu;
+	int rc = 0;
+
+	if (mem && mem->limit.set && mem->limit.value != 0)
+		rc = prop_u64(m, v2 ? "MemoryMax" : "MemoryLimit", limit_u64(mem->limit.value));
+	if (rc >= 0 && v2 && mem && mem->reservation.set && mem->reservation.value != 0)
+		rc = prop_u64(m, "MemoryLow", limit_u64(mem->reservation.value));
+	if (rc >= 0 && cpu && cpu->shares.set && cpu->shares.value != 0)
+		rc = v2 ? prop_u64(m, "CPUWeight", cgroup_cpu_shares_to_weight(cpu->shares.value))
+		        : prop_u64(m, "CPUShares", cpu->shares.value);
+	if (rc >= 0 && cpu && cpu->quota.set && cpu->quota.value != 0) {
+		uint64_t period = cpu->period.set && cpu->period.value ? cpu->period.value : 100000;
+		uint64_t q = cpu->quota.value < 0 ? UINT64_MAX
+		                                  : (uint64_t)cpu->quota.value * 1000000 / period;
+		rc = prop_u64(m, "CPUQuotaPerSecUSec", q);
+		if (rc >= 0 && cpu->period.set && cpu->period.value)
+			rc = prop_u64(m, "CPUQuotaPeriodUSec", cpu->period.value);
+	}
+	if (rc >= 0 && (r->has_pids || r->pids_limit.set))
+		rc = prop_u64(m, "TasksMax",
+		              r->pids_limit.set && r->pids_limit.value > 0
+		                  ? (uint64_t)r->pids_limit.value
+		                  : UINT64_MAX);
+	return rc;
+}
+
+int cg_systemd_apply(const struct cgroup *cg, const struct spec_resources *r,
+                     struct hutch_error **err)
+{
+	_cleanup_bus_ sd_bus *bus = NULL;
+	_cleanup_msg_ sd_bus_message *m = NULL;
+	int rc = sd_bus_open_system(&bus);
+
+	if (rc < 0)
+		return herr_errno(err, -rc, "systemd cgroup driver: connect to the system bus");
+	rc = sd_bus_message_new_method_call(
+	    bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	    "org.freedesktop.systemd1.Manager", "SetUnitProperties");
+	if (rc >= 0)
+		rc = sd_bus_message_append(m, "sb", cg->unit, 1);
+	if (rc >= 0)
+		rc = sd_bus_message_open_container(m, 'a', "(sv)");
+	if (rc >= 0)
+		rc = append_props(m, cg->mode == CGROUP_MODE_UNIFIED, r);
+	if (rc >= 0)
+		rc = sd_bus_message_close_container(m);
+	if (rc < 0)
+		return herr_errno(err, -rc, "systemd cgroup driver: build SetUnitProperties");
+	return bus_call(bus, m, "set unit properties", false, err);
+}
+
 #else
 
 int cg_systemd_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
@@ -185,6 +252,12 @@ int cg_systemd_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **er
 int cg_systemd_destroy(const struct cgroup *cg, struct hutch_error **err)
 {
 	return 0;
+}
+
+int cg_systemd_apply(const struct cgroup *cg, const struct spec_resources *r,
+                     struct hutch_error **err)
+{
+	return herr_msg(err, "systemd cgroup driver: hutch was built without libsystemd");
 }
 
 #endif
