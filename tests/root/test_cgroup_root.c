@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/statfs.h>
@@ -346,10 +347,16 @@ static void t_memory(void)
 	_cleanup_free_ char *v = read_in(
 	    cg, "memory", cgroup_get_path(cg, "memory") ? "memory.limit_in_bytes" : "memory.max");
 	check(strcmp(v, "67108864") == 0, "memory limit reads back 67108864 (got %s)", v);
+	int wfd = cgroup_oom_watch_fd(cg, &e);
+	check(wfd >= 0, "OOM watch fd"), show(&e);
 	pid_t pid = spawn(&w, child_eat, NULL);
 	cgroup_enter(cg, pid, &e), show(&e);
 	go(&w);
 	waitpid(pid, &st, 0);
+	struct pollfd pfd = {.fd = wfd, .events = POLLIN};
+	check(wfd >= 0 && poll(&pfd, 1, 2000) == 1, "the OOM watch fd became readable");
+	if (wfd >= 0)
+		close(wfd);
 	check(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
 	      "touching 256 MiB gets the child OOM-killed");
 	check(cgroup_oom_count(cg, &oom, &e) == 0 && oom >= 1, "oom count is %llu",

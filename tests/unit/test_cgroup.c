@@ -637,6 +637,8 @@ static void test_disabled(void)
 	ok(cgroup_signal(cg, 0, &e) == 0, "disabled: signal");
 	json_gen *g = json_gen_new(false);
 	ok(cgroup_stats(cg, g, &e) == 0, "disabled: stats");
+	_cleanup_free_ char *st = json_gen_text(g, NULL);
+	is_str(st, "{}", "disabled: stats are empty");
 	json_gen_free(g);
 	_cleanup_free_ char *s = cgroup_serialize(cg);
 	ok(cgroup_deserialize(s, &back, &e) == 0 &&

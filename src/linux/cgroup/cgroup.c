@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -459,6 +461,40 @@ int cgroup_oom_count(const struct cgroup *cg, uint64_t *ret, struct hutch_error 
 		herr_freep(err);
 	}
 	return 0;
+}
+
+int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err)
+{
+	const struct cgroup_hier *h =
+	    cg->manager == CGROUP_MANAGER_DISABLED ? NULL : cg_find(cg, "memory");
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int fd = -1, ctl = -1;
+
+	if (!h && cg->manager != CGROUP_MANAGER_DISABLED) {
+		h = cg_find(cg, "");
+		if (h && h->path && cg_v2_has_controller((dir = cg_dir(h)), "memory")) {
+			/* v2: memory.events changes (and notifies) on every OOM */
+			_cleanup_free_ char *f = xasprintf("%s/memory.events", dir);
+			fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+			if (fd < 0 || inotify_add_watch(fd, f, IN_MODIFY) < 0)
+				return herr_errno(err, errno, "cgroup: watch %s", f);
+			return steal_fd(&fd);
+		}
+		h = NULL;
+	}
+	if (!h || !h->path)
+		return herr_msg(err, "cgroup: the memory controller is not available");
+	free(dir);
+	dir = cg_dir(h);
+	/* v1: an eventfd registered for memory.oom_control via cgroup.event_control */
+	_cleanup_free_ char *f = xasprintf("%s/memory.oom_control", dir);
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ctl = open(f, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || ctl < 0)
+		return herr_errno(err, errno, "cgroup: watch %s", f);
+	if (cg_writef(dir, "cgroup.event_control", err, "%d %d", fd, ctl) < 0)
+		return herr_prefix(err, "cgroup: register the OOM event");
+	return steal_fd(&fd);
 }
 
 enum cgroup_mode cgroup_get_mode(const struct cgroup *cg)

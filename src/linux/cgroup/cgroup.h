@@ -96,6 +96,13 @@ int cgroup_stats(const struct cgroup *cg, json_gen *g, struct hutch_error **err)
  * memory.oom_control oom_kill); 0 when the memory controller is absent. */
 int cgroup_oom_count(const struct cgroup *cg, uint64_t *ret, struct hutch_error **err);
 
+/* An fd (O_CLOEXEC|O_NONBLOCK, caller owns) that polls readable when an OOM
+ * may have happened: v2 an inotify watch on memory.events, v1 an eventfd
+ * registered on memory.oom_control. Drain it with read() (4096-byte buffer)
+ * and compare cgroup_oom_count. -1 with *err when there is no memory
+ * controller. */
+int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err);
+
 /* One string (JSON text) that cgroup_deserialize turns back into the same
  * cgroup, for state.json. Caller frees. */
 char *cgroup_serialize(const struct cgroup *cg);

@@ -386,6 +386,10 @@ int cg_stats(const struct cgroup *cg, json_gen *g, struct hutch_error **err)
 	_cleanup_free_ char *huge = ctl_dir(cg, "hugetlb", "hugetlb", &huge2);
 
 	json_gen_map_open(g);
+	if (cg->manager == CGROUP_MANAGER_DISABLED) {
+		json_gen_map_close(g); /* nothing is accounted: {} */
+		return 0;
+	}
 	cpu_stats(g, cpu, acct, cpu2 ? cpu : NULL);
 	cpuset_stats(g, cpuset, set2);
 	memory_stats(g, mem, mem2);
