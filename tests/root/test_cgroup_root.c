@@ -468,6 +468,56 @@ static void t_hugetlb_stats(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* major:minor of a real disk (not loop/zram/ram), or false. */
+static bool find_disk(unsigned *maj, unsigned *min)
+{
+	const char *const names[] = {"vda", "sda", "nvme0n1", "xvda", "hda", NULL};
+
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *f = xasprintf("/sys/block/%s/dev", names[i]), *s = NULL;
+		struct hutch_error *e = NULL;
+		if (fs_read_file_at(AT_FDCWD, f, &s, NULL, &e) < 0) {
+			herr_free(e);
+			continue;
+		}
+		if (sscanf(s, "%u:%u", maj, min) == 2)
+			return true;
+	}
+	return false;
+}
+
+static void t_blkio(void)
+{
+	struct hutch_error *e = NULL;
+	struct cgroup *cg = mk("blkio", &e);
+	unsigned maj, min;
+
+	if (!cg)
+		return (void)check(false, "create for blkio"), show(&e);
+	if (!has_ctl(cg, "blkio", "io") || !find_disk(&maj, &min)) {
+		skip("blkio", "no blkio/io controller or no disk");
+		cgroup_destroy(cg, &e), show(&e);
+		return;
+	}
+	bool v1 = cgroup_get_path(cg, "blkio") != NULL;
+	_cleanup_free_ char *json =
+	    xasprintf("{\"blockIO\":{\"weight\":500,\"leafWeight\":500,\"throttleReadBpsDevice\":"
+	              "[{\"major\":%u,\"minor\":%u,\"rate\":1048576}]}}",
+	              maj, min);
+	check(apply_json(cg, json, &e) == 0, "apply blockIO weight and read bps"), show(&e);
+	_cleanup_free_ char *want = xasprintf("%u:%u", maj, min);
+	_cleanup_free_ char *t =
+	    read_in(cg, v1 ? "blkio" : "", v1 ? "blkio.throttle.read_bps_device" : "io.max");
+	check(strstr(t, want) && strstr(t, "1048576"), "read bps limit reads back (%s)", t);
+	_cleanup_free_ char *w =
+	    read_in(cg, v1 ? "blkio" : "", v1 ? "blkio.bfq.weight" : "io.weight");
+	if (*w)
+		check(strstr(w, v1 ? "500" : "4950") != NULL, "weight reads back (%s)", w);
+	else
+		skip("blkio weight readback", "no weight file (no BFQ)");
+	check(cgroup_destroy(cg, &e) == 0, "destroy"), show(&e);
+}
+
 static void t_cycles(void)
 {
 	struct hutch_error *e = NULL;
@@ -574,6 +624,7 @@ static void run_suite(const char *label)
 	t_freeze();
 	t_devices();
 	t_hugetlb_stats();
+	t_blkio();
 	t_clone_into();
 	t_errors();
 	t_cycles();

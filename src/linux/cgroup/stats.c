@@ -311,12 +311,20 @@ static void blkio_stats(json_gen *g, const char *d, bool v2)
 		blkio_v2_list(g, "ioServiceBytesRecursive", d, "rbytes", "wbytes");
 		blkio_v2_list(g, "ioServicedRecursive", d, "rios", "wios");
 	} else {
-		bool cfq = d && cg_exists(d, "blkio.io_service_bytes_recursive");
-		blkio_v1_list(g, "ioServiceBytesRecursive", d,
-		              cfq ? "blkio.io_service_bytes_recursive"
-		                  : "blkio.throttle.io_service_bytes");
-		blkio_v1_list(g, "ioServicedRecursive", d,
-		              cfq ? "blkio.io_serviced_recursive" : "blkio.throttle.io_serviced");
+		/* CFQ's files, else BFQ's, else the throttling layer's (runc's order) */
+		static const char *const pre[] = {"blkio.", "blkio.bfq.", "blkio.throttle."};
+		const char *p = "blkio.throttle.";
+		for (size_t i = 0; d && i < 3; i++) {
+			_cleanup_free_ char *f = xasprintf("%sio_service_bytes_recursive", pre[i]);
+			if (cg_exists(d, f)) {
+				p = pre[i];
+				break;
+			}
+		}
+		_cleanup_free_ char *f1 = xasprintf("%sio_service_bytes_recursive", p);
+		_cleanup_free_ char *f2 = xasprintf("%sio_serviced_recursive", p);
+		blkio_v1_list(g, "ioServiceBytesRecursive", d, f1);
+		blkio_v1_list(g, "ioServicedRecursive", d, f2);
 	}
 	json_gen_map_close(g);
 }

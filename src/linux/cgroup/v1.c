@@ -247,6 +247,16 @@ static int write_dev_list(const char *dir, const char *file, const struct spec_b
 	return 0;
 }
 
+static bool has_leaf_weight(const struct spec_blkio *b)
+{
+	if (b->leafWeight.set)
+		return true;
+	for (size_t i = 0; i < b->n_weightDevice; i++)
+		if (b->weightDevice[i].leafWeight.set)
+			return true;
+	return false;
+}
+
 int cg_v1_blkio(const char *dir, const struct spec_resources *r, struct hutch_error **err)
 {
 	const struct spec_blkio *b = r->blockIO;
@@ -258,7 +268,12 @@ int cg_v1_blkio(const char *dir, const struct spec_resources *r, struct hutch_er
 	if (b->weight.set && b->weight.value != 0 &&
 	    cg_writef(dir, wfile, err, "%llu", (unsigned long long)b->weight.value) < 0)
 		return -1;
-	if (b->leafWeight.set && b->leafWeight.value != 0 &&
+	/* leaf weights were CFQ's, which newer kernels no longer have */
+	bool leaf = cg_exists(dir, "blkio.leaf_weight");
+	if (!leaf && has_leaf_weight(b))
+		log_warn("linux.resources.blockIO: leafWeight is not supported by this kernel "
+		         "(no blkio.leaf_weight), ignored");
+	if (leaf && b->leafWeight.set && b->leafWeight.value != 0 &&
 	    cg_writef(dir, "blkio.leaf_weight", err, "%llu",
 	              (unsigned long long)b->leafWeight.value) < 0)
 		return -1;
@@ -268,7 +283,7 @@ int cg_v1_blkio(const char *dir, const struct spec_resources *r, struct hutch_er
 		    cg_writef(dir, wdfile, err, "%lld:%lld %llu", (long long)w->major,
 		              (long long)w->minor, (unsigned long long)w->weight.value) < 0)
 			return -1;
-		if (w->leafWeight.set &&
+		if (leaf && w->leafWeight.set &&
 		    cg_writef(dir, "blkio.leaf_weight_device", err, "%lld:%lld %llu",
 		              (long long)w->major, (long long)w->minor,
 		              (unsigned long long)w->leafWeight.value) < 0)
@@ -309,7 +324,18 @@ int cg_hugetlb_write(const char *dir, const struct spec_resources *r, const char
 
 int cg_v1_hugetlb(const char *dir, const struct spec_resources *r, struct hutch_error **err)
 {
-	return cg_hugetlb_write(dir, r, "limit_in_bytes", err);
+	if (cg_hugetlb_write(dir, r, "limit_in_bytes", err) < 0)
+		return -1;
+	/* keep reservations in line with the limit where the kernel has them */
+	for (size_t i = 0; i < r->n_hugepageLimits; i++) {
+		const struct spec_hugepage_limit *l = &r->hugepageLimits[i];
+		_cleanup_free_ char *file =
+		    xasprintf("hugetlb.%s.rsvd.limit_in_bytes", l->pageSize);
+		if (cg_exists(dir, file) &&
+		    cg_writef(dir, file, err, "%llu", (unsigned long long)l->limit) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int cg_v1_net_cls(const char *dir, const struct spec_resources *r, struct hutch_error **err)
