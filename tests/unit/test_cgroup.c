@@ -467,8 +467,31 @@ static void test_v1_resources(void)
 	check_file("hugetlb/hutch/v/hugetlb.2MB.limit_in_bytes", "4194304");
 	check_file("net_cls/hutch/v/net_cls.classid", "1048577");
 	check_file("net_prio/hutch/v/net_prio.ifpriomap", "eth0 5");
-	check_file("devices/hutch/v/devices.deny", "a *:* rwm");
+	check_file("devices/hutch/v/devices.deny", "a");
 	check_file("devices/hutch/v/devices.allow", "c 136:* rwm");
+
+	/* update on a default-deny list: only the difference, allows first */
+	put("devices/hutch/v/devices.list", "c 1:3 rwm\nc 1:5 rwm\nc 136:* rw\n");
+	put("devices/hutch/v/devices.deny", "");
+	apply_ok(cg,
+	         "{\"devices\":[{\"allow\":false},{\"allow\":true,\"type\":\"c\",\"major\":1,"
+	         "\"minor\":3,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":136,"
+	         "\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":9,"
+	         "\"access\":\"rw\"},{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":9,"
+	         "\"access\":\"w\"}]}",
+	         "devices update");
+	check_file("devices/hutch/v/devices.allow", "c 1:9 r");
+	check_file("devices/hutch/v/devices.deny", "c 1:5 rwm");
+	put("devices/hutch/v/devices.list", "c 1:3 rwm\nc 136:* rwm\nc 1:9 r\n");
+	put("devices/hutch/v/devices.allow", "");
+	put("devices/hutch/v/devices.deny", "");
+	apply_ok(cg,
+	         "{\"devices\":[{\"allow\":false},{\"allow\":true,\"type\":\"c\",\"major\":1,"
+	         "\"minor\":3},{\"allow\":true,\"type\":\"c\",\"major\":136},{\"allow\":true,"
+	         "\"type\":\"c\",\"major\":1,\"minor\":9,\"access\":\"r\"}]}",
+	         "devices update with nothing to change");
+	check_file("devices/hutch/v/devices.allow", "");
+	check_file("devices/hutch/v/devices.deny", "");
 
 	apply_ok(cg, "{\"pids\":{\"limit\":0}}", "pids 0 -> unlimited");
 	check_file("pids/hutch/v/pids.max", "max");

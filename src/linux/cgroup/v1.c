@@ -373,38 +373,3 @@ int cg_v1_rdma(const char *dir, const struct spec_resources *r, struct hutch_err
 	}
 	return 0;
 }
-
-/* "c 1:3 rwm", with '*' for an unset or negative number. */
-static char *device_rule_str(const struct spec_device_cgroup *d, struct hutch_error **err)
-{
-	const char *type = d->type && *d->type ? d->type : "a";
-	const char *access = d->access && *d->access ? d->access : "rwm";
-	char maj[24] = "*", min[24] = "*";
-
-	if (strcmp(type, "a") != 0 && strcmp(type, "b") != 0 && strcmp(type, "c") != 0) {
-		herr_msg(err, "invalid device type \"%s\"", type);
-		return NULL;
-	}
-	if (access[strspn(access, "rwm")] != '\0') {
-		herr_msg(err, "invalid device access \"%s\"", access);
-		return NULL;
-	}
-	if (d->major.set && d->major.value >= 0)
-		snprintf(maj, sizeof(maj), "%lld", (long long)d->major.value);
-	if (d->minor.set && d->minor.value >= 0)
-		snprintf(min, sizeof(min), "%lld", (long long)d->minor.value);
-	return xasprintf("%s %s:%s %s", type, maj, min, access);
-}
-
-int cg_v1_devices(const char *dir, const struct spec_resources *r, struct hutch_error **err)
-{
-	for (size_t i = 0; i < r->n_devices; i++) {
-		_cleanup_free_ char *rule = device_rule_str(&r->devices[i], err);
-		if (!rule)
-			return herr_prefix(err, "[%zu]", i);
-		if (cg_write(dir, r->devices[i].allow ? "devices.allow" : "devices.deny", rule,
-		             err) < 0)
-			return -1;
-	}
-	return 0;
-}
