@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The container's control groups: create, place processes, apply
+ * linux.resources, freeze, signal, stats, destroy. Works on cgroup v2
+ * (unified), hybrid (v1 controllers + a v2 tracking hierarchy) and v1. */
+#ifndef HUTCH_LINUX_CGROUP_CGROUP_H
+#define HUTCH_LINUX_CGROUP_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "spec/json.h"
+#include "spec/spec.h"
+#include "util/error.h"
+
+enum cgroup_manager_kind { CGROUP_MANAGER_FS, CGROUP_MANAGER_SYSTEMD, CGROUP_MANAGER_DISABLED };
+
+/* How the host mounts cgroups. */
+enum cgroup_mode { CGROUP_MODE_UNIFIED, CGROUP_MODE_HYBRID, CGROUP_MODE_LEGACY };
+
+/* Opaque: the manager, the host mode and the container's directory in every
+ * hierarchy. */
+struct cgroup;
+
+struct cgroup_config {
+	const char *id;           /* container id, used for the default path */
+	const char *cgroups_path; /* linux.cgroupsPath, may be NULL */
+	enum cgroup_manager_kind manager;
+	const char *mount_root; /* NULL means "/sys/fs/cgroup"; tests pass a fixture dir */
+	/* Optional: file to read our own cgroup from for relative cgroupsPath
+	 * (NULL means /proc/self/cgroup). Tests pass a fixture file. */
+	const char *self_cgroup_file;
+};
+
+/* Detect the host mode under mount_root, compute the container's path in each
+ * hierarchy and create it (mkdir -p). Path rules: an absolute cgroupsPath is
+ * relative to each hierarchy root; a relative one goes under our own cgroup in
+ * that hierarchy (read from /proc/self/cgroup); unset means "/hutch/<id>". A
+ * path with a ".." component is refused. On cgroup v2 the available
+ * controllers are enabled in cgroup.subtree_control of every ancestor; on v1
+ * cpuset.cpus/mems are copied down into new levels. An existing cgroup that
+ * already holds processes is refused ("cgroup <path> is not empty").
+ * For CGROUP_MANAGER_SYSTEMD cgroups_path must be "slice:prefix:name"; a
+ * transient scope is started when the first process is entered.
+ * Returns 0 and a new *ret (free with cgroup_free) or -1 with *err. */
+int cgroup_create(const struct cgroup_config *c, struct cgroup **ret, struct hutch_error **err);
+
+/* An O_PATH|O_DIRECTORY|O_CLOEXEC fd of the container's v2 directory (unified
+ * mode, or the unified side of hybrid) for clone3(CLONE_INTO_CGROUP); the
+ * caller owns and closes it. -1 when there is none (v1-only host, disabled
+ * manager, systemd scope not started yet). The caller must still call
+ * cgroup_enter for the v1 hierarchies (entering twice is harmless). */
+int cgroup_clone_fd(const struct cgroup *cg);
+
+/* Move pid into the container's cgroup in every hierarchy (cgroup.procs).
+ * For the systemd manager this starts the transient scope with pid in it (a
+ * scope cannot exist empty), so there call cgroup_enter before cgroup_apply;
+ * cgroup_apply then sets unit properties and writes the cgroup files. */
+int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
+
+/* Write linux.resources to the cgroup files. Also used by `update`. A field
+ * whose controller is missing fails naming both, e.g.
+ * "linux.resources.hugepageLimits: hugetlb controller is not available".
+ * r may be NULL (nothing to do). Devices: v1 writes devices.deny/allow, v2
+ * loads and attaches a BPF_PROG_TYPE_CGROUP_DEVICE program, replacing the one
+ * attached before. The rules are taken as given: the caller prepends
+ * cgroup_default_device_rules() when it wants the default set. */
+int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct hutch_error **err);
+
+/* Kill every process left (v2 cgroup.kill where present, else SIGKILL each
+ * pid under a v1 freeze, looping until empty), then remove the container's
+ * directory (and sub-cgroups) in every hierarchy, retrying briefly on EBUSY,
+ * and empty ancestors this cgroup created. Already-removed is fine. Frees cg
+ * (also on failure). */
+int cgroup_destroy(struct cgroup *cg, struct hutch_error **err);
+
+/* Send sig to every process of the cgroup and its sub-cgroups (kill --all). */
+int cgroup_signal(const struct cgroup *cg, int sig, struct hutch_error **err);
+
+/* Freeze or thaw: v1 freezer.state FROZEN/THAWED, v2 cgroup.freeze; waits
+ * until the kernel reports the new state (up to a few seconds). */
+int cgroup_freeze(const struct cgroup *cg, bool frozen, struct hutch_error **err);
+int cgroup_get_frozen(const struct cgroup *cg, bool *ret, struct hutch_error **err);
+
+/* Every pid in the cgroup and its sub-cgroups. *ret is malloc'd (NULL when
+ * empty); the caller frees it. */
+int cgroup_pids(const struct cgroup *cg, pid_t **ret, size_t *ret_n, struct hutch_error **err);
+
+/* Write the "data" object of `runc events --stats` (runc types/events.go
+ * Stats: cpu, cpuset, memory, pids, blkio, hugetlb, intel_rdt,
+ * network_interfaces) as one JSON map into g. Missing files are skipped. */
+int cgroup_stats(const struct cgroup *cg, json_gen *g, struct hutch_error **err);
+
+/* The number of OOM kills so far (v2 memory.events oom_kill, v1
+ * memory.oom_control oom_kill); 0 when the memory controller is absent. */
+int cgroup_oom_count(const struct cgroup *cg, uint64_t *ret, struct hutch_error **err);
+
+/* An fd (O_CLOEXEC|O_NONBLOCK, caller owns) that polls readable when an OOM
+ * may have happened: v2 an inotify watch on memory.events, v1 an eventfd
+ * registered on memory.oom_control. Drain it with read() (4096-byte buffer)
+ * and compare cgroup_oom_count. -1 with *err when there is no memory
+ * controller. */
+int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err);
+
+/* One string (JSON text) that cgroup_deserialize turns back into the same
+ * cgroup, for state.json. Caller frees. */
+char *cgroup_serialize(const struct cgroup *cg);
+int cgroup_deserialize(const char *s, struct cgroup **ret, struct hutch_error **err);
+
+void cgroup_free(struct cgroup *cg);
+void cgroup_freep(struct cgroup **cg);
+#define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
+
+/* Introspection, for callers and tests. */
+enum cgroup_mode cgroup_get_mode(const struct cgroup *cg);
+enum cgroup_manager_kind cgroup_get_manager(const struct cgroup *cg);
+/* The container's path inside the hierarchy holding `controller` ("memory",
+ * "cpu", ...; "" for the v2 hierarchy). NULL when there is none. Borrowed. */
+const char *cgroup_get_path(const struct cgroup *cg, const char *controller);
+/* Absolute directory of that path ("<mount>/<path>"); caller frees; NULL as above. */
+char *cgroup_get_dir(const struct cgroup *cg, const char *controller);
+
+/* runc's default device rules: deny everything, then mknod of any char/block
+ * device, /dev/null, random, full, tty, zero, urandom, pts (136:*), ptmx
+ * (5:2) and tun (10:200). Static storage; prepend to the spec's list. */
+const struct spec_device_cgroup *cgroup_default_device_rules(size_t *ret_n);
+
+/* Conversions used on cgroup v2 (exposed for tests). */
+uint64_t cgroup_cpu_shares_to_weight(uint64_t shares);
+uint64_t cgroup_blkio_weight_to_io_weight(uint64_t weight);
+/* memory.swap.max from spec swap (memory+swap) and limit: 0 with *ret_str set
+ * to "max" or a number, 1 when nothing is to be written, -1 on bad values. */
+int cgroup_swap_to_v2(int64_t swap, int64_t limit, char **ret_str, struct hutch_error **err);
+
+#endif

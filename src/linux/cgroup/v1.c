@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* linux.resources on cgroup v1 controllers: memory, cpu, cpuset, pids, blkio,
+ * hugetlb, net_cls, net_prio, rdma, devices. Each writer gets the container's
+ * directory in the hierarchy of its controller. */
+#include "linux/cgroup/internal.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <string.h>
+
+static int write_i64(const char *dir, const char *file, int64_t v, struct hutch_error **err)
+{
+	return cg_writef(dir, file, err, "%lld", (long long)v);
+}
+
+static int set_mem_limit(const char *dir, int64_t v, struct hutch_error **err)
+{
+	uint64_t usage = 0, peak = 0;
+	struct hutch_error *e = NULL;
+
+	if (write_i64(dir, "memory.limit_in_bytes", v, err) == 0)
+		return 0;
+	if ((*err)->errnum != EBUSY)
+		return -1;
+	/* the kernel refuses a limit below the current usage */
+	if (cg_read_u64(dir, "memory.usage_in_bytes", &usage, &e) < 0 ||
+	    cg_read_u64(dir, "memory.max_usage_in_bytes", &peak, &e) < 0)
+		herr_freep(&e);
+	return herr_errno(err, EBUSY,
+	                  "limit: unable to set memory limit to %lld (current usage: %llu, peak "
+	                  "usage: %llu)",
+	                  (long long)v, (unsigned long long)usage, (unsigned long long)peak);
+}
+
+static int set_swap(const char *dir, int64_t v, struct hutch_error **err)
+{
+	if (!cg_exists(dir, "memory.memsw.limit_in_bytes")) {
+		if (v == -1)
+			return 0;
+		return herr_msg(err, "swap: swap accounting is not enabled on this host "
+		                     "(no memory.memsw.limit_in_bytes)");
+	}
+	return write_i64(dir, "memory.memsw.limit_in_bytes", v, err);
+}
+
+/* Limit and memory+swap: order the two writes so the kernel's memsw >= limit
+ * check holds both for raising and for lowering (as runc does). */
+static int v1_memory_limits(const char *dir, const struct spec_memory *m, struct hutch_error **err)
+{
+	int64_t limit = m->limit.set ? m->limit.value : 0;
+	int64_t swap = m->swap.set ? m->swap.value : 0;
+	uint64_t cur = 0;
+
+	if (limit == -1 && swap == 0 && cg_exists(dir, "memory.memsw.limit_in_bytes"))
+		swap = -1;
+	if (limit != 0 && swap != 0) {
+		struct hutch_error *e = NULL;
+		if (cg_read_u64(dir, "memory.limit_in_bytes", &cur, &e) < 0)
+			herr_freep(&e);
+		if (swap == -1 || cur < (uint64_t)swap)
+			return set_swap(dir, swap, err) < 0 ? -1 : set_mem_limit(dir, limit, err);
+	}
+	if (limit != 0 && set_mem_limit(dir, limit, err) < 0)
+		return -1;
+	if (swap != 0 && set_swap(dir, swap, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* kernel / kernelTCP: deprecated; newer kernels dropped or ignore the files. */
+static void v1_kmem(const char *dir, const char *file, const struct opt_i64 *v, const char *field)
+{
+	struct hutch_error *e = NULL;
+
+	if (!v->set)
+		return;
+	log_warn("linux.resources.memory.%s is deprecated", field);
+	if (v->value == 0 || !cg_exists(dir, file))
+		return;
+	if (write_i64(dir, file, v->value, &e) < 0) {
+		log_warn("linux.resources.memory.%s: %s (ignored)", field, e->msg);
+		herr_free(e);
+	}
+}
+
+int cg_v1_memory(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	const struct spec_memory *m = r->memory;
+
+	if (v1_memory_limits(dir, m, err) < 0)
+		return -1;
+	if (m->reservation.set && m->reservation.value != 0 &&
+	    write_i64(dir, "memory.soft_limit_in_bytes", m->reservation.value, err) < 0)
+		return -1;
+	v1_kmem(dir, "memory.kmem.limit_in_bytes", &m->kernel, "kernel");
+	v1_kmem(dir, "memory.kmem.tcp.limit_in_bytes", &m->kernelTCP, "kernelTCP");
+	if (m->swappiness.set) {
+		if (m->swappiness.value > 100)
+			return herr_msg(err, "swappiness: invalid value %llu, valid range is 0-100",
+			                (unsigned long long)m->swappiness.value);
+		if (cg_writef(dir, "memory.swappiness", err, "%llu",
+		              (unsigned long long)m->swappiness.value) < 0)
+			return -1;
+	}
+	if (m->disableOOMKiller.set &&
+	    cg_write(dir, "memory.oom_control", m->disableOOMKiller.value ? "1" : "0", err) < 0)
+		return -1;
+	if (m->useHierarchy.set) {
+		struct hutch_error *e = NULL;
+		if (cg_write(dir, "memory.use_hierarchy", m->useHierarchy.value ? "1" : "0", &e) <
+		    0) {
+			log_warn("linux.resources.memory.useHierarchy: %s (ignored)", e->msg);
+			herr_free(e);
+		}
+	}
+	return 0;
+}
+
+static int v1_cpu_shares(const char *dir, uint64_t shares, struct hutch_error **err)
+{
+	uint64_t got = 0;
+
+	if (cg_writef(dir, "cpu.shares", err, "%llu", (unsigned long long)shares) < 0)
+		return -1;
+	/* the kernel clamps silently: report it like runc */
+	if (cg_read_u64(dir, "cpu.shares", &got, err) < 0)
+		return -1;
+	if (shares > got)
+		return herr_msg(err, "shares: the maximum allowed cpu-shares is %llu",
+		                (unsigned long long)got);
+	if (shares < got)
+		return herr_msg(err, "shares: the minimum allowed cpu-shares is %llu",
+		                (unsigned long long)got);
+	return 0;
+}
+
+static int v1_cpu_bandwidth(const char *dir, const struct spec_cpu *c, struct hutch_error **err)
+{
+	bool period_pending = false;
+
+	if (c->period.set && c->period.value != 0 &&
+	    cg_writef(dir, "cpu.cfs_period_us", err, "%llu", (unsigned long long)c->period.value) <
+	        0) {
+		/* A shorter period can be refused while the old quota is in place
+		 * (it would exceed the parent's quota): retry after the quota. */
+		if ((*err)->errnum != EINVAL || !c->quota.set || c->quota.value == 0)
+			return -1;
+		herr_freep(err);
+		period_pending = true;
+	}
+	if (c->quota.set && c->quota.value != 0) {
+		if (write_i64(dir, "cpu.cfs_quota_us", c->quota.value, err) < 0)
+			return -1;
+		if (period_pending && cg_writef(dir, "cpu.cfs_period_us", err, "%llu",
+		                                (unsigned long long)c->period.value) < 0)
+			return -1;
+	}
+	if (c->burst.set &&
+	    cg_writef(dir, "cpu.cfs_burst_us", err, "%llu", (unsigned long long)c->burst.value) < 0)
+		return -1;
+	return 0;
+}
+
+int cg_v1_cpu(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	const struct spec_cpu *c = r->cpu;
+
+	/* realtime first: tasks with RT policy can only join once runtime is set */
+	if (c->realtimePeriod.set && c->realtimePeriod.value != 0 &&
+	    cg_writef(dir, "cpu.rt_period_us", err, "%llu",
+	              (unsigned long long)c->realtimePeriod.value) < 0)
+		return -1;
+	if (c->realtimeRuntime.set && c->realtimeRuntime.value != 0 &&
+	    write_i64(dir, "cpu.rt_runtime_us", c->realtimeRuntime.value, err) < 0)
+		return -1;
+	if (c->shares.set && c->shares.value != 0 && v1_cpu_shares(dir, c->shares.value, err) < 0)
+		return -1;
+	if (v1_cpu_bandwidth(dir, c, err) < 0)
+		return -1;
+	if (c->idle.set && write_i64(dir, "cpu.idle", c->idle.value, err) < 0)
+		return -1;
+	return 0;
+}
+
+int cg_v1_cpuset(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	if (r->cpu->cpus && *r->cpu->cpus && cg_write(dir, "cpuset.cpus", r->cpu->cpus, err) < 0)
+		return -1;
+	if (r->cpu->mems && *r->cpu->mems && cg_write(dir, "cpuset.mems", r->cpu->mems, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int copy_if_empty(const char *parent, const char *dir, const char *file,
+                         struct hutch_error **err)
+{
+	_cleanup_free_ char *cur = NULL, *up = NULL;
+
+	if (cg_read(dir, file, &cur, err) < 0)
+		return -1;
+	if (cur[strspn(cur, " \n")] != '\0')
+		return 0;
+	if (cg_read(parent, file, &up, err) < 0)
+		return -1;
+	up[strcspn(up, "\n")] = '\0';
+	return *up ? cg_write(dir, file, up, err) : 0;
+}
+
+int cg_v1_cpuset_init(const struct cgroup_hier *h, struct hutch_error **err)
+{
+	_cleanup_free_ char *parent = xstrdup(h->mount);
+
+	/* A new v1 cpuset starts with empty cpus/mems and refuses tasks until
+	 * both are set: fill every level from its parent. */
+	for (const char *p = h->path + 1; *p;) {
+		size_t l = strcspn(p, "/");
+		_cleanup_free_ char *dir = xasprintf("%s/%.*s", parent, (int)l, p);
+		if (copy_if_empty(parent, dir, "cpuset.cpus", err) < 0 ||
+		    copy_if_empty(parent, dir, "cpuset.mems", err) < 0)
+			return -1;
+		free(parent);
+		parent = steal_ptr(&dir);
+		p += l;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+int cg_v1_pids(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	char buf[24];
+	int64_t v = r->pids_limit.set ? r->pids_limit.value : 0;
+
+	return cg_write(dir, "pids.max", v > 0 ? cg_limit_str(v, buf) : "max", err);
+}
+
+static int write_dev_list(const char *dir, const char *file, const struct spec_blkio_throttle *t,
+                          size_t n, struct hutch_error **err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cg_writef(dir, file, err, "%lld:%lld %llu", (long long)t[i].major,
+		              (long long)t[i].minor, (unsigned long long)t[i].rate) < 0)
+			return -1;
+	return 0;
+}
+
+static bool has_leaf_weight(const struct spec_blkio *b)
+{
+	if (b->leafWeight.set)
+		return true;
+	for (size_t i = 0; i < b->n_weightDevice; i++)
+		if (b->weightDevice[i].leafWeight.set)
+			return true;
+	return false;
+}
+
+int cg_v1_blkio(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	const struct spec_blkio *b = r->blockIO;
+	/* without CFQ, the BFQ scheduler offers the weight under another name */
+	bool bfq = !cg_exists(dir, "blkio.weight") && cg_exists(dir, "blkio.bfq.weight");
+	const char *wfile = bfq ? "blkio.bfq.weight" : "blkio.weight";
+	const char *wdfile = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
+
+	if (b->weight.set && b->weight.value != 0 &&
+	    cg_writef(dir, wfile, err, "%llu", (unsigned long long)b->weight.value) < 0)
+		return -1;
+	/* leaf weights were CFQ's, which newer kernels no longer have */
+	bool leaf = cg_exists(dir, "blkio.leaf_weight");
+	if (!leaf && has_leaf_weight(b))
+		log_warn("linux.resources.blockIO: leafWeight is not supported by this kernel "
+		         "(no blkio.leaf_weight), ignored");
+	if (leaf && b->leafWeight.set && b->leafWeight.value != 0 &&
+	    cg_writef(dir, "blkio.leaf_weight", err, "%llu",
+	              (unsigned long long)b->leafWeight.value) < 0)
+		return -1;
+	for (size_t i = 0; i < b->n_weightDevice; i++) {
+		const struct spec_blkio_weight_device *w = &b->weightDevice[i];
+		if (w->weight.set &&
+		    cg_writef(dir, wdfile, err, "%lld:%lld %llu", (long long)w->major,
+		              (long long)w->minor, (unsigned long long)w->weight.value) < 0)
+			return -1;
+		if (leaf && w->leafWeight.set &&
+		    cg_writef(dir, "blkio.leaf_weight_device", err, "%lld:%lld %llu",
+		              (long long)w->major, (long long)w->minor,
+		              (unsigned long long)w->leafWeight.value) < 0)
+			return -1;
+	}
+	if (write_dev_list(dir, "blkio.throttle.read_bps_device", b->throttleReadBpsDevice,
+	                   b->n_throttleReadBpsDevice, err) < 0 ||
+	    write_dev_list(dir, "blkio.throttle.write_bps_device", b->throttleWriteBpsDevice,
+	                   b->n_throttleWriteBpsDevice, err) < 0 ||
+	    write_dev_list(dir, "blkio.throttle.read_iops_device", b->throttleReadIOPSDevice,
+	                   b->n_throttleReadIOPSDevice, err) < 0 ||
+	    write_dev_list(dir, "blkio.throttle.write_iops_device", b->throttleWriteIOPSDevice,
+	                   b->n_throttleWriteIOPSDevice, err) < 0)
+		return -1;
+	return 0;
+}
+
+int cg_hugetlb_write(const char *dir, const struct spec_resources *r, const char *suffix,
+                     struct hutch_error **err)
+{
+	for (size_t i = 0; i < r->n_hugepageLimits; i++) {
+		const struct spec_hugepage_limit *l = &r->hugepageLimits[i];
+		_cleanup_free_ char *file = NULL;
+		if (!l->pageSize || !*l->pageSize || strchr(l->pageSize, '/') ||
+		    strchr(l->pageSize, '.'))
+			return herr_msg(err, "[%zu].pageSize: invalid page size \"%s\"", i,
+			                l->pageSize ? l->pageSize : "");
+		file = xasprintf("hugetlb.%s.%s", l->pageSize, suffix);
+		if (!cg_exists(dir, file))
+			return herr_msg(err,
+			                "[%zu]: page size %s is not supported on this host (no %s)",
+			                i, l->pageSize, file);
+		if (cg_writef(dir, file, err, "%llu", (unsigned long long)l->limit) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cg_v1_hugetlb(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	if (cg_hugetlb_write(dir, r, "limit_in_bytes", err) < 0)
+		return -1;
+	/* keep reservations in line with the limit where the kernel has them */
+	for (size_t i = 0; i < r->n_hugepageLimits; i++) {
+		const struct spec_hugepage_limit *l = &r->hugepageLimits[i];
+		_cleanup_free_ char *file =
+		    xasprintf("hugetlb.%s.rsvd.limit_in_bytes", l->pageSize);
+		if (cg_exists(dir, file) &&
+		    cg_writef(dir, file, err, "%llu", (unsigned long long)l->limit) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int cg_v1_net_cls(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	return cg_writef(dir, "net_cls.classid", err, "%llu",
+	                 (unsigned long long)r->network->classID.value);
+}
+
+int cg_v1_net_prio(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	for (size_t i = 0; i < r->network->n_priorities; i++) {
+		const struct spec_net_priority *p = &r->network->priorities[i];
+		if (cg_writef(dir, "net_prio.ifpriomap", err, "%s %u", p->name, p->priority) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Shared by v1 and v2: "dev hca_handle=N hca_object=M" lines in rdma.max. */
+int cg_v1_rdma(const char *dir, const struct spec_resources *r, struct hutch_error **err)
+{
+	for (size_t i = 0; i < r->n_rdma; i++) {
+		const struct spec_rdma *d = &r->rdma[i];
+		char handles[32] = "", objects[32] = "";
+		if (!d->hcaHandles.set && !d->hcaObjects.set)
+			continue;
+		if (d->hcaHandles.set)
+			snprintf(handles, sizeof(handles), " hca_handle=%llu",
+			         (unsigned long long)d->hcaHandles.value);
+		if (d->hcaObjects.set)
+			snprintf(objects, sizeof(objects), " hca_object=%llu",
+			         (unsigned long long)d->hcaObjects.value);
+		if (cg_writef(dir, "rdma.max", err, "%s%s%s", d->device, handles, objects) < 0)
+			return -1;
+	}
+	return 0;
+}
