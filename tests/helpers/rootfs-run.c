@@ -23,8 +23,7 @@
 #include <unistd.h>
 
 /* The subset of config.json the rootfs needs, read with json.h.
- * TODO: replace with spec_load() once the parser is in. Memory is never
- * freed: the process execs or exits right after. */
+ * TODO: replace with spec_load()/spec_free() once the parser is in. */
 static char *str_at(const json_node *obj, const char *key)
 {
 	const char *s = json_string(json_object_get(obj, key));
@@ -134,18 +133,51 @@ static struct spec *load_spec(const char *bundle, struct hutch_error **err)
 	doc = json_parse(path, text, len, err);
 	if (!doc)
 		return NULL;
-	s = xcalloc(1, sizeof(*s));
 	root = json_object_get(doc, "root");
-	s->root = xcalloc(1, sizeof(*s->root));
-	s->root->path = str_at(root, "path");
-	s->root->readonly = json_bool(json_object_get(root, "readonly"));
-	if (!s->root->path) {
+	if (!json_string(json_object_get(root, "path"))) {
 		herr_msg(err, "%s: .root.path: missing", path);
 		return NULL;
 	}
+	s = xcalloc(1, sizeof(*s));
+	s->root = xcalloc(1, sizeof(*s->root));
+	s->root->path = str_at(root, "path");
+	s->root->readonly = json_bool(json_object_get(root, "readonly"));
 	load_mounts(s, json_object_get(doc, "mounts"));
 	load_linux(s, json_object_get(doc, "linux"));
 	return s;
+}
+
+static void free_spec(struct spec *s)
+{
+	struct spec_linux *l = s->linux_;
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		struct spec_mount *m = &s->mounts[i];
+		free(m->destination);
+		free(m->source);
+		free(m->type);
+		strv_free(m->options);
+		free(m->uidMappings);
+		free(m->gidMappings);
+	}
+	free(s->mounts);
+	for (size_t i = 0; i < l->n_devices; i++) {
+		free(l->devices[i].type);
+		free(l->devices[i].path);
+	}
+	free(l->devices);
+	for (size_t i = 0; i < l->n_sysctl; i++) {
+		free(l->sysctl[i].key);
+		free(l->sysctl[i].value);
+	}
+	free(l->sysctl);
+	free(l->rootfsPropagation);
+	strv_free(l->maskedPaths);
+	strv_free(l->readonlyPaths);
+	free(l);
+	free(s->root->path);
+	free(s->root);
+	free(s);
 }
 
 static int fail(struct hutch_error *err)
@@ -238,8 +270,12 @@ int main(int argc, char **argv)
 	pid_t pid = fork();
 	if (pid < 0)
 		return 125;
-	if (pid > 0)
-		return wait_child(pid);
+	if (pid > 0) {
+		int status = wait_child(pid);
+		free_spec((struct spec *)o.spec);
+		free((int *)o.mount_fds);
+		return status;
+	}
 	/* the user namespace first, so that it owns the others */
 	if (o.in_userns && setns(o.userns_fd, CLONE_NEWUSER) < 0) {
 		fprintf(stderr, "rootfs-run: setns(user): %s\n", strerror(errno));
