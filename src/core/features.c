@@ -46,7 +46,11 @@ static void gen_linux(json_gen *g)
 	json_gen_map_open(g);
 	json_gen_kv_bool(g, "v1", true);
 	json_gen_kv_bool(g, "v2", true);
-	json_gen_kv_bool(g, "systemd", cgroup_systemd_supported());
+	#ifdef HAVE_LIBSYSTEMD
+	json_gen_kv_bool(g, "systemd", true);
+#else
+	json_gen_kv_bool(g, "systemd", false);
+#endif
 	json_gen_kv_bool(g, "systemdUser", false);
 	json_gen_kv_bool(g, "rdma", true);
 	json_gen_map_close(g);

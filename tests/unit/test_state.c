@@ -32,9 +32,11 @@ static void test_ids(void)
 static void test_store(void)
 {
 	struct hutch_error *err = NULL;
-	struct container_state st = {.id = "c1", .bundle = "/b", .rootfs = "/b/rootfs",
-				     .created = "2026-01-01T00:00:00.000000000Z"};
-	struct spec_kv ann[] = {{"k", "v"}};
+	char id[] = "c1", bundle[] = "/b", rootfs[] = "/b/rootfs",
+	     created[] = "2026-01-01T00:00:00.000000000Z", k[] = "k", v[] = "v";
+	struct container_state st = {.id = id, .bundle = bundle, .rootfs = rootfs,
+				     .created = created};
+	struct spec_kv ann[] = {{k, v}};
 	struct container_state *back = NULL;
 	int fd, fd2;
 
@@ -69,6 +71,7 @@ static void test_store(void)
 	pid_t child = fork();
 	if (child == 0) {
 		struct hutch_error *e = NULL;
+		close(fd); /* our copy of the locked description would hold the lock */
 		int f = state_dir_open(root, "c1", &e);
 		_exit(f >= 0 ? 0 : 1);
 	}
