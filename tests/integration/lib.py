@@ -4,6 +4,7 @@
 import copy
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -248,8 +249,10 @@ class Container:
         if self.bundle is None:
             return
         linux = self.bundle.config.setdefault("linux", {})
-        if self.cgroup_parent and "cgroupsPath" not in linux and self.id and "/" not in self.id:
-            linux["cgroupsPath"] = "/%s/%s" % (self.cgroup_parent, self.id)
+        if self.cgroup_parent and "cgroupsPath" not in linux:
+            # invalid ids (tests of their rejection) still get a harmless path
+            name = self.id if re.fullmatch(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*", self.id) else "invalid-id"
+            linux["cgroupsPath"] = "/%s/%s" % (self.cgroup_parent, name)
         self.cgroups_path = linux.get("cgroupsPath")
         self.bundle.save()
 
