@@ -8,6 +8,7 @@
 # build dir, else it is compiled with tests/probe/build.sh. Set HUTCH_KEEP=1 to keep the
 # session directory for debugging. All of this needs root.
 import copy
+import json
 import os
 import re
 import shutil
@@ -189,3 +190,24 @@ def _cleanup(runtime, state_root, test_dir):
 def config():
     """A fresh copy of the default config dict (for tests that only need the JSON)."""
     return copy.deepcopy(default_config())
+
+
+@pytest.fixture(scope="session")
+def features(runtime_path):
+    """The runtime's `features` JSON ({} if it has none): tests of optional features skip
+    when the runtime does not announce them."""
+    r = subprocess.run([runtime_path, "features"], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        return {}
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        return {}
+
+
+@pytest.fixture
+def require_namespace(features):
+    def check(ns_type):
+        if ns_type not in features.get("linux", {}).get("namespaces", []):
+            pytest.skip("runtime does not announce the %s namespace in `features`" % ns_type)
+    return check

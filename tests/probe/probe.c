@@ -267,7 +267,9 @@ static void put_mounts(void)
 		fclose(f);
 }
 
-static void put_dir_entries(const char *key, const char *path, int skip_fd)
+/* One list item per directory entry; skip_self leaves out the fd of the listing itself
+ * (for /proc/self/fd). */
+static void put_dir_entries(const char *key, const char *path, int skip_self)
 {
 	DIR *d = opendir(path);
 	struct dirent *de;
@@ -276,7 +278,7 @@ static void put_dir_entries(const char *key, const char *path, int skip_fd)
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (skip_fd >= 0 && atoi(de->d_name) == skip_fd)
+		if (skip_self && atoi(de->d_name) == dirfd(d))
 			continue;
 		list_item("%s", de->d_name);
 	}
@@ -302,21 +304,15 @@ static void put_lines(const char *key, const char *path)
 
 static int cmd_facts(char **envp)
 {
-	DIR *fds;
-
 	put_identity();
 	put_status();
 	put_rlimits();
 	put_file_trimmed("oom_score_adj", "/proc/self/oom_score_adj");
 	put_env(envp);
 	put_mounts();
-	put_dir_entries("net", "/sys/class/net", -1);
+	put_dir_entries("net", "/sys/class/net", 0);
 	put_lines("cgroup", "/proc/self/cgroup");
-	fds = opendir("/proc/self/fd");
-	if (fds) {
-		put_dir_entries("fd", "/proc/self/fd", dirfd(fds));
-		closedir(fds);
-	}
+	put_dir_entries("fd", "/proc/self/fd", 1);
 	if (json_mode)
 		printf("%s\n", json_first ? "{}" : "\n}");
 	return 0;
