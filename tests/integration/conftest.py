@@ -26,6 +26,7 @@ from lib import (
     is_alive,
     kill_and_reap,
     mounts_under,
+    pids_in_cgroup,
 )
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -163,6 +164,8 @@ def _cleanup(runtime, state_root, test_dir):
     pids = set()
     for c in made:
         pids.update(c.known_pids)
+    for c in made:
+        pids.update(pids_in_cgroup(c.cgroups_path))
     for pid in sorted(pids):
         if is_alive(pid):
             problems.append("process %d still alive after delete --force" % pid)
@@ -183,6 +186,8 @@ def _cleanup(runtime, state_root, test_dir):
     m = mounts_under(test_dir)
     if m:
         problems.append("mounts left on the host under %s: %s" % (test_dir, m))
+        for path in reversed(m):
+            subprocess.run(["umount", "-l", path], stderr=subprocess.DEVNULL)
     assert not problems, "; ".join(problems)
 
 

@@ -142,6 +142,24 @@ def cgroup_dirs(cgroups_path):
     return sorted(dirs)
 
 
+def pids_in_cgroup(cgroups_path):
+    """Live host processes whose /proc/PID/cgroup names cgroups_path in any hierarchy."""
+    if not cgroups_path:
+        return []
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cgroup" % entry) as f:
+                paths = [line.rstrip("\n").split(":", 2)[2] for line in f]
+        except (OSError, IndexError):
+            continue
+        if cgroups_path in paths and is_alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
 def _log(argv, r):
     # Printed output is shown by pytest when a test fails.
     print("$ %s\n-> rc=%s\nstdout: %s\nstderr: %s" % (" ".join(argv), r.returncode, r.stdout, r.stderr))
