@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from lib import is_alive, mounts_under, pids_in_cgroup, wait_dead
+from lib import mounts_under, pids_in_cgroup, wait_dead
 
 pytestmark = pytest.mark.hooks
 

@@ -114,8 +114,9 @@ def test_duplicate_rlimit_fails(bundle, container, runtime):
     if runtime.binary.endswith("/runc"):
         pytest.skip("runc 1.1 does not reject duplicate rlimits")
     b = bundle(["/probe"])
-    b.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100},
-                            {"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200}]
+    # the second entry only lowers the first: nothing but the duplicate check can reject it
+    b.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200},
+                            {"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100}]
     r = container(b).run()
     assert r.returncode != 0
 
