@@ -31,7 +31,6 @@ from lib import (
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build"))
-CGROUP_PARENT = "hutch-tests"
 
 
 def pytest_report_header(config):
@@ -62,6 +61,19 @@ def session_dir():
     yield d
     if os.environ.get("HUTCH_KEEP") != "1" and not mounts_under(d):
         shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cgroup_parent(session_dir):
+    """Parent of every test container's cgroupsPath, unique per session so that concurrent
+    sessions never share cgroups; removed at the end."""
+    name = os.path.basename(session_dir)
+    yield name
+    for d in cgroup_dirs("/" + name):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +145,7 @@ def bundle(test_dir, cached_rootfs):
 
 
 @pytest.fixture
-def container(runtime, test_dir, request, _cleanup):
+def container(runtime, test_dir, request, _cleanup, cgroup_parent):
     """Factory: container(bundle, id=None) -> Container bound to the session's runtime and root."""
     count = [0]
     base = re.sub(r"[^A-Za-z0-9_.-]", "-", request.node.name.replace("test_", ""))[:40]
@@ -141,7 +153,7 @@ def container(runtime, test_dir, request, _cleanup):
     def make(b, id=None):
         count[0] += 1
         cid = id if id is not None else "%s-%d" % (base, count[0])
-        c = Container(runtime, cid, b, test_dir, cgroup_parent=CGROUP_PARENT)
+        c = Container(runtime, cid, b, test_dir, cgroup_parent=cgroup_parent)
         _cleanup.append(c)
         return c
 
