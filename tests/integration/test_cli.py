@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# list (table, json, -q), spec (its output runs unchanged apart from args, and runc's own
+# `spec` bundle runs too), --version, and the --log file.
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from lib import Bundle
+
+pytestmark = pytest.mark.cli
+
+
+def _two_containers(bundle, container):
+    c1 = container(bundle(["/probe", "sleep"]))
+    c2 = container(bundle(["/probe", "sleep"]))
+    assert c1.create().returncode == 0
+    assert c2.create().returncode == 0
+    assert c2.start().returncode == 0
+    return c1, c2
+
+
+def test_list_quiet(bundle, container, runtime):
+    c1, c2 = _two_containers(bundle, container)
+    r = runtime.cmd("list", "-q")
+    assert r.returncode == 0, r.stderr
+    ids = r.stdout.split()
+    assert c1.id in ids and c2.id in ids
+
+
+def test_list_json(bundle, container, runtime):
+    c1, c2 = _two_containers(bundle, container)
+    r = runtime.cmd("list", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    entries = {e["id"]: e for e in json.loads(r.stdout)}
+    assert entries[c1.id]["status"] == "created"
+    assert entries[c2.id]["status"] == "running"
+    for c in (c1, c2):
+        e = entries[c.id]
+        assert e["pid"] == c.pid
+        assert os.path.realpath(e["bundle"]) == os.path.realpath(c.bundle.path)
+
+
+def test_list_table(bundle, container, runtime):
+    c1, c2 = _two_containers(bundle, container)
+    r = runtime.cmd("list")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ID", "PID", "STATUS"]
+    rows = {line.split()[0]: line.split() for line in lines[1:] if line.strip()}
+    assert rows[c1.id][1] == str(c1.pid) and rows[c1.id][2] == "created"
+    assert rows[c2.id][2] == "running"
+
+
+def test_list_empty_root(runtime, test_dir):
+    empty = os.path.join(test_dir, "empty-root")
+    r = runtime.cmd("--root", empty, "list", "--format", "json", root=False)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) in (None, [])
+    r = runtime.cmd("--root", empty, "list", "-q", root=False)
+    assert r.returncode == 0 and r.stdout.strip() == ""
+
+
+def test_version(runtime):
+    r = runtime.cmd("--version", root=False)
+    assert r.returncode == 0
+    first = r.stdout.splitlines()[0]
+    assert " version " in first
+    assert "spec: 1." in r.stdout
+
+
+def _spec_bundle(runtime, test_dir, cached_rootfs, name, *flags):
+    path = os.path.join(test_dir, name)
+    os.mkdir(path)
+    r = runtime.cmd("spec", "--bundle", path, *flags, root=False)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(path, "config.json")) as f:
+        cfg = json.load(f)
+    subprocess.run(["cp", "-a", cached_rootfs, os.path.join(path, "rootfs")], check=True)
+    return Bundle(path, cfg)
+
+
+def test_spec_writes_valid_default(runtime, test_dir, cached_rootfs):
+    b = _spec_bundle(runtime, test_dir, cached_rootfs, "spec")
+    cfg = b.config
+    assert cfg["ociVersion"].startswith("1.")
+    assert cfg["root"]["path"] == "rootfs"
+    assert cfg["process"]["args"]
+    types = {n["type"] for n in cfg["linux"]["namespaces"]}
+    assert {"pid", "mount"} <= types
+    # spec refuses to overwrite an existing config.json
+    r = runtime.cmd("spec", "--bundle", b.path, root=False)
+    assert r.returncode != 0
+
+
+def test_spec_output_runs_after_replacing_args(runtime, test_dir, cached_rootfs, container):
+    b = _spec_bundle(runtime, test_dir, cached_rootfs, "spec")
+    b.process["terminal"] = False
+    b.process["args"] = ["/probe"]
+    c = container(b)
+    r = c.run()
+    assert r.returncode == 0, r.stderr
+    assert "pid=1" in r.stdout.splitlines()
+
+
+def test_spec_rootless_is_valid_json(runtime, test_dir):
+    path = os.path.join(test_dir, "rootless")
+    os.mkdir(path)
+    r = runtime.cmd("spec", "--rootless", "--bundle", path, root=False)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(path, "config.json")) as f:
+        cfg = json.load(f)
+    assert "user" in {n["type"] for n in cfg["linux"]["namespaces"]}
+    assert cfg["linux"]["uidMappings"] and cfg["linux"]["gidMappings"]
+
+
+@pytest.mark.skipif(not shutil.which("runc"), reason="runc not installed")
+def test_runc_spec_bundle_runs(test_dir, cached_rootfs, container):
+    path = os.path.join(test_dir, "runc-spec")
+    os.mkdir(path)
+    subprocess.run(["runc", "spec", "--bundle", path], check=True)
+    with open(os.path.join(path, "config.json")) as f:
+        cfg = json.load(f)
+    subprocess.run(["cp", "-a", cached_rootfs, os.path.join(path, "rootfs")], check=True)
+    b = Bundle(path, cfg)
+    b.process["terminal"] = False
+    b.process["args"] = ["/probe"]
+    c = container(b)
+    r = c.run()
+    assert r.returncode == 0, r.stderr
+    assert "hostname=runc" in r.stdout
+
+
+def test_log_file_json_on_failure(runtime, test_dir):
+    log = os.path.join(test_dir, "log.json")
+    r = runtime.cmd("--log", log, "--log-format", "json", "state", "no-such-container")
+    assert r.returncode != 0
+    with open(log) as f:
+        lines = [line for line in f.read().splitlines() if line.strip()]
+    assert lines
+    last = json.loads(lines[-1])
+    assert last["level"] == "error"
+    assert "does not exist" in last["msg"]

@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# process.terminal with --console-socket: the runtime sends the pty master over the unix
+# socket (SCM_RIGHTS); the container's stdio is the slave; output and input go through it.
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lib import parse_probe
+
+pytestmark = pytest.mark.console
+
+RECVTTY = os.path.join(os.path.dirname(__file__), "..", "helpers", "recvtty.py")
+
+
+def start_receiver(test_dir, *extra):
+    sock = os.path.join(test_dir, "console.sock")
+    out = os.path.join(test_dir, "console.out")
+    p = subprocess.Popen([sys.executable, RECVTTY, sock, "--out", out, *extra],
+                         stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not os.path.exists(sock):
+        assert time.monotonic() < deadline, "recvtty did not start"
+        assert p.poll() is None, "recvtty exited"
+        time.sleep(0.02)
+    return p, sock, out
+
+
+def finish(p, out):
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise
+    with open(out, "rb") as f:
+        return f.read().decode(errors="replace").replace("\r\n", "\n")
+
+
+def test_console_socket_receives_pty_master(bundle, container, test_dir):
+    b = bundle(["/probe"])
+    b.process["terminal"] = True
+    p, sock, out = start_receiver(test_dir)
+    c = container(b)
+    r = c.create(console_socket=sock)
+    assert r.returncode == 0, r.stderr
+    assert c.start().returncode == 0
+    text = finish(p, out)
+    assert p.returncode == 0
+    facts = parse_probe(text)
+    assert facts["stdin_tty"] == "1" and facts["stdout_tty"] == "1", text
+    assert facts["pid"] == "1"
+    # nothing went to the create's own stdout
+    assert "pid=" not in c.output()
+
+
+def test_console_input_reaches_container(bundle, container, test_dir):
+    b = bundle(["sh", "-c", "read line; echo got:$line"])
+    b.process["terminal"] = True
+    p, sock, out = start_receiver(test_dir, "--input", "hello\n")
+    c = container(b)
+    assert c.create(console_socket=sock).returncode == 0
+    assert c.start().returncode == 0
+    assert "got:hello" in finish(p, out)
+
+
+def test_console_size(bundle, container, test_dir):
+    b = bundle(["stty", "size"])
+    b.process["terminal"] = True
+    b.process["consoleSize"] = {"height": 33, "width": 111}
+    p, sock, out = start_receiver(test_dir)
+    c = container(b)
+    assert c.create(console_socket=sock).returncode == 0
+    assert c.start().returncode == 0
+    assert "33 111" in finish(p, out)
+
+
+def test_console_is_controlling_terminal(bundle, container, test_dir):
+    b = bundle(["sh", "-c", "echo tty=$(tty); cat /proc/self/stat"])
+    b.process["terminal"] = True
+    p, sock, out = start_receiver(test_dir)
+    c = container(b)
+    assert c.create(console_socket=sock).returncode == 0
+    assert c.start().returncode == 0
+    text = finish(p, out)
+    assert "tty=/dev/pts/0" in text, text
+    stat = text.split("\n")[1]
+    tty_nr = int(stat[stat.rindex(")") + 2:].split()[4])
+    assert tty_nr != 0, "no controlling terminal"
+
+
+def test_terminal_without_console_socket_fails_create(bundle, container, runtime):
+    b = bundle(["/probe"])
+    b.process["terminal"] = True
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert "does not exist" in c.state().stderr
+
+
+def test_console_socket_without_terminal_fails_or_is_ignored(bundle, container, test_dir):
+    # runc refuses a console socket when process.terminal is false
+    b = bundle(["/probe"])
+    sock = os.path.join(test_dir, "unused.sock")
+    c = container(b)
+    r = c.create(console_socket=sock)
+    if r.returncode == 0:
+        assert c.start().returncode == 0
+        c.wait_status("stopped")
+        assert "pid=1" in c.output()

@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Illegal transitions, duplicate and invalid ids, and unknown ids: each must fail with the
+# wording engines match on, and must leave nothing behind.
+import os
+
+import pytest
+
+from lib import wait_dead
+
+pytestmark = pytest.mark.lifecycle
+
+
+def test_start_twice_fails(bundle, container):
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    r = c.start()
+    assert r.returncode != 0
+    err = r.stderr.lower()
+    assert "not created" in err or "already running" in err, r.stderr
+    assert c.status() == "running"
+
+
+def test_start_stopped_container_fails(bundle, container):
+    c = container(bundle(["/probe", "exit", "0"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    c.wait_status("stopped")
+    r = c.start()
+    assert r.returncode != 0
+    err = r.stderr.lower()
+    assert "cannot start a container that has stopped" in err or "not created" in err, r.stderr
+
+
+def test_delete_running_without_force_fails(bundle, container):
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    r = c.delete()
+    assert r.returncode != 0
+    assert "cannot delete container" in r.stderr and "not stopped" in r.stderr, r.stderr
+    assert c.status() == "running"
+
+
+def test_delete_force_kills_running_container(bundle, container):
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    pid = c.pid
+    r = c.delete(force=True)
+    assert r.returncode == 0, r.stderr
+    assert wait_dead(pid)
+    assert "does not exist" in c.state().stderr
+
+
+def test_delete_created_container_without_force(bundle, container):
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    pid = c.pid
+    r = c.delete()
+    assert r.returncode == 0, r.stderr
+    assert wait_dead(pid)
+    assert "does not exist" in c.state().stderr
+
+
+def test_delete_force_of_unknown_container_succeeds_or_says_does_not_exist(runtime):
+    # runc returns 0; containerd ignores a failure that says "does not exist".
+    r = runtime.cmd("delete", "--force", "no-such-container")
+    assert r.returncode == 0 or "does not exist" in r.stderr
+
+
+def test_duplicate_id_fails_and_keeps_first(bundle, container):
+    b = bundle(["/probe", "sleep"])
+    c1 = container(b, id="dup-id")
+    assert c1.create().returncode == 0
+    pid = c1.pid
+    c2 = container(bundle(["/probe", "sleep"]), id="dup-id")
+    r = c2.create()
+    assert r.returncode != 0
+    assert "exists" in r.stderr.lower(), r.stderr
+    st = c1.state_json()
+    assert st["pid"] == pid and st["status"] == "created"
+    assert os.path.realpath(st["bundle"]) == os.path.realpath(b.path)
+
+
+def test_run_with_duplicate_id_fails(bundle, container):
+    c1 = container(bundle(["/probe", "sleep"]), id="dup-run")
+    assert c1.create().returncode == 0
+    c2 = container(bundle(["/probe", "exit", "0"]), id="dup-run")
+    r = c2.run()
+    assert r.returncode != 0
+    assert "exists" in r.stderr.lower(), r.stderr
+    assert c1.status() == "created"
+
+
+@pytest.mark.parametrize("bad_id", ["../x", "a/b", "", "..", ".", "/abs"])
+def test_invalid_id_rejected(bad_id, bundle, container, runtime, test_dir):
+    c = container(bundle(["/probe", "sleep"]), id=bad_id)
+    before = set(os.listdir(os.path.dirname(runtime.root)))
+    r = c.create()
+    assert r.returncode != 0
+    assert r.stderr.strip()
+    assert os.listdir(runtime.root) == []
+    assert set(os.listdir(os.path.dirname(runtime.root))) == before
+    assert not os.path.exists(os.path.join(runtime.root, "..", "x"))
+
+
+VERBS_ON_ID = [
+    ["start"],
+    ["state"],
+    ["kill"],
+    ["kill", "--all"],
+    ["delete"],
+    ["pause"],
+    ["resume"],
+    ["ps"],
+    ["exec"],
+    ["update", "--pids-limit", "10"],
+    ["events"],
+]
+
+
+@pytest.mark.parametrize("verb", VERBS_ON_ID, ids=lambda v: "-".join(v))
+def test_verb_on_unknown_id_says_does_not_exist(verb, runtime):
+    args = list(verb) + ["no-such-container"]
+    if verb[0] == "exec":
+        args.append("true")
+    r = runtime.cmd(*args, timeout=20)
+    assert r.returncode != 0
+    assert "does not exist" in r.stderr, r.stderr

@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A create that fails - bad config, missing rootfs, a mount that cannot be made - reports an
+# error and leaves nothing behind: no state, no mount, no process, no cgroup. Also: what a
+# valid config may contain that must not fail (newer 1.x ociVersion, unknown keys).
+import os
+
+import pytest
+
+from lib import cgroup_dirs, mounts_under, pids_in_cgroup
+
+pytestmark = pytest.mark.lifecycle
+
+
+def assert_nothing_left(c, runtime):
+    assert "does not exist" in c.state().stderr
+    assert not os.path.exists(os.path.join(runtime.root, c.id))
+    assert c.id not in runtime.cmd("list", "-q").stdout.split()
+    assert mounts_under(c.bundle.path) == []
+    assert pids_in_cgroup(c.cgroups_path) == []
+    assert [d for d in cgroup_dirs(c.cgroups_path) if os.path.isdir(d)] == []
+
+
+def failing_create(c, runtime):
+    r = c.create()
+    assert r.returncode != 0
+    assert r.stderr.strip(), "a failed create must say why"
+    assert_nothing_left(c, runtime)
+    return r
+
+
+def test_missing_rootfs(bundle, container, runtime):
+    b = bundle(["/probe"], rootfs=False)
+    failing_create(container(b), runtime)
+
+
+def test_missing_config(bundle, container, runtime):
+    b = bundle(["/probe"])
+    c = container(b)
+    c._prepare()
+    os.unlink(os.path.join(b.path, "config.json"))
+    r = runtime.detached("create", "--bundle", b.path, c.id, out=c.out, err=c.err)
+    assert r.returncode != 0
+    assert_nothing_left(c, runtime)
+
+
+def test_config_not_json(bundle, container, runtime):
+    b = bundle(["/probe"])
+    c = container(b)
+    c._prepare()
+    with open(os.path.join(b.path, "config.json"), "w") as f:
+        f.write("{ this is not json")
+    r = runtime.detached("create", "--bundle", b.path, c.id, out=c.out, err=c.err)
+    assert r.returncode != 0
+    assert_nothing_left(c, runtime)
+
+
+def test_bind_mount_of_missing_source(bundle, container, runtime, test_dir):
+    b = bundle(["/probe"])
+    b.config["mounts"].append({"destination": "/mnt/x", "type": "bind",
+                               "source": os.path.join(test_dir, "no-such-dir"), "options": ["bind"]})
+    failing_create(container(b), runtime)
+
+
+def test_unknown_mount_type(bundle, container, runtime):
+    b = bundle(["/probe"])
+    b.config["mounts"].append({"destination": "/mnt/x", "type": "nosuchfs", "source": "none"})
+    failing_create(container(b), runtime)
+
+
+def test_unknown_namespace_type(bundle, container, runtime):
+    b = bundle(["/probe"])
+    b.linux["namespaces"].append({"type": "nosuchns"})
+    failing_create(container(b), runtime)
+
+
+def test_unknown_rlimit(bundle, container, runtime):
+    b = bundle(["/probe"])
+    b.process["rlimits"] = [{"type": "RLIMIT_NOSUCH", "soft": 1, "hard": 1}]
+    failing_create(container(b), runtime)
+
+
+def test_missing_process_args(bundle, container, runtime):
+    b = bundle(["/probe"])
+    b.process["args"] = []
+    failing_create(container(b), runtime)
+
+
+def test_namespace_path_that_does_not_exist(bundle, container, runtime):
+    b = bundle(["/probe"])
+    b.add_namespace("network", "/proc/999999999/ns/net")
+    failing_create(container(b), runtime)
+
+
+def test_user_namespace_without_mappings(bundle, container, runtime):
+    b = bundle(["/probe"])
+    b.add_namespace("user")
+    failing_create(container(b), runtime)
+
+
+def test_newer_oci_version_is_accepted(bundle, container):
+    b = bundle(["/probe"])
+    b.config["ociVersion"] = "1.9.0"
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+
+
+def test_unknown_keys_are_ignored(bundle, container):
+    b = bundle(["/probe"])
+    b.config["org.example.future"] = {"x": 1}
+    b.process["somethingNew"] = True
+    b.linux["notYetSpecified"] = [1, 2]
+    b.config["mounts"][0]["extra"] = "y"
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+
+
+def test_failed_create_can_be_retried_with_same_id(bundle, container, runtime, test_dir):
+    b = bundle(["/probe", "exit", "0"])
+    b.config["mounts"].append({"destination": "/mnt/x", "type": "bind",
+                               "source": os.path.join(test_dir, "later"), "options": ["bind"]})
+    c = container(b)
+    failing_create(c, runtime)
+    os.mkdir(os.path.join(test_dir, "later"))
+    r = c.create()
+    assert r.returncode == 0, r.stderr
+    assert c.status() == "created"

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# OCI hooks: every type runs once, in lifecycle order, with the state JSON on stdin, args
+# and env as given; createContainer runs in the container's namespaces before pivot_root
+# (host paths), startContainer after it (container paths); a failing or timed-out
+# prestart/createRuntime/createContainer hook fails create and leaves nothing behind.
+import json
+import os
+import time
+
+import pytest
+
+from lib import mounts_under, pids_in_cgroup, wait_dead
+
+pytestmark = pytest.mark.hooks
+
+# Hooks whose paths are the host's: all but startContainer.
+HOST_HOOKS = ("prestart", "createRuntime", "createContainer", "poststart", "poststop")
+CONTAINER_HOOKS = ("startContainer",)
+ORDER = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
+
+
+def _hook(name, log, state_dir, extra=""):
+    """A hook that appends its name to log and saves its stdin (the state) in state_dir."""
+    script = 'echo %s >> %s; cat > %s/%s.json; %s' % (name, log, state_dir, name, extra)
+    return {"path": "/bin/sh", "args": ["sh", "-c", script]}
+
+
+def hooked_bundle(bundle, args=("/probe", "exit", "0")):
+    b = bundle(list(args))
+    host_log = os.path.join(b.rootfs, "hooks.log")
+    hooks = {}
+    for name in HOST_HOOKS:
+        hooks[name] = [_hook(name, host_log, b.path)]
+    for name in CONTAINER_HOOKS:
+        # runs in the container's namespaces: paths are the container's
+        hooks[name] = [_hook(name, "/hooks.log", "")]
+    b.config["hooks"] = hooks
+    return b
+
+
+def _read_log(b):
+    path = os.path.join(b.rootfs, "hooks.log")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return f.read().split()
+
+
+def test_all_hooks_run_in_order(bundle, container, runtime):
+    if runtime.binary.endswith("/runc"):
+        pytest.xfail("runc 1.1 runs poststart during create (opencontainers/runc#4347)")
+    b = hooked_bundle(bundle)
+    c = container(b)
+    r = c.create()
+    assert r.returncode == 0, r.stderr
+    assert _read_log(b) == ["prestart", "createRuntime", "createContainer"]
+    assert c.start().returncode == 0, r.stderr
+    c.wait_status("stopped")
+    assert c.delete().returncode == 0
+    assert _read_log(b) == ORDER
+
+
+def test_hooks_get_state_on_stdin(bundle, container):
+    b = hooked_bundle(bundle, ["/probe", "sleep"])
+    c = container(b)
+    assert c.create().returncode == 0
+    pid = c.pid
+    assert c.start().returncode == 0
+    assert c.delete(force=True).returncode == 0
+    for name in HOST_HOOKS:
+        with open(os.path.join(b.path, name + ".json")) as f:
+            st = json.load(f)
+        assert st["id"] == c.id, name
+        assert os.path.realpath(st["bundle"]) == os.path.realpath(b.path), name
+        assert st["ociVersion"].startswith("1."), name
+        # createContainer runs inside the pid namespace, where the init may be pid 1
+        if name not in ("poststop", "createContainer"):
+            assert st["pid"] == pid, name
+    for name in CONTAINER_HOOKS:
+        with open(os.path.join(b.rootfs, name + ".json")) as f:
+            st = json.load(f)
+        assert st["id"] == c.id, name
+
+
+def test_container_hooks_run_inside_container(bundle, container):
+    b = bundle(["/probe", "exit", "0"])
+    b.config["hostname"] = "hooked"
+    b.config["hooks"] = {
+        "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat /proc/self/mountinfo > %s/cc.out" % b.path]}],
+        "prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "hostname > %s/pre.out" % b.path]}],
+        "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "hostname > /sc.out; ls / > /ls.out"]}],
+    }
+    c = container(b)
+    assert c.create().returncode == 0
+    # createContainer sees the container's mounts (its mount namespace, before pivot_root)
+    with open(os.path.join(b.path, "cc.out")) as f:
+        points = [line.split()[4] for line in f]
+    assert os.path.join(os.path.realpath(b.rootfs), "proc") in points
+    with open(os.path.join(b.path, "pre.out")) as f:
+        assert f.read().strip() == os.uname().nodename
+    assert c.start().returncode == 0
+    c.wait_status("stopped")
+    with open(os.path.join(b.rootfs, "sc.out")) as f:
+        assert f.read().strip() == "hooked"
+    with open(os.path.join(b.rootfs, "ls.out")) as f:
+        assert "probe" in f.read().split()
+
+
+def test_hook_args_and_env(bundle, container):
+    b = bundle(["/probe", "exit", "0"])
+    out = os.path.join(b.path, "hook.out")
+    b.config["hooks"] = {"prestart": [{
+        "path": "/bin/sh",
+        "args": ["sh", "-c", 'echo "$0|$1|$HOOK_VAR|$PATH" > %s' % out, "arg zero", "arg one"],
+        "env": ["HOOK_VAR=hello", "PATH=/hookpath"],
+    }]}
+    c = container(b)
+    assert c.create().returncode == 0
+    with open(out) as f:
+        assert f.read().strip() == "arg zero|arg one|hello|/hookpath"
+
+
+def test_several_hooks_of_one_type_run_in_order(bundle, container):
+    b = bundle(["/probe", "exit", "0"])
+    log = os.path.join(b.path, "multi.log")
+    b.config["hooks"] = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "echo %d >> %s" % (i, log)]}
+                                           for i in range(3)]}
+    c = container(b)
+    assert c.create().returncode == 0
+    with open(log) as f:
+        assert f.read().split() == ["0", "1", "2"]
+
+
+def _assert_nothing_left(c, b, runtime, pid=None):
+    assert "does not exist" in c.state().stderr
+    assert not os.path.exists(os.path.join(runtime.root, c.id))
+    assert c.id not in runtime.cmd("list", "-q").stdout.split()
+    assert mounts_under(b.path) == []
+    assert pids_in_cgroup(c.cgroups_path) == []
+    if pid:
+        assert wait_dead(pid, 5), "init %d survived a failed create" % pid
+
+
+@pytest.mark.parametrize("hook", ["prestart", "createRuntime", "createContainer"])
+def test_failing_hook_fails_create_and_leaves_nothing(hook, bundle, container, runtime):
+    b = bundle(["/probe", "sleep"])
+    log = os.path.join(b.path, "fail.json")
+    b.config["hooks"] = {hook: [{"path": "/bin/sh", "args": ["sh", "-c", "cat > %s; exit 7" % log]}]}
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert r.stderr.strip()
+    pid = None
+    if os.path.exists(log):
+        with open(log) as f:
+            text = f.read()
+        if text and hook != "createContainer":
+            pid = json.loads(text).get("pid")
+    _assert_nothing_left(c, b, runtime, pid)
+
+
+def test_hook_timeout_fails_create(bundle, container, runtime):
+    b = bundle(["/probe", "sleep"])
+    b.config["hooks"] = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}
+    c = container(b)
+    t0 = time.monotonic()
+    r = c.create()
+    assert r.returncode != 0
+    assert time.monotonic() - t0 < 20
+    _assert_nothing_left(c, b, runtime)
+
+
+def test_missing_hook_binary_fails_create(bundle, container, runtime):
+    b = bundle(["/probe", "sleep"])
+    b.config["hooks"] = {"createRuntime": [{"path": "/no/such/hook"}]}
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    _assert_nothing_left(c, b, runtime)
+
+
+def test_poststop_runs_on_delete_of_created_container(bundle, container):
+    b = bundle(["/probe", "sleep"])
+    log = os.path.join(b.path, "poststop.log")
+    b.config["hooks"] = {"poststop": [{"path": "/bin/sh", "args": ["sh", "-c", "echo ran >> %s" % log]}]}
+    c = container(b)
+    assert c.create().returncode == 0
+    assert not os.path.exists(log)
+    assert c.delete().returncode == 0
+    with open(log) as f:
+        assert f.read().split() == ["ran"]

@@ -1,0 +1,223 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The container's filesystem: root.readonly, maskedPaths, readonlyPaths, linux.devices and
+# the default devices, bind and tmpfs mounts, and mount destinations that are symlinks
+# (they must resolve inside the rootfs, never on the host).
+import os
+
+import pytest
+
+from lib import host_mounts, parse_probe
+
+pytestmark = pytest.mark.mounts
+
+
+def _run(container, b):
+    c = container(b)
+    r = c.run()
+    return c, r
+
+
+def test_root_readonly(bundle, container):
+    b = bundle(["sh", "-c", "/probe write /newfile; /probe write /tmp/x"])
+    b.config["root"]["readonly"] = True
+    _, r = _run(container, b)
+    assert "error=EROFS" in r.stdout, r.stdout + r.stderr
+    assert not os.path.exists(os.path.join(b.rootfs, "newfile"))
+
+
+def test_root_writable(bundle, container):
+    b = bundle(["/probe", "write", "/newfile", "hello"])
+    b.config["root"]["readonly"] = False
+    _, r = _run(container, b)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(os.path.join(b.rootfs, "newfile")) as f:
+        assert f.read() == "hello"
+
+
+def test_readonly_root_keeps_dev_and_tmpfs_writable(bundle, container):
+    b = bundle(["sh", "-c", "/probe write /dev/shm/x && /probe write /dev/null"])
+    b.config["root"]["readonly"] = True
+    _, r = _run(container, b)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_masked_paths(bundle, container):
+    # a masked file reads empty, a masked directory lists nothing; missing paths are skipped
+    b = bundle(["sh", "-c", "echo version=$(wc -c < /proc/version); echo firmware=$(ls /sys/firmware | wc -l)"])
+    b.linux["maskedPaths"] = ["/proc/version", "/sys/firmware", "/proc/does-not-exist"]
+    assert os.path.getsize("/proc/version") == 0 and open("/proc/version").read()
+    _, r = _run(container, b)
+    assert r.returncode == 0, r.stdout + r.stderr
+    facts = parse_probe(r.stdout)
+    assert facts["version"] == "0"
+    assert facts["firmware"] == "0"
+
+
+def test_unmasked_paths_are_visible(bundle, container):
+    b = bundle(["sh", "-c", "echo version=$(wc -c < /proc/version)"])
+    b.linux["maskedPaths"] = []
+    _, r = _run(container, b)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert int(parse_probe(r.stdout)["version"]) > 0
+
+
+def test_readonly_paths(bundle, container):
+    b = bundle(["sh", "-c", "/probe write /proc/sys/kernel/hostname x; /probe write /data/x; /probe write /other/x"])
+    for d in ("/data", "/other"):
+        b.config["mounts"].append({"destination": d, "type": "tmpfs", "source": "tmpfs"})
+    b.linux["readonlyPaths"] = ["/proc/sys", "/data", "/does/not/exist"]
+    _, r = _run(container, b)
+    lines = r.stdout.splitlines()
+    assert lines.count("error=EROFS") == 2, r.stdout + r.stderr
+    assert lines[-1] == "ok"
+
+
+def test_readonly_paths_still_readable(bundle, container):
+    b = bundle(["cat", "/proc/sys/kernel/ostype"])
+    b.linux["readonlyPaths"] = ["/proc/sys"]
+    _, r = _run(container, b)
+    assert r.returncode == 0 and r.stdout.strip() == "Linux", r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("path,major,minor", [
+    ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8),
+    ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0),
+])
+def test_default_devices(path, major, minor, bundle, container):
+    _, r = _run(container, bundle(["/probe", "stat", path]))
+    assert r.returncode == 0, r.stdout + r.stderr
+    facts = parse_probe(r.stdout)
+    assert facts["type"] == "chr"
+    assert (int(facts["major"]), int(facts["minor"])) == (major, minor)
+    assert facts["mode"] == "0666"
+
+
+@pytest.mark.parametrize("link,target", [
+    ("/dev/fd", "/proc/self/fd"), ("/dev/stdin", "/proc/self/fd/0"), ("/dev/stdout", "/proc/self/fd/1"),
+    ("/dev/stderr", "/proc/self/fd/2"),
+])
+def test_default_dev_symlinks(link, target, bundle, container):
+    _, r = _run(container, bundle(["readlink", link]))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == target
+
+
+def test_dev_ptmx_points_into_devpts(bundle, container):
+    _, r = _run(container, bundle(["sh", "-c", "readlink /dev/ptmx; /probe stat /dev/pts/ptmx"]))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[0] == "pts/ptmx"
+
+
+def test_linux_devices(bundle, container):
+    b = bundle(["sh", "-c", "/probe stat /dev/mydev; echo zero=$(head -c 4 /dev/mydev | wc -c)"])
+    b.linux["devices"] = [{"path": "/dev/mydev", "type": "c", "major": 1, "minor": 5, "fileMode": 0o644,
+                           "uid": 1000, "gid": 1000}]
+    b.linux["resources"]["devices"] = [{"allow": False, "access": "rwm"},
+                                       {"allow": True, "type": "c", "major": 1, "minor": 5, "access": "rwm"}]
+    _, r = _run(container, b)
+    assert r.returncode == 0, r.stdout + r.stderr
+    facts = parse_probe(r.stdout)
+    assert facts["type"] == "chr"
+    assert (facts["major"], facts["minor"]) == ("1", "5")
+    assert facts["mode"] == "0644"
+    assert (facts["uid"], facts["gid"]) == ("1000", "1000")
+    assert facts["zero"] == "4"
+
+
+def test_device_cgroup_denies_unlisted_device(bundle, container):
+    # mknod works (CAP_MKNOD), but the device cgroup default (deny all) forbids opening it.
+    b = bundle(["sh", "-c", "mknod /tmp/sda b 8 0 && /probe write /tmp/sda x"])
+    b.process["capabilities"] = {k: ["CAP_MKNOD"] for k in ("bounding", "effective", "permitted")}
+    _, r = _run(container, b)
+    assert "error=EPERM" in r.stdout, r.stdout + r.stderr
+
+
+def test_bind_mount_readonly(bundle, container, test_dir):
+    src = os.path.join(test_dir, "shared")
+    os.mkdir(src)
+    with open(os.path.join(src, "marker"), "w") as f:
+        f.write("from-host")
+    b = bundle(["sh", "-c", "cat /mnt/data/marker; echo; /probe write /mnt/data/new x"])
+    b.config["mounts"].append({"destination": "/mnt/data", "type": "bind", "source": src,
+                               "options": ["rbind", "ro"]})
+    _, r = _run(container, b)
+    assert r.stdout.startswith("from-host"), r.stdout + r.stderr
+    assert "error=EROFS" in r.stdout
+    assert not os.path.exists(os.path.join(src, "new"))
+
+
+def test_bind_mount_writable(bundle, container, test_dir):
+    src = os.path.join(test_dir, "shared")
+    os.mkdir(src)
+    b = bundle(["/probe", "write", "/mnt/data/new", "x"])
+    b.config["mounts"].append({"destination": "/mnt/data", "type": "bind", "source": src,
+                               "options": ["bind", "rw"]})
+    _, r = _run(container, b)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert os.path.exists(os.path.join(src, "new"))
+
+
+def test_tmpfs_mount_with_options(bundle, container):
+    b = bundle(["sh", "-c", "grep ' /scratch ' /proc/self/mountinfo; /probe write /scratch/f x"])
+    b.config["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+                               "options": ["nosuid", "nodev", "mode=700", "size=1m"]})
+    _, r = _run(container, b)
+    assert r.returncode == 0, r.stdout + r.stderr
+    line = r.stdout.splitlines()[0]
+    assert "tmpfs" in line and "nosuid" in line and "nodev" in line
+    assert not os.path.exists(os.path.join(b.rootfs, "scratch", "f"))
+
+
+def test_proc_symlink_to_root_stays_inside(bundle, container):
+    # /proc -> / in the rootfs: a runtime must not follow it out of the rootfs. Either it
+    # refuses, or procfs lands inside the container (never over the host's /).
+    b = bundle(["sh", "-c", "ls /bin/busybox && cat /proc/self/mountinfo"])
+    os.rmdir(os.path.join(b.rootfs, "proc"))
+    os.symlink("/", os.path.join(b.rootfs, "proc"))
+    before = host_mounts()
+    c = container(b)
+    r = c.run()
+    if r.returncode == 0:
+        assert "/bin/busybox" in r.stdout
+    else:
+        assert "proc" in r.stderr
+    assert host_mounts() == before
+    assert os.path.islink(os.path.join(b.rootfs, "proc"))
+
+
+def test_bind_mount_onto_symlink_pointing_outside(bundle, container, test_dir):
+    # rootfs/escape -> <host dir>: the bind mount must land on the path resolved inside the
+    # rootfs, so the host directory stays untouched.
+    outside = os.path.join(test_dir, "outside")
+    os.mkdir(outside)
+    src = os.path.join(test_dir, "src")
+    os.mkdir(src)
+    with open(os.path.join(src, "marker"), "w") as f:
+        f.write("inside")
+    b = bundle(["sh", "-c", "cat /escape/marker"])
+    os.symlink(outside, os.path.join(b.rootfs, "escape"))
+    b.config["mounts"].append({"destination": "/escape", "type": "bind", "source": src, "options": ["bind"]})
+    before = host_mounts()
+    c = container(b)
+    r = c.run()
+    assert host_mounts() == before
+    assert os.listdir(outside) == []
+    if r.returncode == 0:
+        assert r.stdout == "inside"
+        # what was created for the mount point lies inside the rootfs
+        assert os.path.isdir(os.path.join(b.rootfs, outside.lstrip("/")))
+
+
+def test_relative_symlink_escape_stays_inside(bundle, container, test_dir):
+    outside = os.path.join(test_dir, "outside")
+    os.mkdir(outside)
+    b = bundle(["sh", "-c", "grep -c ' /mnt/t ' /proc/self/mountinfo || true"])
+    os.makedirs(os.path.join(b.rootfs, "mnt"))
+    depth = b.rootfs.count("/") + 1
+    os.symlink("../" * depth + outside.lstrip("/"), os.path.join(b.rootfs, "mnt", "t"))
+    b.config["mounts"].append({"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs"})
+    before = host_mounts()
+    c = container(b)
+    c.run()
+    assert host_mounts() == before
+    assert os.listdir(outside) == []

@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The process object: capabilities (all five sets), rlimits (lowered only: this host lacks
+# CAP_SYS_RESOURCE), user/groups/umask, cwd, env, noNewPrivileges, oomScoreAdj, and a
+# seccomp filter.
+import pytest
+
+from lib import parse_probe
+
+pytestmark = pytest.mark.process
+
+CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE, CAP_CHOWN, CAP_SYS_ADMIN = 5, 10, 29, 0, 21
+
+
+def mask(*caps):
+    return "%016x" % sum(1 << c for c in caps)
+
+
+def probe_run(container, b):
+    r = container(b).run()
+    assert r.returncode == 0, r.stdout + r.stderr
+    return parse_probe(r.stdout)
+
+
+def test_default_capabilities(bundle, container):
+    f = probe_run(container, bundle(["/probe"]))
+    want = mask(CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE)
+    assert f["CapEff"] == want
+    assert f["CapPrm"] == want
+    assert f["CapBnd"] == want
+    # The kernel only raises ambient capabilities that are also inheritable; the default
+    # (like runc spec's) lists none as inheritable.
+    assert f["CapInh"] == mask()
+    assert f["CapAmb"] == mask()
+
+
+def test_ambient_capabilities(bundle, container):
+    b = bundle(["/probe"])
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.process["capabilities"] = {k: ["CAP_KILL", "CAP_NET_BIND_SERVICE"]
+                                 for k in ("bounding", "effective", "permitted", "inheritable", "ambient")}
+    f = probe_run(container, b)
+    # ambient capabilities survive the switch to a non-root user and the execve
+    want = mask(CAP_KILL, CAP_NET_BIND_SERVICE)
+    assert f["uid"] == "1000"
+    assert f["CapAmb"] == want
+    assert f["CapEff"] == want
+
+
+def test_capability_sets_are_independent(bundle, container):
+    b = bundle(["/probe"])
+    b.process["capabilities"] = {
+        "bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"],
+        "permitted": ["CAP_CHOWN", "CAP_KILL"],
+        "effective": ["CAP_CHOWN", "CAP_KILL"],
+        "inheritable": ["CAP_KILL"],
+    }
+    f = probe_run(container, b)
+    # (for uid 0 the execve makes effective equal to permitted anyway)
+    assert f["CapBnd"] == mask(CAP_CHOWN, CAP_KILL, CAP_SYS_ADMIN)
+    assert f["CapPrm"] == mask(CAP_CHOWN, CAP_KILL)
+    assert f["CapEff"] == mask(CAP_CHOWN, CAP_KILL)
+    assert f["CapInh"] == mask(CAP_KILL)
+    assert f["CapAmb"] == mask()
+
+
+def test_no_capabilities(bundle, container):
+    b = bundle(["/probe"])
+    b.process["capabilities"] = {}
+    f = probe_run(container, b)
+    for key in ("CapEff", "CapPrm", "CapBnd", "CapAmb", "CapInh"):
+        assert f[key] == mask(), key
+
+
+def test_dropped_capability_is_enforced(bundle, container):
+    # without CAP_CHOWN even root cannot chown
+    b = bundle(["sh", "-c", "touch /f && chown 1000 /f; echo rc=$?"])
+    f = probe_run(container, b)
+    assert f["rc"] != "0"
+
+
+def test_unknown_capability_is_a_warning(bundle, container):
+    # config.md: capabilities that cannot be mapped are logged as a warning, not a failure
+    b = bundle(["/probe"])
+    b.process["capabilities"] = {k: ["CAP_KILL", "CAP_NOT_A_CAP"] for k in ("bounding", "effective", "permitted")}
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert "CAP_NOT_A_CAP" in r.stderr
+    assert parse_probe(r.stdout)["CapBnd"] == mask(CAP_KILL)
+
+
+def test_rlimits_lowered(bundle, container):
+    b = bundle(["/probe"])
+    b.process["rlimits"] = [
+        {"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1000},
+        {"type": "RLIMIT_CORE", "soft": 0, "hard": 0},
+        {"type": "RLIMIT_NPROC", "soft": 300, "hard": 400},
+        {"type": "RLIMIT_MSGQUEUE", "soft": 4096, "hard": 8192},
+    ]
+    f = probe_run(container, b)
+    assert f["rlimit.NOFILE"] == "512:1000"
+    assert f["rlimit.CORE"] == "0:0"
+    assert f["rlimit.NPROC"] == "300:400"
+    assert f["rlimit.MSGQUEUE"] == "4096:8192"
+
+
+def test_rlimit_soft_above_hard_fails(bundle, container):
+    b = bundle(["/probe"])
+    b.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 2000, "hard": 1000}]
+    r = container(b).run()
+    assert r.returncode != 0
+
+
+def test_duplicate_rlimit_fails(bundle, container, runtime):
+    if runtime.binary.endswith("/runc"):
+        pytest.skip("runc 1.1 does not reject duplicate rlimits")
+    b = bundle(["/probe"])
+    # the second entry only lowers the first: nothing but the duplicate check can reject it
+    b.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200},
+                            {"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100}]
+    r = container(b).run()
+    assert r.returncode != 0
+
+
+def test_user_uid_gid_and_additional_gids(bundle, container):
+    b = bundle(["/probe"])
+    b.process["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [10, 20, 1000]}
+    f = probe_run(container, b)
+    assert (f["uid"], f["euid"], f["gid"], f["egid"]) == ("1000", "1000", "1000", "1000")
+    assert {"10", "20", "1000"} <= set(f["groups"].split(","))
+
+
+def test_user_without_additional_gids_has_no_host_groups(bundle, container):
+    b = bundle(["/probe"])
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    f = probe_run(container, b)
+    assert set(filter(None, f["groups"].split(","))) <= {"1000"}
+
+
+def test_umask(bundle, container):
+    b = bundle(["/probe"])
+    b.process["user"]["umask"] = 0o077
+    assert probe_run(container, b)["umask"] == "0077"
+
+
+def test_default_umask(bundle, container):
+    assert probe_run(container, bundle(["/probe"]))["umask"] == "0022"
+
+
+def test_cwd(bundle, container):
+    b = bundle(["/probe"])
+    b.process["cwd"] = "/tmp"
+    assert probe_run(container, b)["cwd"] == "/tmp"
+
+
+def test_env_is_exactly_passed(bundle, container):
+    b = bundle(["/probe"])
+    b.process["env"] = ["PATH=/bin:/usr/bin", "A=1", "B=two words", "EMPTY="]
+    env = probe_run(container, b)["env"]
+    for e in b.process["env"]:
+        assert e in env
+    assert not any(e.startswith("PYTEST") for e in env)
+
+
+def test_args_are_passed_verbatim(bundle, container):
+    b = bundle(["sh", "-c", 'for a in "$@"; do echo "arg=$a"; done', "sh", "a b", "", "$HOME", "*"])
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["arg=a b", "arg=", "arg=$HOME", "arg=*"]
+
+
+def test_path_lookup_of_relative_command(bundle, container):
+    b = bundle(["hostname"])
+    b.config["hostname"] = "lookup"
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "lookup"
+
+
+@pytest.mark.parametrize("nnp,want", [(True, "1"), (False, "0")])
+def test_no_new_privileges(nnp, want, bundle, container):
+    b = bundle(["/probe"])
+    b.process["noNewPrivileges"] = nnp
+    assert probe_run(container, b)["NoNewPrivs"] == want
+
+
+def test_oom_score_adj(bundle, container):
+    b = bundle(["/probe"])
+    b.process["oomScoreAdj"] = 500
+    assert probe_run(container, b)["oom_score_adj"] == "500"
+
+
+@pytest.mark.seccomp
+def test_seccomp_errno_filter(bundle, container):
+    b = bundle(["sh", "-c", "/probe mkdir /tmp/d; /probe"])
+    b.linux["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],
+    }
+    r = container(b).run()
+    f = parse_probe(r.stdout)
+    assert f["error"] == "EPERM", r.stdout + r.stderr
+    assert f["Seccomp"] == "2"
+
+
+def test_no_seccomp_by_default(bundle, container):
+    assert probe_run(container, bundle(["/probe"]))["Seccomp"] == "0"

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# User namespace: uid/gid mappings (uid 0 inside is host uid 100000), the maps the kernel
+# shows, and files created by the container owned by the mapped ids on the host.
+import os
+
+import pytest
+
+pytestmark = [pytest.mark.namespaces, pytest.mark.userns]
+
+HOST_ID = 100000
+SIZE = 65536
+
+
+def userns_bundle(bundle, args, chown=False):
+    b = bundle(args)
+    b.add_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": HOST_ID, "size": SIZE}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": HOST_ID, "size": SIZE}]
+    if chown:
+        for root, dirs, files in os.walk(b.rootfs):
+            for name in dirs + files:
+                p = os.path.join(root, name)
+                st = os.lstat(p)
+                os.lchown(p, st.st_uid + HOST_ID, st.st_gid + HOST_ID)
+        os.lchown(b.rootfs, HOST_ID, HOST_ID)
+    else:
+        # Nothing is chowned: the rootfs stays root-owned and world-readable, so the
+        # mapped root can read and execute but not write it.
+        b.config["root"]["readonly"] = True
+    return b
+
+
+def _host_ids(pid):
+    ids = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("Uid:", "Gid:")):
+                ids[line[0]] = [int(x) for x in line.split()[1:]]
+    return ids
+
+
+def test_uid_mapping_inside_and_outside(bundle, container):
+    b = userns_bundle(bundle, ["sh", "-c", "/probe; exec /probe sleep"])
+    c = container(b)
+    r = c.create()
+    assert r.returncode == 0, r.stderr
+    assert c.start().returncode == 0
+    c.wait_output("fd=")
+    facts = c.facts()
+    assert facts["uid"] == "0" and facts["euid"] == "0" and facts["gid"] == "0"
+    ids = _host_ids(c.pid)
+    assert ids["U"] == [HOST_ID] * 4
+    assert ids["G"] == [HOST_ID] * 4
+    assert os.readlink("/proc/%d/ns/user" % c.pid) != os.readlink("/proc/self/ns/user")
+
+
+def test_uid_map_files(bundle, container):
+    c = container(userns_bundle(bundle, ["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    with open("/proc/%d/uid_map" % c.pid) as f:
+        assert f.read().split() == ["0", str(HOST_ID), str(SIZE)]
+    with open("/proc/%d/gid_map" % c.pid) as f:
+        assert f.read().split() == ["0", str(HOST_ID), str(SIZE)]
+
+
+def test_non_root_user_inside_user_namespace(bundle, container):
+    b = userns_bundle(bundle, ["sh", "-c", "/probe; exec /probe sleep"])
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    c = container(b)
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    c.wait_output("fd=")
+    assert c.facts()["uid"] == "1000"
+    assert _host_ids(c.pid)["U"][0] == HOST_ID + 1000
+
+
+def test_files_created_are_owned_by_mapped_ids(bundle, container):
+    b = userns_bundle(bundle, ["/probe", "write", "/made-inside", "x"], chown=True)
+    c = container(b)
+    r = c.run()
+    assert r.returncode == 0, r.stdout + r.stderr
+    st = os.stat(os.path.join(b.rootfs, "made-inside"))
+    assert (st.st_uid, st.st_gid) == (HOST_ID, HOST_ID)
+
+
+def test_unmapped_root_cannot_write_root_owned_rootfs(bundle, container):
+    b = userns_bundle(bundle, ["/probe", "write", "/tmp/x", "x"])
+    b.config["root"]["readonly"] = False
+    os.chmod(os.path.join(b.rootfs, "tmp"), 0o755)
+    c = container(b)
+    r = c.run()
+    assert r.returncode != 0
+    assert "error=EACCES" in r.stdout or "error=EROFS" in r.stdout, r.stdout
