@@ -265,16 +265,34 @@ static int child_procattrs(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
-/* fds 3..3+n-1 (--preserve-fds, plus LISTEN_FDS) survive execve; the rest close. */
-static int child_fds(struct child *ch, struct hutch_error **err)
+/* How many fds after stdio the process keeps: --preserve-fds plus LISTEN_FDS. */
+static int child_kept_fds(const struct spawn_config *c)
 {
-	int keep = ch->c->preserve_fds;
 	const char *lf = getenv("LISTEN_FDS");
 	long long n;
 
 	if (lf && str_to_i64(lf, &n) == 0 && n > 0 && n < 65536)
-		keep += (int)n;
-	return procattr_cloexec_from(3 + keep, NULL, 0, err);
+		return c->preserve_fds + (int)n;
+	return c->preserve_fds;
+}
+
+/* fds 3..3+n-1 survive execve; anything opened since is CLOEXEC already. */
+static int child_fds(struct child *ch, struct hutch_error **err)
+{
+	return procattr_cloexec_from(3 + child_kept_fds(ch->c), NULL, 0, err);
+}
+
+/* Close what we inherited from the runtime beyond the kept fds, now: the
+ * locked state directory among them, whose lock would otherwise outlive
+ * `create` in this process and block every later command. */
+static void child_close_inherited(const struct spawn_config *c, int sock)
+{
+	unsigned int from = 3 + (unsigned int)child_kept_fds(c);
+
+	if ((unsigned int)sock > from)
+		syscall(SYS_close_range, from, (unsigned int)sock - 1, 0);
+	syscall(SYS_close_range, (unsigned int)sock + 1 > from ? (unsigned int)sock + 1 : from,
+		~0U, 0);
 }
 
 static const char *env_get(char **env, const char *key)
@@ -430,6 +448,7 @@ void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	child_close_inherited(c, sock);
 	if (sync_expect(sock, SYNC_GO, NULL, &err) < 0)
 		_exit(1);
 	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 ||
