@@ -67,33 +67,20 @@ int signal_from_name(const char *s)
 	return -1;
 }
 
-/* The fifo's reader unblocks the init; poll for its byte while making sure
- * the init is still there (a dead one would leave us waiting forever). */
+/* The init holds exec.fifo's read end and waits for a byte; with no reader
+ * left (the init died) opening the write end fails with ENXIO. */
 static int release_init(int dirfd, const struct container_state *st, struct hutch_error **err)
 {
-	_cleanup_close_ int fd = openat(dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	char c;
+	_cleanup_close_ int fd = openat(dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 
+	if (fd < 0 && errno == ENXIO)
+		return herr_msg(err, "cannot start a container that has stopped");
 	if (fd < 0)
 		return herr_errno(err, errno, "open exec fifo");
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int r = poll(&p, 1, 50);
-		if (r > 0) {
-			ssize_t n = read(fd, &c, 1);
-			if (n == 1)
-				break;
-			if (n == 0 && !proc_alive(st->pid, st->pid_start))
-				return herr_msg(err, "cannot start a container that has stopped");
-			if (n < 0 && errno != EAGAIN && errno != EINTR)
-				return herr_errno(err, errno, "read exec fifo");
-		}
-		if (!proc_alive(st->pid, st->pid_start))
-			return herr_msg(err, "cannot start a container that has stopped");
-		if (r <= 0 || (p.revents & POLLHUP))
-			usleep(1000);
-	}
+	if (write(fd, "0", 1) != 1)
+		return herr_errno(err, errno, "write exec fifo");
 	unlinkat(dirfd, STATE_FIFO, 0);
+	(void)st;
 	return 0;
 }
 
@@ -218,11 +205,9 @@ int container_delete(const char *root, const char *id, bool force, struct hutch_
 			return herr_msg(err, "container init %d did not die after SIGKILL", (int)st->pid);
 		}
 	}
-	if (cg && cgroup_destroy(cg, err) < 0) {
-		cgroup_free(cg);
+	/* cgroup_destroy frees cg, also when it fails */
+	if (cg && cgroup_destroy(steal_ptr(&cg), err) < 0)
 		return herr_prefix(err, "remove cgroup");
-	}
-	cgroup_free(cg);
 	run_poststop(dirfd, st);
 	state_dir_remove(root, id);
 	return 0;

@@ -29,6 +29,7 @@ struct create_ctx {
 	char *rootfs;
 	char *state_dir;
 	int dirfd;
+	int fifo_fd; /* read end of exec.fifo, handed to the init */
 	struct container_state st;
 	struct cgroup *cg;
 	struct seccomp_filter *seccomp;
@@ -131,8 +132,11 @@ static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 	copy = xasprintf("%s/%s", x->state_dir, STATE_CONFIG);
 	if (fs_write_file_atomic(copy, x->config_text, x->config_len, 0600, err) < 0)
 		return -1;
-	if (mkfifoat(x->dirfd, STATE_FIFO, 0622) < 0)
+	if (mkfifoat(x->dirfd, STATE_FIFO, 0600) < 0)
 		return herr_errno(err, errno, "mkfifo %s/%s", x->state_dir, STATE_FIFO);
+	x->fifo_fd = openat(x->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (x->fifo_fd < 0)
+		return herr_errno(err, errno, "open %s/%s", x->state_dir, STATE_FIFO);
 	x->st.id = xstrdup(x->o->id);
 	x->st.bundle = xstrdup(x->bundle);
 	x->st.rootfs = xstrdup(x->rootfs);
@@ -186,6 +190,7 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 		.bundle = x->bundle,
 		.rootfs = x->rootfs,
 		.state_dir = x->state_dir,
+		.fifo_fd = x->fifo_fd,
 		.no_pivot = x->o->no_pivot,
 		.no_new_keyring = x->o->no_new_keyring,
 		.preserve_fds = x->o->preserve_fds,
@@ -224,7 +229,7 @@ static void create_rollback(struct create_ctx *x, const struct created *c)
 	}
 	if (c->pty_master >= 0)
 		close(c->pty_master);
-	if (x->cg && cgroup_destroy(x->cg, &e) < 0) {
+	if (x->cg && cgroup_destroy(steal_ptr(&x->cg), &e) < 0) {
 		log_warn("remove cgroup after failed create: %s", e->msg);
 		herr_freep(&e);
 	}
@@ -243,6 +248,8 @@ static void create_ctx_free(struct create_ctx *x)
 	free(x->st.cgroup);
 	if (x->dirfd >= 0)
 		close(x->dirfd);
+	if (x->fifo_fd >= 0)
+		close(x->fifo_fd);
 	cgroup_free(x->cg);
 	seccomp_filter_free(x->seccomp);
 	spec_free(x->spec);
@@ -254,7 +261,7 @@ static void create_ctx_free(struct create_ctx *x)
 
 int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err)
 {
-	struct create_ctx x = {.o = o, .dirfd = -1};
+	struct create_ctx x = {.o = o, .dirfd = -1, .fifo_fd = -1};
 	struct created c = {.pty_master = -1};
 	int r = -1;
 

@@ -166,6 +166,7 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 	state_json = state_oci_json(st, status, false);
 	struct spawn_config sc = {
 		.mode = SPAWN_EXEC,
+		.fifo_fd = -1,
 		.spec = s,
 		.process = p,
 		.bundle = st->bundle,

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,7 +47,44 @@ struct child {
 	char **env;
 	struct caps_set caps;
 	bool userns;	  /* we are in a user namespace of the container */
+	int *mount_fds;	  /* idmapped trees from the parent, per spec mount; -1 none */
 };
+
+/* sync_expect, also collecting the SYNC_MOUNT_FD messages sent before it. */
+static int child_expect(struct child *ch, enum sync_type type, struct hutch_error **err)
+{
+	for (;;) {
+		struct sync_msg m = {.fd = -1};
+		int32_t idx;
+
+		if (sync_recv(ch->sock, &m, err) < 0)
+			return -1;
+		if (m.type != SYNC_MOUNT_FD) {
+			int r;
+			if (m.type == type) {
+				sync_msg_clear(&m);
+				return 0;
+			}
+			/* let sync_expect's decoding produce the error */
+			r = m.type == SYNC_ERROR ? herr_raw(err, 0, m.len > 4 ? m.payload + 4 : "error")
+						 : herr_msg(err, "sync: expected %s, got %s",
+							    sync_type_name(type), sync_type_name(m.type));
+			sync_msg_clear(&m);
+			return r;
+		}
+		if (m.len != sizeof(idx) || m.fd < 0) {
+			sync_msg_clear(&m);
+			return herr_msg(err, "sync: malformed MOUNT_FD message");
+		}
+		memcpy(&idx, m.payload, sizeof(idx));
+		if (idx < 0 || (size_t)idx >= ch->s->n_mounts) {
+			sync_msg_clear(&m);
+			return herr_msg(err, "sync: MOUNT_FD for mount %d out of range", idx);
+		}
+		ch->mount_fds[idx] = steal_fd(&m.fd);
+		sync_msg_clear(&m);
+	}
+}
 
 static __attribute__((noreturn)) void child_fail(struct child *ch, struct hutch_error *err)
 {
@@ -91,7 +129,7 @@ static int child_join_init(struct child *ch, struct hutch_error **err)
 		if (unshare(CLONE_NEWUSER) < 0)
 			return herr_errno(err, errno, "unshare user namespace");
 		if (sync_send(ch->sock, SYNC_MAPS, NULL, 0, -1, err) < 0 ||
-		    sync_expect(ch->sock, SYNC_MAPS_DONE, NULL, err) < 0)
+		    child_expect(ch, SYNC_MAPS_DONE, err) < 0)
 			return -1;
 	}
 	if (ns_join_all(ch->s, true, err) < 0)
@@ -138,6 +176,11 @@ static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error
 		if (join_mode && child_join_init(ch, err) < 0)
 			return -1;
 	}
+	/* a cgroup namespace's root is the cgroup we are in when it is made: the
+	 * parent placed us in every hierarchy before SYNC_GO, so make it now */
+	if (!join_mode && ch->c->mode == SPAWN_INIT && spec_find_namespace(ch->s, SPEC_NS_CGROUP) &&
+	    !spec_find_namespace(ch->s, SPEC_NS_CGROUP)->path && unshare(CLONE_NEWCGROUP) < 0)
+		return herr_errno(err, errno, "unshare cgroup namespace");
 	if (ch->userns) {
 		/* become root of the user namespace; the maps are in place */
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
@@ -184,10 +227,10 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		.no_pivot = ch->c->no_pivot,
 		.in_userns = ch->userns,
 		.userns_fd = -1,
+		.mount_fds = ch->mount_fds,
 		.has_cgroupns = has_ns(ch->s, SPEC_NS_CGROUP),
 	};
 	struct sync_msg m = {.fd = -1};
-	_cleanup_free_ char *fifo = xasprintf("%s/exec.fifo", ch->c->state_dir);
 
 	if (!has_ns(ch->s, SPEC_NS_MOUNT))
 		return herr_msg(err, "linux.namespaces: a mount namespace is required");
@@ -205,10 +248,6 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	if (ch->s->hooks &&
 	    hook_run_list(&ch->s->hooks->createContainer, "createContainer", ch->state_json, err) < 0)
 		return -1;
-	/* keep a handle on the fifo: after pivot_root the state dir is out of reach */
-	ch->fifo = open(fifo, O_PATH | O_CLOEXEC);
-	if (ch->fifo < 0)
-		return herr_errno(err, errno, "open %s", fifo);
 	if (rootfs_pivot(&o, err) < 0 || rootfs_finalize(&o, err) < 0)
 		return -1;
 	if (o.userns_fd >= 0)
@@ -288,11 +327,19 @@ static int child_fds(struct child *ch, struct hutch_error **err)
 static void child_close_inherited(const struct spawn_config *c, int sock)
 {
 	unsigned int from = 3 + (unsigned int)child_kept_fds(c);
+	unsigned int keep[2] = {(unsigned int)sock, (unsigned int)sock};
 
-	if ((unsigned int)sock > from)
-		syscall(SYS_close_range, from, (unsigned int)sock - 1, 0);
-	syscall(SYS_close_range, (unsigned int)sock + 1 > from ? (unsigned int)sock + 1 : from,
-		~0U, 0);
+	if (c->mode == SPAWN_INIT && c->fifo_fd >= 0) {
+		keep[0] = (unsigned int)(c->fifo_fd < sock ? c->fifo_fd : sock);
+		keep[1] = (unsigned int)(c->fifo_fd < sock ? sock : c->fifo_fd);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] > from)
+			syscall(SYS_close_range, from, keep[i] - 1, 0);
+		if (keep[i] + 1 > from)
+			from = keep[i] + 1;
+	}
+	syscall(SYS_close_range, from, ~0U, 0);
 }
 
 static const char *env_get(char **env, const char *key)
@@ -401,20 +448,32 @@ static int child_setup_process(struct child *ch, struct hutch_error **err)
 	return child_resolve_exe(ch, err);
 }
 
-/* Block until `start` opens the fifo for reading (runc's exec.fifo). */
+/* Block until `start` writes a byte into exec.fifo. The runtime opened our
+ * read end before the clone: no path lookup, so neither the state dir's
+ * permissions (user namespaces) nor /proc (non-dumpable after setuid) get in
+ * the way. A fifo without writers polls as idle until one has connected. */
 static void child_wait_start(struct child *ch)
 {
-	char path[64];
-	int fd;
+	struct pollfd p = {.fd = ch->fifo, .events = POLLIN};
+	char c;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", ch->fifo);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "0", 1) != 1) {
-		dprintf(2, "hutch: wait for start: %s\n", strerror(errno));
-		_exit(1);
+	for (;;) {
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		ssize_t n = read(ch->fifo, &c, 1);
+		if (n == 1) {
+			close(ch->fifo);
+			return;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		usleep(10000); /* a writer came and went without writing: keep waiting */
 	}
-	close(fd);
-	close(ch->fifo);
+	dprintf(2, "hutch: wait for start: %s\n", strerror(errno));
+	_exit(1);
 }
 
 static __attribute__((noreturn)) void child_exec(struct child *ch)
@@ -441,7 +500,7 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 
 void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 {
-	struct child ch = {.c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = -1};
+	struct child ch = {.c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 
@@ -449,7 +508,10 @@ void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	child_close_inherited(c, sock);
-	if (sync_expect(sock, SYNC_GO, NULL, &err) < 0)
+	ch.mount_fds = xmalloc((c->spec->n_mounts + 1) * sizeof(int));
+	for (size_t i = 0; i <= c->spec->n_mounts; i++)
+		ch.mount_fds[i] = -1;
+	if (child_expect(&ch, SYNC_GO, &err) < 0)
 		_exit(1);
 	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 ||
 	    child_namespaces(&ch, join_mode, &err) < 0)

@@ -6,6 +6,7 @@
 #include "linux/cgroup/cgroup.h"
 #include "linux/idmap.h"
 #include "linux/ns.h"
+#include "linux/rootfs.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
@@ -13,6 +14,8 @@
 #include "util/str.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -119,6 +122,36 @@ static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
 	return sync_send(r->sock, SYNC_SECCOMP_DONE, NULL, 0, -1, err);
 }
 
+/* Write the child's id maps, then hand it the idmapped mount trees only we
+ * (in the initial user namespace) can build for it. */
+static int write_maps(struct spawn_run *r, struct hutch_error **err)
+{
+	char path[64];
+	_cleanup_close_ int userns = -1;
+	_cleanup_free_ int *fds = NULL;
+	int rc = 0;
+
+	if (idmap_write(r->child, r->c->spec->linux_, err) < 0)
+		return -1;
+	if (r->c->mode != SPAWN_INIT || r->c->spec->n_mounts == 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)r->child);
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return herr_errno(err, errno, "open %s", path);
+	if (rootfs_idmap_trees(r->c->spec, r->c->bundle, userns, &fds, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->c->spec->n_mounts; i++) {
+		int32_t idx = (int32_t)i;
+		if (fds[i] < 0)
+			continue;
+		if (rc == 0)
+			rc = sync_send(r->sock, SYNC_MOUNT_FD, &idx, sizeof(idx), fds[i], err);
+		close(fds[i]);
+	}
+	return rc;
+}
+
 /* Answer the child's requests until READY. */
 static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 {
@@ -133,7 +166,7 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 			sync_msg_clear(&m);
 			return 0;
 		case SYNC_MAPS:
-			rc = idmap_write(r->child, r->c->spec->linux_, err);
+			rc = write_maps(r, err);
 			if (rc == 0)
 				rc = sync_send(r->sock, SYNC_MAPS_DONE, NULL, 0, -1, err);
 			break;
@@ -199,8 +232,10 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 
 	if (!join) {
 		/* time is unshared by the child: offsets must be written before
-		 * any process enters the namespace (time_namespaces(7)) */
-		flags = (unsigned long long)ns_new_flags(c->spec) & ~(unsigned long long)CLONE_NEWTIME;
+		 * any process enters the namespace (time_namespaces(7)); cgroup
+		 * too, once the child is in its cgroups (its root is set then) */
+		flags = (unsigned long long)ns_new_flags(c->spec) &
+			~(unsigned long long)(CLONE_NEWTIME | CLONE_NEWCGROUP);
 		r->user_new = flags & CLONE_NEWUSER;
 	}
 	r->child = spawn_clone(c, flags, child_sock, r->sock, join, err);
@@ -208,7 +243,7 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 	if (r->child < 0)
 		return -1;
 	r->init = r->child;
-	if (r->user_new && idmap_write(r->child, c->spec->linux_, err) < 0)
+	if (r->user_new && write_maps(r, err) < 0)
 		return -1;
 	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0)
 		return herr_prefix(err, "enter cgroup");

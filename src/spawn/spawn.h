@@ -31,7 +31,8 @@ struct spawn_config {
 	const struct spec_process *process;	 /* the process to run */
 	const char *bundle;			 /* absolute */
 	const char *rootfs;			 /* absolute */
-	const char *state_dir;			 /* absolute <root>/<id>: exec.fifo lives here */
+	const char *state_dir;			 /* absolute <root>/<id> */
+	int fifo_fd;				 /* INIT: exec.fifo opened O_RDONLY|O_NONBLOCK */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;			 /* extra fds 3..3+n-1 passed through */

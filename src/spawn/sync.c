@@ -29,8 +29,9 @@ const char *sync_type_name(enum sync_type t)
 		[SYNC_SECCOMP_DONE] = "SECCOMP_DONE",
 		[SYNC_READY] = "READY",
 		[SYNC_ERROR] = "ERROR",
+		[SYNC_MOUNT_FD] = "MOUNT_FD",
 	};
-	return (t >= SYNC_GO && t <= SYNC_ERROR) ? names[t] : "unknown";
+	return (t >= SYNC_GO && t <= SYNC_MOUNT_FD) ? names[t] : "unknown";
 }
 
 int sync_pair(int fds[2], struct hutch_error **err)

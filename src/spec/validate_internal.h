@@ -6,7 +6,6 @@
 
 #include "spec/spec.h"
 
-extern const char *const spec_capability_names[];
 extern const char *const spec_rlimit_names[];
 extern const char *const spec_sched_policy_names[];
 extern const char *const spec_sched_flag_names[];
