@@ -16,6 +16,7 @@
 #include "linux/user.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -270,6 +271,8 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 		return -1;
 	}
 	close(master);
+	/* keep our diagnostics on hutch's stderr, not the container's terminal */
+	log_set_stderr_fd(fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
 	return terminal_make_controlling(slave, err);
 }
 
@@ -479,6 +482,7 @@ static void child_wait_start(struct child *ch)
 static __attribute__((noreturn)) void child_exec(struct child *ch)
 {
 	struct hutch_error *err = NULL;
+	int unused_fd = -1;
 	bool late_seccomp = ch->c->seccomp && ch->p->noNewPrivileges &&
 			    !seccomp_filter_uses_notify(ch->c->seccomp);
 
@@ -489,7 +493,7 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 		_exit(1);
 	}
 	/* as late as possible: only execve runs under the filter */
-	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, NULL, &err) < 0) {
+	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0) {
 		dprintf(2, "hutch: load seccomp filter: %s\n", err->msg);
 		_exit(1);
 	}

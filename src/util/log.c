@@ -15,6 +15,7 @@
 static int log_fd = -1;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
 static bool log_dbg;
+static int log_stderr = STDERR_FILENO;
 
 int log_init(const char *path, enum log_format format, bool debug)
 {
@@ -29,6 +30,11 @@ int log_init(const char *path, enum log_format format, bool debug)
 		log_fd = fd;
 	}
 	return 0;
+}
+
+void log_set_stderr_fd(int fd)
+{
+	log_stderr = fd;
 }
 
 bool log_debug_enabled(void)
@@ -133,7 +139,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 			line = xasprintf("hutch: %s\n", msg);
 		else
 			line = xasprintf("hutch: %s: %s\n", level_name(level), msg);
-		write_all(STDERR_FILENO, line, strlen(line));
+		write_all(log_stderr, line, strlen(line));
 		free(line);
 	}
 	free(msg);

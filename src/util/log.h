@@ -15,6 +15,9 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
  * when the log file cannot be opened. */
 int log_init(const char *path, enum log_format format, bool debug);
 bool log_debug_enabled(void);
+/* Send what would go to stderr to `fd` instead (the container init keeps
+ * hutch's stderr this way once its own stdio became the container's pty). */
+void log_set_stderr_fd(int fd);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...)                                                                             \

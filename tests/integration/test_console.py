@@ -87,6 +87,7 @@ def test_console_is_controlling_terminal(bundle, container, test_dir):
     text = finish(p, out)
     assert "tty=/dev/pts/0" in text, text
     stat = text.split("\n")[1]
+    assert ")" in stat, repr(text)
     tty_nr = int(stat[stat.rindex(")") + 2:].split()[4])
     assert tty_nr != 0, "no controlling terminal"
 

@@ -89,16 +89,16 @@ static void test_invalid(void)
 
 static void test_validate_process_alone(void)
 {
-	const char *json = "{\"cwd\": \"/\", \"args\": [\"sh\"], \"capabilities\": "
+	const char *json = "{\"cwd\": \"relative\", \"args\": [\"sh\"], \"capabilities\": "
 	                   "{\"ambient\": [\"CAP_NOPE\"]}}";
 	_cleanup_error_ struct hutch_error *err = NULL;
 	struct spec_process *p = spec_parse_process("process.json", json, strlen(json), &err);
 
 	ok(p != NULL, "standalone process parses");
-	ok(p && spec_validate_process(p, "process.json", &err) < 0, "unknown capability rejected");
-	is_str(err ? err->msg : NULL,
-	       "process.json: .capabilities.ambient[0]: unknown capability \"CAP_NOPE\"",
-	       "process paths start at the process object");
+	ok(p && spec_validate_process(p, "process.json", &err) < 0, "relative cwd rejected");
+	ok(err && strstr(err->msg, "process.json: .cwd: ") == err->msg,
+	   "process paths start at the process object");
+	ok(err && !strstr(err->msg, "CAP_NOPE"), "an unknown capability is not an error");
 	spec_process_free(p);
 }
 
