@@ -34,8 +34,11 @@ ensure_tools() {
 	local missing=()
 	command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
 	command -v dpkg-deb >/dev/null || skip "dpkg-deb not found (not a Debian host)"
-	[ -x /bin/busybox ] && /bin/busybox --list | grep -qx cpio ||
-		missing+=(busybox-static)
+	# Debian's busybox-static: a static binary that also has cpio.
+	case "$(/bin/busybox --list 2>/dev/null)" in
+	*cpio*) ;;
+	*) missing+=(busybox-static) ;;
+	esac
 	command -v xz >/dev/null || missing+=(xz-utils)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	command -v apt-get >/dev/null || skip "missing ${missing[*]} and no apt-get"
@@ -88,8 +91,11 @@ vmlinux_ok() {
 	[ "$(head -c4 "$f" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ] || return 1
 	readelf -nW "$f" 2>/dev/null | grep -q 'note type: (0x00000012)' || return 1
 	size=$(stat -c %s "$f")
-	end=$(readelf -lW "$f" 2>/dev/null | awk '$1 == "LOAD" {
-		e = strtonum($2) + strtonum($5); if (e > m) m = e } END { print m + 0 }')
+	end=0
+	while read -r type off _ _ filesz _; do
+		[ "$type" = LOAD ] || continue
+		[ $((off + filesz)) -gt "$end" ] && end=$((off + filesz))
+	done < <(readelf -lW "$f" 2>/dev/null)
 	[ "$end" -gt 0 ] && [ "$end" -le "$size" ]
 }
 

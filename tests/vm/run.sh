@@ -63,7 +63,7 @@ write_job() {
 # Boots the VM for the job in $job; $1 is the accelerator. Returns qemu's
 # status (124 on timeout).
 boot() {
-	local accel=$1 cpu=max machine=q35 stdout_pid stderr_pid rc
+	local accel=$1 cpu=${HUTCH_VM_CPU:-max} machine=${HUTCH_VM_MACHINE:-q35} stdout_pid stderr_pid rc bus=pci
 	mkfifo "$job/out.in" "$job/out.out" "$job/err.in" "$job/err.out"
 	: >"$job/status"
 	cat "$job/out.out" &
@@ -71,6 +71,7 @@ boot() {
 	cat "$job/err.out" >&2 &
 	stderr_pid=$!
 	[ "$accel" = kvm ] && cpu=host
+	case "$machine" in microvm*) bus=device ;; esac
 	local console=(-serial "file:$job/console")
 	[ "${HUTCH_VM_CONSOLE:-0}" = 1 ] && console=(-serial stdio)
 	timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
@@ -78,10 +79,10 @@ boot() {
 		-cpu "$cpu" -m "${HUTCH_VM_MEM:-2G}" -smp "${HUTCH_VM_SMP:-2}" \
 		-display none -vga none -monitor none -no-reboot "${console[@]}" \
 		-kernel "$kernel" -initrd "$VM_DIR/initramfs.img" \
-		-append "console=ttyS0 quiet panic=-1 cgroup_no_v1=all rdinit=/init hutch.job=$job" \
+		-append "console=ttyS0 quiet printk.time=1 panic=-1 ${HUTCH_VM_APPEND:-} cgroup_no_v1=all rdinit=/init hutch.job=$job" \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
-		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-		-device virtio-serial-pci,max_ports=4 \
+		-device virtio-9p-$bus,fsdev=hostroot,mount_tag=hostroot \
+		-device virtio-serial-$bus,max_ports=4 \
 		-chardev file,id=status,path="$job/status" \
 		-device virtserialport,chardev=status,name=hutch.status,nr=1 \
 		-chardev pipe,id=out,path="$job/out" \
