@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs a command inside the pure cgroup v2 test VM and exits with its status.
 # Usage: tests/vm/run.sh [--] CMD [ARG...]
-# Env: HUTCH_VM_DIR (cache), HUTCH_VM_ACCEL (tcg|kvm), HUTCH_VM_TIMEOUT (s, 600),
+# Env: HUTCH_VM_DIR (cache), HUTCH_VM_ACCEL (auto|tcg|kvm), HUTCH_VM_TIMEOUT (s, 600),
 #      HUTCH_VM_MEM (2G), HUTCH_VM_SMP (2), HUTCH_VM_CONSOLE=1 (show the console).
 # Exit: CMD's status; 77 when the VM cannot run here at all; 124 on timeout;
 #       125 when the VM fails to boot or to run CMD.
@@ -103,7 +103,29 @@ job=$(mktemp -d "${TMPDIR:-/tmp}/hutch-vm.XXXXXX") || exit 125
 trap 'rm -rf "$job"' EXIT
 write_job "$@"
 
-accel=${HUTCH_VM_ACCEL:-tcg}
+# KVM only when it really boots this kernel: some hosts expose a /dev/kvm that
+# cannot. The verdict is tried once and cached per host kernel.
+pick_accel() {
+	local cache=$VM_DIR/accel.$(uname -r) saved_job=$job saved_timeout=$TIMEOUT
+	if [ -f "$cache" ]; then
+		cat "$cache"
+		return
+	fi
+	local verdict=tcg
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		job=$(mktemp -d "${TMPDIR:-/tmp}/hutch-vm-probe.XXXXXX") || return 1
+		TIMEOUT=60
+		(write_job true && boot kvm) >/dev/null 2>&1 </dev/null
+		[ "$(tail -n1 "$job/status")" = "HUTCH_EXIT 0" ] && verdict=kvm
+		rm -rf "$job"
+		job=$saved_job TIMEOUT=$saved_timeout
+	fi
+	echo "$verdict" >"$cache.tmp" && mv "$cache.tmp" "$cache"
+	echo "$verdict"
+}
+
+accel=${HUTCH_VM_ACCEL:-auto}
+[ "$accel" = auto ] && accel=$(pick_accel)
 start=$(date +%s%N)
 boot "$accel"
 qrc=$?
