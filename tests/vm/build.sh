@@ -17,14 +17,21 @@ skip() {
 	exit 77
 }
 
-# apt-get may be locked by another process: retry for a while.
+# Runs an apt command; while another process holds apt's lock, waits and
+# retries (up to ~10 minutes). Other failures return at once.
 apt_retry() {
-	local i
-	for i in $(seq 1 30); do
-		if "$@"; then
+	local i out
+	for i in $(seq 1 60); do
+		if out=$("$@" 2>&1); then
+			printf '%s\n' "$out" >&2
 			return 0
 		fi
-		log "'$*' failed (apt busy?), retry $i/30"
+		printf '%s\n' "$out" >&2
+		case "$out" in
+		*"Could not get lock"* | *"Unable to lock"* | *"is locked"*) ;;
+		*) return 1 ;;
+		esac
+		log "apt is locked by another process, retry $i/60"
 		sleep 10
 	done
 	return 1
@@ -136,14 +143,21 @@ copy_modules() {
 }
 
 build() {
-	local tmp pkg deb kver stage
-	tmp=$(mktemp -d "$VM_DIR/tmp.XXXXXX")
+	local pkg deb kver stage
+	tmp=$(mktemp -d "$VM_DIR/tmp.XXXXXX") # global: the EXIT trap uses it
 	trap 'rm -rf "$tmp"' EXIT
 	pkg=$(kernel_package)
-	log "downloading $pkg"
-	(cd "$tmp" && apt_retry apt-get download -q "$pkg" >&2) ||
-		skip "cannot download $pkg"
-	deb=$(ls "$tmp"/*.deb)
+	# The package is kept so that a rebuild (init changed) needs no download.
+	deb=$(ls "$VM_DIR/debs/${pkg}_"*.deb 2>/dev/null | head -n1 || true)
+	if [ -z "$deb" ]; then
+		log "downloading $pkg"
+		rm -rf "$VM_DIR/debs"
+		mkdir -p "$tmp/debs"
+		(cd "$tmp/debs" && apt_retry apt-get download -q "$pkg") ||
+			skip "cannot download $pkg"
+		mv "$tmp/debs" "$VM_DIR/debs"
+		deb=$(ls "$VM_DIR/debs/${pkg}_"*.deb | head -n1)
+	fi
 	dpkg-deb -x "$deb" "$tmp/root"
 	kver=$(ls "$tmp/root/lib/modules" | head -n1)
 	[ -f "$tmp/root/boot/vmlinuz-$kver" ] || skip "no vmlinuz in $deb"
@@ -178,13 +192,19 @@ stamp() {
 	cat "$here/init" "$here/build.sh" | md5sum | cut -d' ' -f1
 }
 
-mkdir -p "$VM_DIR"
+# True when the cache holds a VM built from the current inputs.
+built() {
+	[ -f "$VM_DIR/stamp" ] && [ "$(cat "$VM_DIR/stamp")" = "$(stamp)" ] &&
+		[ -f "$VM_DIR/vmlinuz" ] && [ -f "$VM_DIR/initramfs.img" ]
+}
+
+mkdir -p "$VM_DIR" || skip "cannot create $VM_DIR"
 ensure_tools
-if [ -f "$VM_DIR/stamp" ] && [ "$(cat "$VM_DIR/stamp")" = "$(stamp)" ] &&
-	[ -f "$VM_DIR/vmlinuz" ] && [ -f "$VM_DIR/initramfs.img" ] &&
-	[ "${1:-}" != "--force" ]; then
-	exit 0
-fi
+force=0
+[ "${1:-}" = "--force" ] && force=1
+[ $force = 0 ] && built && exit 0
 exec 9>"$VM_DIR/.lock"
 flock 9
+# Another run may have built it while this one waited for the lock.
+[ $force = 0 ] && built && exit 0
 build

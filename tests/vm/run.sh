@@ -63,23 +63,29 @@ write_job() {
 # Boots the VM for the job in $job; $1 is the accelerator. Returns qemu's
 # status (124 on timeout).
 boot() {
-	local accel=$1 cpu=${HUTCH_VM_CPU:-max} machine=${HUTCH_VM_MACHINE:-q35} stdout_pid stderr_pid rc bus=pci
+	local accel=$1 cpu=${HUTCH_VM_CPU:-max} machine=${HUTCH_VM_MACHINE:-q35}
+	local stdout_pid stderr_pid rc bus=pci qlog=$job/qemu.log
+	local append="console=ttyS0 quiet panic=-1 cgroup_no_v1=all rdinit=/init"
+	local console=(-serial "file:$job/console")
+	if [ "${HUTCH_VM_CONSOLE:-0}" = 1 ]; then
+		console=(-serial stdio)
+		qlog=/dev/stderr
+		append+=" loglevel=7"
+	fi
+	[ "$accel" = kvm ] && cpu=host
+	case "$machine" in microvm*) bus=device ;; esac
+	append+=" ${HUTCH_VM_APPEND:-} hutch.job=$job"
 	mkfifo "$job/out.in" "$job/out.out" "$job/err.in" "$job/err.out"
 	: >"$job/status"
 	cat "$job/out.out" &
 	stdout_pid=$!
 	cat "$job/err.out" >&2 &
 	stderr_pid=$!
-	[ "$accel" = kvm ] && cpu=host
-	case "$machine" in microvm*) bus=device ;; esac
-	local console=(-serial "file:$job/console")
-	[ "${HUTCH_VM_CONSOLE:-0}" = 1 ] && console=(-serial stdio)
 	timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
 		-nodefaults -no-user-config -machine "$machine" -accel "$accel" \
 		-cpu "$cpu" -m "${HUTCH_VM_MEM:-2G}" -smp "${HUTCH_VM_SMP:-2}" \
 		-display none -vga none -monitor none -no-reboot "${console[@]}" \
-		-kernel "$kernel" -initrd "$VM_DIR/initramfs.img" \
-		-append "console=ttyS0 quiet printk.time=1 panic=-1 ${HUTCH_VM_APPEND:-} cgroup_no_v1=all rdinit=/init hutch.job=$job" \
+		-kernel "$kernel" -initrd "$VM_DIR/initramfs.img" -append "$append" \
 		-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-$bus,fsdev=hostroot,mount_tag=hostroot \
 		-device virtio-serial-$bus,max_ports=4 \
@@ -89,7 +95,7 @@ boot() {
 		-device virtserialport,chardev=out,name=hutch.out,nr=2 \
 		-chardev pipe,id=err,path="$job/err" \
 		-device virtserialport,chardev=err,name=hutch.err,nr=3 \
-		</dev/null >"$job/qemu.log" 2>&1
+		</dev/null >"$qlog" 2>&1
 	rc=$?
 	# qemu is gone: the fifos' last writers closed, the readers see EOF.
 	# If qemu never opened them, open them so the readers end.
