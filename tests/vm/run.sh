@@ -86,7 +86,7 @@ boot() {
 	stdout_pid=$!
 	cat "$job/err.out" >&2 &
 	stderr_pid=$!
-	timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 \
+	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
 		-nodefaults -no-user-config -machine "$machine" -accel "$accel" \
 		-cpu "$cpu" -m "${HUTCH_VM_MEM:-2G}" -smp "${HUTCH_VM_SMP:-2}" \
 		-display none -vga none -monitor none -no-reboot "${console[@]}" \
@@ -100,8 +100,13 @@ boot() {
 		-device virtserialport,chardev=out,name=hutch.out,nr=2 \
 		-chardev pipe,id=err,path="$job/err" \
 		-device virtserialport,chardev=err,name=hutch.err,nr=3 \
-		</dev/null >"$qlog" 2>&1
+		</dev/null >"$qlog" 2>&1 &
+	# In the background so that INT/TERM traps run while waiting; timeout
+	# passes the signal on to qemu.
+	vm_pid=$!
+	wait "$vm_pid"
 	rc=$?
+	vm_pid=
 	# qemu is gone: the fifos' last writers closed, the readers see EOF.
 	# If qemu never opened them, open them so the readers end.
 	exec {w}<>"$job/out.out" && exec {w}>&-
@@ -110,8 +115,19 @@ boot() {
 	return $rc
 }
 
-job=$(mktemp -d "${TMPDIR:-/tmp}/hutch-vm.XXXXXX") || exit 125
+# The job dir's path goes on the kernel command line: no blanks in it.
+tmpdir=${TMPDIR:-/tmp}
+[[ "$tmpdir" =~ ^[A-Za-z0-9_./-]+$ ]] || tmpdir=/tmp
+job=$(mktemp -d "$tmpdir/hutch-vm.XXXXXX") || exit 125
+vm_pid=
+on_signal() {
+	[ -n "$vm_pid" ] && kill -TERM "$vm_pid" 2>/dev/null && wait "$vm_pid"
+	log "interrupted"
+	exit "$1"
+}
 trap 'rm -rf "$job"' EXIT
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 write_job "$@"
 
 # KVM only when it really boots this kernel: some hosts expose a /dev/kvm that
@@ -124,7 +140,7 @@ pick_accel() {
 	fi
 	local verdict=tcg
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		job=$(mktemp -d "${TMPDIR:-/tmp}/hutch-vm-probe.XXXXXX") || return 1
+		job=$(mktemp -d "$tmpdir/hutch-vm-probe.XXXXXX") || return 1
 		TIMEOUT=60
 		(write_job true && boot kvm) >/dev/null 2>&1 </dev/null
 		[ "$(tail -n1 "$job/status")" = "HUTCH_EXIT 0" ] && verdict=kvm
