@@ -153,8 +153,12 @@ build() {
 		log "downloading $pkg"
 		rm -rf "$VM_DIR/debs"
 		mkdir -p "$tmp/debs"
+		# Stale package lists name a version the mirror no longer has.
 		(cd "$tmp/debs" && apt_retry apt-get download -q "$pkg") ||
+			(apt_retry apt-get update -qq && pkg=$(kernel_package) &&
+				cd "$tmp/debs" && apt_retry apt-get download -q "$pkg") ||
 			skip "cannot download $pkg"
+		pkg=$(kernel_package)
 		mv "$tmp/debs" "$VM_DIR/debs"
 		deb=$(ls "$VM_DIR/debs/${pkg}_"*.deb | head -n1)
 	fi
