@@ -109,7 +109,7 @@ vmlinux_ok() {
 # $1: unpacked package root, $2: kernel version, $3: initramfs staging dir.
 # Copies the wanted modules and their dependencies, writes the load order.
 copy_modules() {
-	local root=$1 kver=$2 stage=$3 moddir dep m f deps order=()
+	local root=$1 kver=$2 stage=$3 moddir dep m f order=()
 	moddir=$root/lib/modules/$kver
 	[ -f "$moddir/modules.dep" ] || busybox depmod -b "$root" "$kver"
 	dep=$moddir/modules.dep
@@ -155,8 +155,8 @@ build() {
 		mkdir -p "$tmp/debs"
 		# Stale package lists name a version the mirror no longer has.
 		(cd "$tmp/debs" && apt_retry apt-get download -q "$pkg") ||
-			(apt_retry apt-get update -qq && pkg=$(kernel_package) &&
-				cd "$tmp/debs" && apt_retry apt-get download -q "$pkg") ||
+			(apt_retry apt-get update -qq && cd "$tmp/debs" &&
+				apt_retry apt-get download -q "$(kernel_package)") ||
 			skip "cannot download $pkg"
 		pkg=$(kernel_package)
 		mv "$tmp/debs" "$VM_DIR/debs"
@@ -183,7 +183,11 @@ build() {
 		log "no usable vmlinux, will boot vmlinuz"
 	fi
 	mv "$tmp/vmlinuz" "$tmp/initramfs.img" "$VM_DIR/"
-	[ -f "$tmp/vmlinux" ] && mv "$tmp/vmlinux" "$VM_DIR/" || rm -f "$VM_DIR/vmlinux"
+	if [ -f "$tmp/vmlinux" ]; then
+		mv "$tmp/vmlinux" "$VM_DIR/"
+	else
+		rm -f "$VM_DIR/vmlinux"
+	fi
 	echo "$pkg" >"$VM_DIR/kernel.pkg"
 	stamp >"$VM_DIR/stamp"
 	rm -rf "$tmp"

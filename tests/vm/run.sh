@@ -120,6 +120,7 @@ tmpdir=${TMPDIR:-/tmp}
 [[ "$tmpdir" =~ ^[A-Za-z0-9_./-]+$ ]] || tmpdir=/tmp
 job=$(mktemp -d "$tmpdir/hutch-vm.XXXXXX") || exit 125
 vm_pid=
+# shellcheck disable=SC2317 # called from the traps below
 on_signal() {
 	[ -n "$vm_pid" ] && kill -TERM "$vm_pid" 2>/dev/null && wait "$vm_pid"
 	log "interrupted"
@@ -133,7 +134,8 @@ write_job "$@"
 # KVM only when it really boots this kernel: some hosts expose a /dev/kvm that
 # cannot. The verdict is tried once and cached per host kernel.
 pick_accel() {
-	local cache=$VM_DIR/accel.$(uname -r) saved_job=$job saved_timeout=$TIMEOUT
+	local cache saved_job=$job saved_timeout=$TIMEOUT
+	cache=$VM_DIR/accel.$(uname -r)
 	if [ -f "$cache" ]; then
 		cat "$cache"
 		return

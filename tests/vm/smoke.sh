@@ -11,6 +11,7 @@ pass=0
 fail=0
 n=0
 
+# ok STATUS NAME: reports one check.
 ok() {
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then
@@ -61,18 +62,22 @@ while read -r verdict name; do
 done < <(grep -E '^(ok|FAIL) ' <<<"$out")
 
 "$run" -- sh -c 'exit 7'
-ok $([ $? = 7 ] && echo 0 || echo 1) "exit status 7 comes back as 7"
+[ $? = 7 ]
+ok $? "exit status 7 comes back as 7"
 
 want=$(seq 1 1000 | md5sum)
 got=$("$run" -- seq 1 1000 | md5sum)
-ok $([ "$got" = "$want" ] && echo 0 || echo 1) "1000 lines of output come back intact"
+[ "$got" = "$want" ]
+ok $? "1000 lines of output come back intact"
 
 got=$("$run" -- sh -c 'head -c 4000000 /dev/zero | tr "\0" x; echo err >&2' \
 	2>/dev/null | wc -c)
-ok $([ "$got" = 4000000 ] && echo 0 || echo 1) "4 MB of output come back intact"
+[ "$got" = 4000000 ]
+ok $? "4 MB of output come back intact"
 
 got=$("$run" -- sh -c 'echo to-stderr >&2' 2>&1 >/dev/null)
-ok $([ "$got" = to-stderr ] && echo 0 || echo 1) "stderr comes back on stderr"
+[ "$got" = to-stderr ]
+ok $? "stderr comes back on stderr"
 
 echo "1..$n"
 echo "$pass passed, $fail failed"
