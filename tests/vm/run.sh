@@ -53,6 +53,7 @@ write_job() {
 			esac
 			echo "export $name=$(shq "${!name}")"
 		done
+		echo "export HUTCH_IN_VM=1"
 		echo 'case "${TMPDIR:-}" in /tmp/?* | /run/?*) mkdir -p "$TMPDIR" ;; esac'
 		cwd=$PWD
 		echo "cd $(shq "$cwd") || { echo \"hutch-vm: no directory $(shq "$cwd") in the VM\" >&2; exit 125; }"
