@@ -112,10 +112,14 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	x->st.cgroup = cgroup_serialize(x->cg);
 	if (l && l->resources)
 		r = *l->resources;
+	/* As runc: deny everything (def[0]), the spec's rules, then the default
+	 * allows, so that neither a spec's "deny all" nor the defaults' one
+	 * cancels the rules before it. */
 	rules = xcalloc(n_own + n_def, sizeof(*rules));
+	rules[0] = def[0];
 	if (n_own)
-		memcpy(rules, r.devices, n_own * sizeof(*rules));
-	memcpy(rules + n_own, def, n_def * sizeof(*rules));
+		memcpy(rules + 1, r.devices, n_own * sizeof(*rules));
+	memcpy(rules + 1 + n_own, def + 1, (n_def - 1) * sizeof(*rules));
 	r.devices = rules;
 	r.n_devices = n_own + n_def;
 	return cgroup_apply(x->cg, &r, err);

@@ -123,7 +123,9 @@ char *cgroup_get_dir(const struct cgroup *cg, const char *controller);
 
 /* runc's default device rules: deny everything, then mknod of any char/block
  * device, /dev/null, random, full, tty, zero, urandom, pts (136:*), ptmx
- * (5:2) and tun (10:200). Static storage; prepend to the spec's list. */
+ * (5:2) and tun (10:200). Static storage. The first rule (deny all) goes
+ * before the spec's list, the others after it (as runc appends its allowed
+ * devices), so that the spec's own allows survive. */
 const struct spec_device_cgroup *cgroup_default_device_rules(size_t *ret_n);
 
 /* Conversions used on cgroup v2 (exposed for tests). */
