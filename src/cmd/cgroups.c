@@ -282,8 +282,9 @@ static struct spec_resources *read_resources(const char *path, struct hutch_erro
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 
-	if (fs_read_file_at(AT_FDCWD, strcmp(path, "-") == 0 ? "/dev/stdin" : path, &text, &len,
-			    err) < 0)
+	/* /proc/self/fd/0 rather than /dev/stdin, which a minimal /dev may lack */
+	if (fs_read_file_at(AT_FDCWD, strcmp(path, "-") == 0 ? "/proc/self/fd/0" : path, &text,
+			    &len, err) < 0)
 		return NULL;
 	return spec_parse_resources("resources", text, len, err);
 }
@@ -460,6 +461,10 @@ int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_
 		}
 		usleep(100000);
 	}
+	/* an OOM kill of the init itself ends the loop before it was seen */
+	if (cgroup_oom_count(o.cg, &now_ooms, err) == 0 && now_ooms > ooms)
+		print_event("oom", o.st->id, o.cg);
+	herr_freep(err);
 	r = 0;
 out:
 	opened_clear(&o);

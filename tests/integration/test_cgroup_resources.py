@@ -400,6 +400,30 @@ def test_oom_kill_and_events(bundle, container, runtime):
     assert c.delete(force=True).returncode == 0
 
 
+def test_oom_of_the_init_is_reported(bundle, container, runtime):
+    """The init itself is OOM-killed: events still reports it, then ends with the container."""
+    need("memory")
+    b = bundle(["sh", "-c", "a=xxxxxxxxxxxxxxxx; while :; do a=$a$a; done"])
+    mem = {"limit": 24 * MiB}
+    if HOST.has_file("memory", "memory.memsw.limit_in_bytes" if v1("memory") else "memory.swap.max"):
+        mem["swap"] = 24 * MiB
+    b.linux["resources"]["memory"] = mem
+    c = container(b)
+    assert c.create().returncode == 0
+    ev = subprocess.Popen(runtime.argv("events", "--interval", "10s", c.id), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.3)
+        assert c.start().returncode == 0
+        out, err = ev.communicate(timeout=60)
+    finally:
+        ev.kill()
+        ev.wait()
+    events = [json.loads(x) for x in out.splitlines() if x.strip()]
+    assert [e for e in events if e["type"] == "oom"], (events, err)
+    c.wait_status("stopped")
+
+
 def test_events_of_stopped_container_fails(bundle, container, runtime):
     c = container(bundle(["/probe", "exit", "0"]))
     assert c.create().returncode == 0
