@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install build and test dependencies, build with -Werror, then run every suite: the unit
-# tests (meson test), tests/root/*.sh (as root) and the pytest integration suite.
+# tests (meson test), tests/root/*.sh (as root), the pytest integration suite, and the cgroup
+# integration tests inside the pure cgroup v2 VM (tests/vm/run-integration.sh; skipped when
+# qemu cannot run).
 # Prints one final line "N passed, N failed, N skipped" over all suites and exits non-zero
 # if anything failed. For a fresh Debian 12 machine, as root; works from any directory.
 # Usage: scripts/test.sh [PYTEST ARGS...]   (e.g. -k lifecycle; HUTCH_RUNTIME=/usr/sbin/runc
@@ -81,6 +83,27 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$fail" -eq 0 ]; then
 	fail=1
 fi
 count "integration" "$ok" "$fail" "$skip"
+
+step "vm integration (cgroup v2 VM: tests/vm/run-integration.sh)"
+# pytest runs inside the VM, so no junit file comes back: count its summary line
+vmlog=$(mktemp)
+trap 'rm -f "$log" "${junit:-}" "$vmlog"' EXIT
+set +e
+HUTCH_BUILD_DIR=$BUILD "$REPO/tests/vm/run-integration.sh" "$@" </dev/null 2>&1 | tee "$vmlog"
+rc=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^=* *[0-9]+ (passed|failed|skipped|error|deselected)|^=* *no tests ran' "$vmlog" |
+	tail -n 1)
+num() { sed -n "s/.*[^0-9]\([0-9][0-9]*\) $1.*/\1/p; s/^=* *\([0-9][0-9]*\) $1.*/\1/p" <<<"$summary" | head -n 1; }
+ok=$(num passed) fail=$(num failed) err=$(num error) skip=$(num skipped)
+ok=${ok:-0} fail=$((${fail:-0} + ${err:-0})) skip=${skip:-0}
+if [ "$rc" -eq 77 ]; then
+	echo "vm integration skipped: the VM cannot run on this machine (see the messages above)"
+	ok=0 fail=0 skip=1
+elif [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$fail" -eq 0 ]; then
+	fail=1 # the VM or pytest failed without a summary
+fi
+count "vm integration" "$ok" "$fail" "$skip"
 
 echo
 [ ${#failures[@]} -eq 0 ] || echo "failed suites: ${failures[*]}"
