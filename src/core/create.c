@@ -93,23 +93,17 @@ static int prepare_seccomp(struct create_ctx *x, struct hutch_error **err)
 	return seccomp_compile_cached(x->spec->linux_->seccomp, cache, &x->seccomp, err);
 }
 
-/* The default device rules follow the config's own, as runc does. */
-static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
+/* linux.resources; the default device rules follow the config's own, as runc
+ * does. */
+static int apply_cgroup(struct create_ctx *x, struct hutch_error **err)
 {
 	const struct spec_linux *l = x->spec->linux_;
-	struct cgroup_config cc = {.id = x->o->id,
-				   .cgroups_path = l ? l->cgroupsPath : NULL,
-				   .manager = x->o->manager,
-				   .mount_root = "/sys/fs/cgroup"};
 	struct spec_resources r = {0};
 	size_t n_def = 0;
 	const struct spec_device_cgroup *def = cgroup_default_device_rules(&n_def);
 	_cleanup_free_ struct spec_device_cgroup *rules = NULL;
 	size_t n_own = l && l->resources ? l->resources->n_devices : 0;
 
-	if (cgroup_create(&cc, &x->cg, err) < 0)
-		return -1;
-	x->st.cgroup = cgroup_serialize(x->cg);
 	if (l && l->resources)
 		r = *l->resources;
 	/* As runc: deny everything (def[0]), the spec's rules, then the default
@@ -123,6 +117,24 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	r.devices = rules;
 	r.n_devices = n_own + n_def;
 	return cgroup_apply(x->cg, &r, err);
+}
+
+/* A systemd scope only exists once the init is in it (cgroup_enter, in
+ * spawn): its resources are applied after the spawn. */
+static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
+{
+	const struct spec_linux *l = x->spec->linux_;
+	struct cgroup_config cc = {.id = x->o->id,
+				   .cgroups_path = l ? l->cgroupsPath : NULL,
+				   .manager = x->o->manager,
+				   .mount_root = "/sys/fs/cgroup"};
+
+	if (cgroup_create(&cc, &x->cg, err) < 0)
+		return -1;
+	x->st.cgroup = cgroup_serialize(x->cg);
+	if (cgroup_get_manager(x->cg) == CGROUP_MANAGER_SYSTEMD)
+		return 0;
+	return apply_cgroup(x, err);
 }
 
 static int prepare_state(struct create_ctx *x, struct hutch_error **err)
@@ -277,6 +289,8 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 	if (prepare_state(&x, err) < 0)
 		goto fail;
 	if (prepare_cgroup(&x, err) < 0 || create_spawn(&x, &c, err) < 0)
+		goto fail;
+	if (cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
 		goto fail;
 	*ret = c;
 	r = 0;

@@ -619,7 +619,8 @@ def test_systemd_cgroup(bundle, container, runtime):
     if not _systemd_running():
         pytest.skip("systemd is not running on this host")
     name = "hutchsd%d" % os.getpid()
-    b = sleeper(bundle, pids={"limit": 21})
+    unit = "hutch-%s.scope" % name
+    b = sleeper(bundle, pids={"limit": 21}, memory={"limit": 64 * MiB})
     b.linux["cgroupsPath"] = "system.slice:hutch:%s" % name
     c = container(b)
     c._prepare()
@@ -628,12 +629,22 @@ def test_systemd_cgroup(bundle, container, runtime):
     pid = c.pid
     paths = cgroup_of(pid)
     path = paths.get("pids") or paths[""]
-    assert path.endswith("/hutch-%s.scope" % name), paths
+    assert path == "/system.slice/" + unit, paths
     assert cg_read(pid, "pids", "pids.max") == "21"
+    name = "memory.limit_in_bytes" if v1("memory") else "memory.max"
+    assert cg_read(pid, "memory", name) == str(64 * MiB)
+    # systemd knows the limits as unit properties too (a daemon-reload keeps them)
+    show = subprocess.run(["systemctl", "show", "-p", "ActiveState", "-p", "TasksMax", unit],
+                          capture_output=True, text=True)
+    assert "ActiveState=active" in show.stdout.splitlines(), show
+    assert "TasksMax=21" in show.stdout.splitlines(), show
     r = runtime.cmd("--systemd-cgroup", "delete", "--force", c.id)
     assert r.returncode == 0, r.stderr
     assert wait_dead(pid)
-    assert not os.path.exists(cg_dir_path("pids", path))
+    deadline = time.monotonic() + 10
+    while os.path.exists(cg_dir_path("pids", path)):
+        assert time.monotonic() < deadline, "the scope's cgroup stayed after delete"
+        time.sleep(0.05)
 
 
 def cg_dir_path(controller, path):
