@@ -233,6 +233,81 @@ def test_hugepage_limits(bundle, container):
     assert cg_read(c.pid, "hugetlb", name) == str(8 * MiB)
 
 
+def test_memory_swappiness_and_oom_killer(bundle, container):
+    if not v1("memory"):
+        pytest.skip("swappiness and disableOOMKiller exist on cgroup v1 only (this host is %s)"
+                    % HOST.mode)
+    need("memory", "memory.swappiness")
+    c = created(container, sleeper(bundle, memory={"limit": 64 * MiB, "swappiness": 10,
+                                                    "disableOOMKiller": True}))
+    assert cg_read(c.pid, "memory", "memory.swappiness") == "10"
+    assert "oom_kill_disable 1" in cg_read(c.pid, "memory", "memory.oom_control").splitlines()
+
+
+def test_cpu_burst_and_idle(bundle, container):
+    need("cpu", "cpu.cfs_burst_us" if v1("cpu") else "cpu.max.burst")
+    c = created(container, sleeper(bundle, cpu={"quota": 50000, "period": 100000, "burst": 20000}))
+    assert cg_read(c.pid, "cpu", "cpu.cfs_burst_us" if v1("cpu") else "cpu.max.burst") == "20000"
+    if not HOST.has_file("cpu", "cpu.idle"):
+        pytest.skip("this %s host has no cpu.idle" % HOST.mode)
+    c2 = created(container, sleeper(bundle, cpu={"idle": 1}))
+    assert cg_read(c2.pid, "cpu", "cpu.idle") == "1"
+
+
+def test_cpu_realtime(bundle, container):
+    need("cpu", "cpu.rt_runtime_us")
+    c = created(container, sleeper(bundle, cpu={"realtimePeriod": 1000000, "realtimeRuntime": 0}))
+    assert cg_read(c.pid, "cpu", "cpu.rt_period_us") == "1000000"
+    assert cg_read(c.pid, "cpu", "cpu.rt_runtime_us") == "0"
+
+
+def _block_device():
+    """major, minor of a whole disk of this host (not a loop or zram device), or None."""
+    try:
+        names = sorted(os.listdir("/sys/block"))
+    except FileNotFoundError:
+        return None
+    for n in names:
+        if n.startswith(("loop", "ram", "zram", "nbd")):
+            continue
+        with open("/sys/block/%s/dev" % n) as f:
+            major, minor = f.read().strip().split(":")
+        return int(major), int(minor)
+    return None
+
+
+def test_blkio_throttle(bundle, container):
+    dev = _block_device()
+    if not dev:
+        pytest.skip("no disk on this host to throttle")
+    if v1("blkio"):
+        need("blkio", "blkio.throttle.read_bps_device")
+    else:
+        need("io", "io.max")
+    major, minor = dev
+    b = sleeper(bundle, blockIO={
+        "throttleReadBpsDevice": [{"major": major, "minor": minor, "rate": MiB}],
+        "throttleWriteIOPSDevice": [{"major": major, "minor": minor, "rate": 100}]})
+    c = created(container, b)
+    if v1("blkio"):
+        assert "%d:%d %d" % (major, minor, MiB) in \
+            cg_read(c.pid, "blkio", "blkio.throttle.read_bps_device").splitlines()
+        assert "%d:%d 100" % (major, minor) in \
+            cg_read(c.pid, "blkio", "blkio.throttle.write_iops_device").splitlines()
+    else:
+        line = "%d:%d rbps=%d wbps=max riops=max wiops=100" % (major, minor, MiB)
+        assert line in cg_read(c.pid, "io", "io.max").splitlines()
+
+
+def test_network_class_and_priorities(bundle, container):
+    if not (v1("net_cls") and v1("net_prio")):
+        pytest.skip("no net_cls/net_prio hierarchy on this %s host" % HOST.mode)
+    b = sleeper(bundle, network={"classID": 0x100001, "priorities": [{"name": "lo", "priority": 5}]})
+    c = created(container, b)
+    assert cg_read(c.pid, "net_cls", "net_cls.classid") == str(0x100001)
+    assert "lo 5" in cg_read(c.pid, "net_prio", "net_prio.ifpriomap").splitlines()
+
+
 def test_unified(bundle, container):
     if HOST.mode != "unified":
         pytest.skip("linux.resources.unified needs a cgroup v2 host (this one is %s)" % HOST.mode)
