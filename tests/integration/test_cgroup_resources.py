@@ -468,10 +468,16 @@ def test_oom_kill_and_events(bundle, container, runtime):
     obj = json.loads(r.stdout)  # exactly one JSON object
     assert obj["type"] == "stats" and obj["id"] == c.id
     data = obj["data"]
+    # runc's types/events.go Stats
+    for key in ("cpu", "memory", "pids", "blkio", "hugetlb", "intel_rdt", "network_interfaces"):
+        assert key in data, (key, sorted(data))
     assert data["memory"]["usage"]["limit"] == 32 * MiB, data["memory"]
+    assert data["memory"]["usage"]["usage"] > 0, data["memory"]
+    assert isinstance(data["memory"]["raw"], dict) and data["memory"]["raw"], data["memory"]
     assert "usage" in data["cpu"] and "total" in data["cpu"]["usage"], data["cpu"]
     if HOST.has("pids"):
         assert data["pids"]["current"] >= 1, data["pids"]
+    assert isinstance(data["cpu"]["usage"]["percpu"], list), data["cpu"]
     assert c.delete(force=True).returncode == 0
 
 
