@@ -167,6 +167,7 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 	struct spawn_config sc = {
 		.mode = SPAWN_EXEC,
 		.fifo_fd = -1,
+		.start_err_fd = -1,
 		.spec = s,
 		.process = p,
 		.bundle = st->bundle,

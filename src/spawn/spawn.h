@@ -33,6 +33,7 @@ struct spawn_config {
 	const char *rootfs;			 /* absolute */
 	const char *state_dir;			 /* absolute <root>/<id> */
 	int fifo_fd;				 /* INIT: exec.fifo opened O_RDONLY|O_NONBLOCK */
+	int start_err_fd;			 /* INIT: start.err, for failures after start */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;			 /* extra fds 3..3+n-1 passed through */
