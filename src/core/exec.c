@@ -149,6 +149,10 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		return -1;
 	if (exec_check_status(o, status, err) < 0)
 		goto out;
+	if (o->sub_cgroups && !cg) {
+		herr_msg(err, "exec --cgroup: the container has no cgroup");
+		goto out;
+	}
 	cfg = xasprintf("/proc/self/fd/%d/%s", dirfd, STATE_CONFIG);
 	s = spec_load(cfg, err);
 	if (!s || !(p = exec_build_process(o, s, err)))
@@ -178,6 +182,7 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		.keep_pty = !o->console_socket && !o->detach,
 		.seccomp = sf,
 		.cgroup = cg,
+		.sub_cgroups = o->sub_cgroups,
 		.target_pid = st->pid,
 		.state_json = state_json,
 	};

@@ -247,6 +247,9 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		return -1;
 	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0)
 		return herr_prefix(err, "enter cgroup");
+	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
+		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)
+			return -1;
 	return sync_send(r->sock, SYNC_GO, NULL, 0, -1, err);
 }
 
