@@ -102,6 +102,7 @@ def test_newer_oci_version_is_accepted(bundle, container):
     b.config["ociVersion"] = "1.9.0"
     r = container(b).run()
     assert r.returncode == 0, r.stderr
+    assert "pid=1" in r.stdout.splitlines()
 
 
 def test_unknown_keys_are_ignored(bundle, container):
@@ -112,6 +113,7 @@ def test_unknown_keys_are_ignored(bundle, container):
     b.config["mounts"][0]["extra"] = "y"
     r = container(b).run()
     assert r.returncode == 0, r.stderr
+    assert "pid=1" in r.stdout.splitlines()
 
 
 def test_failed_create_can_be_retried_with_same_id(bundle, container, runtime, test_dir):

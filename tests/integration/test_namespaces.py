@@ -130,7 +130,8 @@ def test_ipc_namespace_isolates_sysv_ipc(bundle, container):
     r = c.run()
     assert r.returncode == 0, r.stderr
     # a fresh ipc namespace has no segments: only the header line
-    assert len(r.stdout.strip().splitlines()) == 1
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].split()[0] == "key", r.stdout
 
 
 def test_time_namespace_offsets(bundle, container, require_namespace):
