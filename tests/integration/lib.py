@@ -160,6 +160,11 @@ def pids_in_cgroup(cgroups_path):
     return found
 
 
+def state_dirs(root):
+    """Container state directories under --root (other files there are the runtime's own)."""
+    return [e for e in os.listdir(root) if not e.startswith(".") and os.path.isdir(os.path.join(root, e))]
+
+
 def _log(argv, r):
     # Printed output is shown by pytest when a test fails.
     print("$ %s\n-> rc=%s\nstdout: %s\nstderr: %s" % (" ".join(argv), r.returncode, r.stdout, r.stderr))
