@@ -7,7 +7,6 @@
 # $HUTCH_BUILD_DIR (default: <repo>/build). The probe comes from $HUTCH_PROBE, else from the
 # build dir, else it is compiled with tests/probe/build.sh. Set HUTCH_KEEP=1 to keep the
 # session directory for debugging. All of this needs root.
-import copy
 import json
 import os
 import re
@@ -202,12 +201,6 @@ def _cleanup(runtime, state_root, test_dir):
         for path in reversed(m):
             subprocess.run(["umount", "-l", path], stderr=subprocess.DEVNULL)
     assert not problems, "; ".join(problems)
-
-
-@pytest.fixture
-def config():
-    """A fresh copy of the default config dict (for tests that only need the JSON)."""
-    return copy.deepcopy(default_config())
 
 
 @pytest.fixture(scope="session")

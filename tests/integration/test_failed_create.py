@@ -6,18 +6,9 @@ import os
 
 import pytest
 
-from lib import cgroup_dirs, mounts_under, pids_in_cgroup
+from lib import assert_nothing_left
 
 pytestmark = pytest.mark.lifecycle
-
-
-def assert_nothing_left(c, runtime):
-    assert "does not exist" in c.state().stderr
-    assert not os.path.exists(os.path.join(runtime.root, c.id))
-    assert c.id not in runtime.cmd("list", "-q").stdout.split()
-    assert mounts_under(c.bundle.path) == []
-    assert pids_in_cgroup(c.cgroups_path) == []
-    assert [d for d in cgroup_dirs(c.cgroups_path) if os.path.isdir(d)] == []
 
 
 def failing_create(c, runtime):

@@ -82,7 +82,7 @@ def test_uts_namespace_hostname(bundle, container):
 
 
 def test_uts_namespace_domainname(bundle, container, runtime):
-    if os.path.basename(runtime.binary) == "runc":
+    if runtime.is_runc:
         pytest.skip("runc 1.1 does not set domainname")
     b = bundle(["/probe"])
     b.config["domainname"] = "example.test"
