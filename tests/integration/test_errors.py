@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from lib import wait_dead
+from lib import state_dirs, wait_dead
 
 pytestmark = pytest.mark.lifecycle
 
@@ -100,7 +100,7 @@ def test_invalid_id_rejected(bad_id, bundle, container, runtime, test_dir):
     r = c.create()
     assert r.returncode != 0
     assert r.stderr.strip()
-    assert os.listdir(runtime.root) == []
+    assert state_dirs(runtime.root) == []
     assert set(os.listdir(os.path.dirname(runtime.root))) == before
     assert not os.path.exists(os.path.join(runtime.root, "..", "x"))
 

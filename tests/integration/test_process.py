@@ -111,7 +111,7 @@ def test_rlimit_soft_above_hard_fails(bundle, container):
 
 
 def test_duplicate_rlimit_fails(bundle, container, runtime):
-    if runtime.binary.endswith("/runc"):
+    if runtime.is_runc:
         pytest.skip("runc 1.1 does not reject duplicate rlimits")
     b = bundle(["/probe"])
     # the second entry only lowers the first: nothing but the duplicate check can reject it
