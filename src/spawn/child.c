@@ -194,6 +194,10 @@ static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error
 			return herr_errno(err, errno, "unshare time namespace");
 		if (ns_write_time_offsets(ch->s->linux_, err) < 0)
 			return -1;
+		/* enter it now rather than at execve, so the init is in its time
+		 * namespace as soon as create returns (offsets are fixed by then) */
+		if (ns_join(SPEC_NS_TIME, "/proc/self/ns/time_for_children", err) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from lib import parse_probe, wait_dead
+from lib import cgroup_dirs, parse_probe, wait_dead
 
 pytestmark = pytest.mark.exec
 
@@ -88,3 +88,31 @@ def test_exec_in_stopped_container_fails(bundle, container):
     r = c.runtime.cmd("exec", c.id, "/probe")
     assert r.returncode != 0
     assert "not running" in r.stderr or "stopped" in r.stderr, r.stderr
+
+def test_exec_into_sub_cgroup(bundle, container, runtime):
+    b = bundle(["/probe", "sleep", "30"])
+    c = container(b)
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    dirs = [d for d in cgroup_dirs(c.cgroups_path) if os.path.isdir(d)]
+    assert dirs, "the container has no cgroup directory"
+    for d in dirs:
+        os.mkdir(os.path.join(d, "sub"))
+        for knob in ("cpuset.cpus", "cpuset.mems"):  # v1 cpuset children start empty
+            if os.path.exists(os.path.join(d, knob)):
+                with open(os.path.join(d, knob)) as f:
+                    value = f.read().strip()
+                with open(os.path.join(d, "sub", knob), "w") as f:
+                    f.write(value)
+    try:
+        r = runtime.cmd("exec", "--cgroup", "sub", c.id, "cat", "/proc/self/cgroup")
+        assert r.returncode == 0, r.stderr
+        lines = [l for l in r.stdout.splitlines() if l]
+        assert lines and all(l.endswith("/sub") for l in lines if ":name=" not in l), r.stdout
+        r = runtime.cmd("exec", "--cgroup", "nope", c.id, "true")
+        assert r.returncode != 0 and "does not exist" in r.stderr, r.stderr
+    finally:
+        assert c.delete(force=True).returncode == 0
+        for d in dirs:
+            if os.path.isdir(os.path.join(d, "sub")):
+                os.rmdir(os.path.join(d, "sub"))
