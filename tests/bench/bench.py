@@ -62,43 +62,42 @@ def peak_rss_kib(cmd):
     return ru.ru_maxrss, status
 
 
-def bench(name, binary, bundle, runs, tmp, before_each=None):
-    root = os.path.join(tmp, "state-" + name)
-    times, rss = [], []
-    for i in range(runs):
-        if before_each:
-            before_each(root)
-        cid = "bench-%s-%d" % (name, i)
-        cmd = [binary, "--root", root, "run", "--bundle", bundle, cid]
+class Case:
+    """One line of the table: a runtime, a bundle and its own state root."""
+
+    def __init__(self, label, binary, bundle, tmp, before_each=None):
+        self.label, self.binary, self.bundle = label, binary, bundle
+        self.root = os.path.join(tmp, "state-%s" % label.replace(" ", "-"))
+        self.before_each = before_each
+        self.times, self.rss, self.failed = [], [], False
+
+    def run_once(self, i):
+        if self.failed:
+            return
+        if self.before_each:
+            self.before_each(self.root)
+        cid = "bench-%d" % i
+        cmd = [self.binary, "--root", self.root, "run", "--bundle", self.bundle, cid]
         t0 = time.perf_counter()
         kib, status = peak_rss_kib(cmd)
-        times.append((time.perf_counter() - t0) * 1000)
-        rss.append(kib)
+        self.times.append((time.perf_counter() - t0) * 1000)
+        self.rss.append(kib)
         if status != 0:
-            print("  %s: run failed (status %d); skipping" % (name, status))
-            subprocess.run([binary, "--root", root, "delete", "-f", cid],
+            print("  %s: run failed (status %d); skipping" % (self.label, status))
+            subprocess.run([self.binary, "--root", self.root, "delete", "-f", cid],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            return None
-    return times, rss
+            self.failed = True
+
+    def report(self):
+        if self.failed or not self.times:
+            return
+        t = sorted(self.times)
+        print("%-16s %10.2f %10.2f %10.2f %14d" % (
+            self.label, statistics.median(t), t[max(int(len(t) * 0.9) - 1, 0)], t[0], max(self.rss)))
 
 
 def drop_cache(root):
     shutil.rmtree(os.path.join(root, ".seccomp-cache"), ignore_errors=True)
-
-
-def warm_cache(binary, bundle, root):
-    """One unmeasured run so that the measured ones hit the cache."""
-    subprocess.run([binary, "--root", root, "run", "--bundle", bundle, "bench-warm"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def report(name, r):
-    if not r:
-        return
-    times, rss = r
-    times.sort()
-    print("%-16s %10.2f %10.2f %10.2f %14d" % (
-        name, statistics.median(times), times[int(len(times) * 0.9) - 1], times[0], max(rss)))
 
 
 def main():
@@ -114,18 +113,24 @@ def main():
     fixture = os.path.join(REPO, "tests", "fixtures", "seccomp", "default-profile.json")
     with tempfile.TemporaryDirectory(prefix="hutch-bench-") as tmp:
         bundle = make_bundle(os.path.join(tmp, "sc" if a.seccomp else "plain"), a.seccomp)
-        print("run of /bin/true, %d runs each%s" % (a.runs, ", with seccomp" if a.seccomp else ""))
-        print("%-16s %10s %10s %10s %14s" % ("runtime", "median ms", "p90 ms", "min ms", "peak RSS KiB"))
         if a.seccomp:
             plain = make_bundle(os.path.join(tmp, "plain"), False)
-            report("hutch no-seccomp", bench("hutch-plain", hutch, plain, a.runs, tmp))
-            report("hutch cold-cache", bench("hutch-cold", hutch, bundle, a.runs, tmp, drop_cache))
-            warm_cache(hutch, bundle, os.path.join(tmp, "state-hutch-warm"))
-            report("hutch warm-cache", bench("hutch-warm", hutch, bundle, a.runs, tmp))
+            cases = [Case("hutch no-seccomp", hutch, plain, tmp),
+                     Case("hutch cold-cache", hutch, bundle, tmp, drop_cache),
+                     Case("hutch warm-cache", hutch, bundle, tmp)]
+            cases[2].run_once(-1)  # fills the cache; not counted
+            cases[2].times, cases[2].rss = [], []
         else:
-            report("hutch", bench("hutch", hutch, bundle, a.runs, tmp))
-        for name, binary in others:
-            report(name, bench(name, binary, bundle, a.runs, tmp))
+            cases = [Case("hutch", hutch, bundle, tmp)]
+        cases += [Case(name, binary, bundle, tmp) for name, binary in others]
+        # interleaved, so that load changes on a shared machine hit every case alike
+        for i in range(a.runs):
+            for c in cases:
+                c.run_once(i)
+        print("run of /bin/true, %d runs each%s" % (a.runs, ", with seccomp" if a.seccomp else ""))
+        print("%-16s %10s %10s %10s %14s" % ("runtime", "median ms", "p90 ms", "min ms", "peak RSS KiB"))
+        for c in cases:
+            c.report()
     seccomp_bench = os.path.join(REPO, "build", "tests", "bench", "bench_seccomp")
     if a.seccomp and os.path.exists(seccomp_bench):
         print()
