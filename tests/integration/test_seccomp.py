@@ -139,6 +139,37 @@ def test_kill_process(bundle, container):
     assert "ok" not in r.stdout.split()
 
 
+def test_kill_thread_ends_the_single_threaded_init(bundle, container):
+    # SCMP_ACT_KILL is KILL_THREAD; the init has one thread, so it dies by SIGSYS too
+    b = bundle(["/probe", "mkdir", "/killed"])
+    b.linux["seccomp"] = profile(syscalls=[rule(["mkdir", "mkdirat"], "SCMP_ACT_KILL")])
+    r = container(b).run()
+    assert r.returncode == 128 + SIGSYS, r.stdout + r.stderr
+
+
+def test_newer_syscalls_get_enosys(bundle, container):
+    # with a refusing default, numbers above the highest one the profile names answer ENOSYS
+    # (so libc falls back), holes below it get the default action
+    top = 450  # set_mempolicy_home_node, newer than anything in ALLOW
+    b = bundle(["sh", "-c", "/probe syscall %d; /probe syscall 170" % top])
+    b.linux["seccomp"] = allow_list(defaultErrnoRet=EACCES)
+    r = container(b).run()
+    errors = [line for line in r.stdout.split() if line.startswith("error=")]
+    assert errors == ["error=ENOSYS", "error=EACCES"], r.stdout + r.stderr
+
+
+def test_filter_flags(bundle, container, features):
+    flags = features.get("linux", {}).get("seccomp", {}).get("supportedFlags", [])
+    want = [f for f in ("SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                        "SECCOMP_FILTER_FLAG_LOG") if f in flags]
+    if not want:
+        pytest.skip("the runtime announces no supported seccomp flags")
+    b = bundle(["/probe", "mkdir", "/denied"])
+    b.linux["seccomp"] = dict(DENY_MKDIR, flags=want)
+    r, f = run_probe(container, b)
+    assert f.get("error") == "EPERM", r.stdout + r.stderr
+
+
 def test_trap_delivers_sigsys(bundle, container):
     b = bundle(["/probe", "sigsys-mkdir", "/trapped"])
     b.linux["seccomp"] = profile(syscalls=[rule(["mkdir", "mkdirat"], "SCMP_ACT_TRAP")])
@@ -209,11 +240,13 @@ def test_notify_agent_answers(nnp, bundle, container, agent):
     assert len(got["answered"]) >= 2
 
 
-def test_default_profile_runs_sh_and_probe(bundle, container):
+@pytest.mark.parametrize("nnp", [True, False])
+def test_default_profile_runs_sh_and_probe(nnp, bundle, container):
     with open(os.path.join(REPO, "tests", "fixtures", "seccomp", "default-profile.json")) as fh:
         prof = json.load(fh)["linux"]["seccomp"]
     assert sum(len(r["names"]) for r in prof["syscalls"]) > 300
     b = bundle(["sh", "-c", "echo from-sh; ls / >/dev/null && /probe"])
+    b.process["noNewPrivileges"] = nnp
     b.linux["seccomp"] = prof
     r, f = run_probe(container, b)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -466,6 +466,22 @@ static int cmd_personality(const char *arg)
 	return 0;
 }
 
+/* syscall NR [ARG...]: a raw system call, for numbers libc has no wrapper for (and to see
+ * what a filter answers for numbers the profile does not name). */
+static int cmd_syscall(int argc, char **argv)
+{
+	long a[6] = {0};
+	long r;
+
+	for (int i = 0; i < 6 && i + 3 < argc; i++)
+		a[i] = strtol(argv[i + 3], NULL, 0);
+	r = syscall(strtol(argv[2], NULL, 0), a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r < 0)
+		return fail("syscall", argv[2]);
+	printf("ok\nresult=%ld\n", r);
+	return 0;
+}
+
 static int cmd_getppid(void)
 {
 	printf("getppid=%ld\n", syscall(SYS_getppid));
@@ -504,7 +520,7 @@ static int usage(void)
 	        "usage: probe [--json] [facts]\n"
 	        "       probe mkdir PATH | write PATH [DATA] | stat PATH | sleep [N] | exit N\n"
 	        "       probe signal-wait | count FILE | getppid\n"
-	        "       probe personality N | sigsys-mkdir PATH\n");
+	        "       probe personality N | sigsys-mkdir PATH | syscall NR [ARG...]\n");
 	return 2;
 }
 
@@ -531,6 +547,8 @@ int main(int argc, char **argv, char **envp)
 		return usage();
 	if (strcmp(cmd, "personality") == 0)
 		return cmd_personality(argv[2]);
+	if (strcmp(cmd, "syscall") == 0)
+		return cmd_syscall(argc, argv);
 	if (strcmp(cmd, "sigsys-mkdir") == 0)
 		return cmd_sigsys_mkdir(argv[2]);
 	if (strcmp(cmd, "mkdir") == 0)
