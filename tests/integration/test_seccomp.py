@@ -240,6 +240,20 @@ def test_notify_agent_answers(nnp, bundle, container, agent):
     assert len(got["answered"]) >= 2
 
 
+def test_notify_without_agent_fails_create_cleanly(bundle, container, state_root, test_dir):
+    sock = os.path.join(test_dir, "nobody-listens.sock")
+    b = bundle(["/probe", "getppid"])
+    b.linux["seccomp"] = profile(syscalls=[rule(["getppid"], "SCMP_ACT_NOTIFY")], listenerPath=sock)
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert sock in r.stderr, r.stderr
+    assert c.state().returncode != 0
+    assert c.id not in os.listdir(state_root)
+    assert not [d for d in cgroup_dirs(c.cgroups_path) if os.path.isdir(d)]
+    assert not pids_in_cgroup(c.cgroups_path)
+
+
 @pytest.mark.parametrize("nnp", [True, False])
 def test_default_profile_runs_sh_and_probe(nnp, bundle, container):
     with open(os.path.join(REPO, "tests", "fixtures", "seccomp", "default-profile.json")) as fh:
