@@ -208,14 +208,24 @@ def agent(test_dir):
         p.wait()
 
 
-@pytest.mark.parametrize("nnp", [True, False])
-def test_notify_agent_answers(nnp, bundle, container, agent):
+@pytest.mark.parametrize("nnp,user,flags", [
+    (True, 0, []),
+    (False, 0, []),
+    # a listener from a filter loaded before the switch to another user, with the flags
+    # that only apply to listeners
+    (False, 1000, ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]),
+])
+def test_notify_agent_answers(nnp, user, flags, bundle, container, agent, features):
+    supported = features.get("linux", {}).get("seccomp", {}).get("supportedFlags", [])
+    if any(f not in supported for f in flags):
+        pytest.skip("the runtime does not support %s here" % flags)
     sock, out, proc = agent(4242)
     b = bundle(["sh", "-c", "/probe getppid; /probe mkdir /notified; /probe"])
     b.process["noNewPrivileges"] = nnp
+    b.process["user"] = {"uid": user, "gid": user}
     b.linux["seccomp"] = profile(
         syscalls=[rule(["getppid", "mkdir", "mkdirat"], "SCMP_ACT_NOTIFY")],
-        listenerPath=sock, listenerMetadata="test-metadata")
+        listenerPath=sock, listenerMetadata="test-metadata", flags=flags)
     c = container(b)
     r = c.run()
     assert r.returncode == 0, r.stdout + r.stderr
