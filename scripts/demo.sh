@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Build hutch and run the default busybox bundle with it, showing what the container sees.
 # For a fresh Debian 12 machine, as root: installs what is missing with apt-get.
-# Usage: scripts/demo.sh
+# Usage: scripts/demo.sh   (HUTCH_RUNTIME=/path/to/runtime runs the bundle with another runtime)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 need_root
@@ -12,7 +12,7 @@ build -Dwerror=false
 step "making the busybox rootfs"
 "$REPO/bundles/busybox/make-rootfs.sh" >/dev/null || die "make-rootfs.sh failed"
 
-hutch=$BUILD/hutch
+hutch=${HUTCH_RUNTIME:-$BUILD/hutch}
 id=hutch-demo-$$
 step "host view: hostname $(hostname), this shell is pid $$, $(wc -l </proc/self/mountinfo) mounts"
 step "running bundles/busybox with $hutch run $id"

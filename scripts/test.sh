@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install build and test dependencies, build with -Werror, then run every suite: the unit
-# tests (meson test), tests/root/*.sh (as root), the pytest integration suite, and the cgroup
-# integration tests inside the pure cgroup v2 VM (tests/vm/run-integration.sh; skipped when
-# qemu cannot run).
+# tests and root tests (meson test, which also runs tests/root/), the pytest integration
+# suite, and the cgroup integration tests inside the pure cgroup v2 VM
+# (tests/vm/run-integration.sh; skipped when qemu cannot run).
 # Prints one final line "N passed, N failed, N skipped" over all suites and exits non-zero
 # if anything failed. For a fresh Debian 12 machine, as root; works from any directory.
 # Usage: scripts/test.sh [PYTEST ARGS...]   (e.g. -k lifecycle; HUTCH_RUNTIME=/usr/sbin/runc
@@ -41,24 +41,6 @@ if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	fail=1 # meson failed without a summary: count the suite as one failure
 fi
 count "unit" "$ok" "$fail" "$skip"
-
-step "root tests (tests/root/*.sh)"
-ok=0 fail=0 skip=0
-shopt -s nullglob
-for t in "$REPO"/tests/root/*.sh; do
-	echo "# $t"
-	set +e
-	HUTCH="$BUILD/hutch" bash "$t" </dev/null
-	rc=$?
-	set -e
-	case $rc in
-	0) ok=$((ok + 1)) ;;
-	77) skip=$((skip + 1)) ;;
-	*) fail=$((fail + 1)); echo "FAILED: $t (exit status $rc)" ;;
-	esac
-done
-shopt -u nullglob
-count "root" "$ok" "$fail" "$skip"
 
 step "integration tests (pytest)"
 junit=$(mktemp)

@@ -68,7 +68,7 @@
 	"  -c, --cap CAP            add a capability to every set (repeatable)\n"                   \
 	"  --no-new-privs           set no_new_privs\n"                                             \
 	"  --preserve-fds N         pass N extra fds (3..3+N-1)\n"                                  \
-	"  --cgroup PATH            must name the container's own cgroup (\"\" or \"/\")\n"        \
+	"  --cgroup [CTRL:]SUB      run in an existing sub-cgroup of the container (repeatable)\n" \
 	"  --apparmor PROFILE       AppArmor profile\n"                                             \
 	"  --process-label LABEL    SELinux label\n"                                                \
 	"  --ignore-paused          exec even if the container is paused\n"

@@ -52,8 +52,7 @@ static int parse_gids(const char *arg, struct exec_opts *o, struct hutch_error *
 	return 0;
 }
 
-static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, const char **cgroup,
-			    struct hutch_error **err)
+static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct hutch_error **err)
 {
 	static const struct option longopts[] = {
 		{"process", required_argument, NULL, OPT_PROCESS},
@@ -121,7 +120,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, const ch
 			o->preserve_fds = (int)n;
 			break;
 		case OPT_CGROUP:
-			*cgroup = optarg;
+			strv_push(&o->sub_cgroups, optarg);
 			break;
 		case OPT_APPARMOR:
 			o->apparmor = optarg;
@@ -144,18 +143,12 @@ int cmd_exec(int argc, char **argv, const struct global_opts *g, struct hutch_er
 {
 	struct exec_opts o = {.root = g->root};
 	struct exec_result res = {.pty_master = -1};
-	const char *cgroup = NULL;
 	int r = -1;
 
-	if (parse_exec_flags(argc, argv, &o, &cgroup, err) < 0)
+	if (parse_exec_flags(argc, argv, &o, err) < 0)
 		goto out;
 	o.id = argv[optind];
 	o.args = argc > optind + 1 ? argv + optind + 1 : NULL;
-	if (cgroup && strcmp(cgroup, "") != 0 && strcmp(cgroup, "/") != 0) {
-		r = herr_msg(err, "exec --cgroup %s: sub-cgroups of a container are not "
-				  "supported; the process joins the container's cgroup", cgroup);
-		goto out;
-	}
 	if (!o.detach)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (container_exec(&o, &res, err) < 0)
@@ -164,6 +157,7 @@ int cmd_exec(int argc, char **argv, const struct global_opts *g, struct hutch_er
 out:
 	strv_free(o.env);
 	strv_free(o.caps);
+	strv_free(o.sub_cgroups);
 	free(o.additional_gids);
 	return r;
 }

@@ -3,6 +3,7 @@
 #include "core/container.h"
 #include "linux/hook.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 int container_open(const char *root, const char *id, int *ret_dirfd,
@@ -67,11 +69,18 @@ int signal_from_name(const char *s)
 	return -1;
 }
 
-/* The init holds exec.fifo's read end and waits for a byte; with no reader
- * left (the init died) opening the write end fails with ENXIO. */
-static int release_init(int dirfd, const struct container_state *st, struct hutch_error **err)
+/* The init holds exec.fifo's read end and waits for a byte (with no reader
+ * left - the init died - opening the write end fails with ENXIO). Its read
+ * end is close-on-exec, so once no reader remains the init has exec'd the
+ * user process, or died: start.err then holds why. Waiting for that keeps
+ * the poststart hooks after the user process started (runtime.md). */
+static int release_init(int dirfd, struct hutch_error **err)
 {
 	_cleanup_close_ int fd = openat(dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	_cleanup_free_ char *why = NULL;
+	struct hutch_error *ignored = NULL;
+	struct pollfd p;
+	int unread = 0;
 
 	if (fd < 0 && errno == ENXIO)
 		return herr_msg(err, "cannot start a container that has stopped");
@@ -80,7 +89,14 @@ static int release_init(int dirfd, const struct container_state *st, struct hutc
 	if (write(fd, "0", 1) != 1)
 		return herr_errno(err, errno, "write exec fifo");
 	unlinkat(dirfd, STATE_FIFO, 0);
-	(void)st;
+	p = (struct pollfd){.fd = fd, .events = 0};
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	if (fs_read_file_at(dirfd, STATE_START_ERR, &why, NULL, &ignored) == 0 && *why)
+		return herr_msg(err, "%s", why);
+	herr_freep(&ignored);
+	if (ioctl(fd, FIONREAD, &unread) == 0 && unread > 0)
+		return herr_msg(err, "cannot start a container that has stopped");
 	return 0;
 }
 
@@ -115,7 +131,7 @@ int container_start(const char *root, const char *id, struct hutch_error **err)
 	s = load_config_copy(dirfd, err);
 	if (!s)
 		return -1;
-	if (release_init(dirfd, st, err) < 0)
+	if (release_init(dirfd, err) < 0)
 		return -1;
 	json = state_oci_json(st, STATUS_RUNNING, false);
 	if (s->hooks && hook_run_list(&s->hooks->poststart, "poststart", json, err) < 0) {

@@ -29,7 +29,8 @@ struct create_ctx {
 	char *rootfs;
 	char *state_dir;
 	int dirfd;
-	int fifo_fd; /* read end of exec.fifo, handed to the init */
+	int fifo_fd;	  /* read end of exec.fifo, handed to the init */
+	int start_err_fd; /* start.err, where the init reports failures after start */
 	struct container_state st;
 	struct cgroup *cg;
 	struct seccomp_filter *seccomp;
@@ -153,6 +154,10 @@ static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 	x->fifo_fd = openat(x->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (x->fifo_fd < 0)
 		return herr_errno(err, errno, "open %s/%s", x->state_dir, STATE_FIFO);
+	x->start_err_fd = openat(x->dirfd, STATE_START_ERR, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				 0600);
+	if (x->start_err_fd < 0)
+		return herr_errno(err, errno, "create %s/%s", x->state_dir, STATE_START_ERR);
 	x->st.id = xstrdup(x->o->id);
 	x->st.bundle = xstrdup(x->bundle);
 	x->st.rootfs = xstrdup(x->rootfs);
@@ -207,6 +212,7 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 		.rootfs = x->rootfs,
 		.state_dir = x->state_dir,
 		.fifo_fd = x->fifo_fd,
+		.start_err_fd = x->start_err_fd,
 		.no_pivot = x->o->no_pivot,
 		.no_new_keyring = x->o->no_new_keyring,
 		.preserve_fds = x->o->preserve_fds,
@@ -266,6 +272,8 @@ static void create_ctx_free(struct create_ctx *x)
 		close(x->dirfd);
 	if (x->fifo_fd >= 0)
 		close(x->fifo_fd);
+	if (x->start_err_fd >= 0)
+		close(x->start_err_fd);
 	cgroup_free(x->cg);
 	seccomp_filter_free(x->seccomp);
 	spec_free(x->spec);
@@ -277,7 +285,7 @@ static void create_ctx_free(struct create_ctx *x)
 
 int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err)
 {
-	struct create_ctx x = {.o = o, .dirfd = -1, .fifo_fd = -1};
+	struct create_ctx x = {.o = o, .dirfd = -1, .fifo_fd = -1, .start_err_fd = -1};
 	struct created c = {.pty_master = -1};
 	int r = -1;
 

@@ -21,6 +21,43 @@ static void caps_add(char ***set, const char *cap)
 		strv_push(set, cap);
 }
 
+/* A copy of the container's process (what exec inherits without --process)
+ * with `args` as the command. */
+static struct spec_process *process_from_container(const struct spec_process *c,
+						   char *const *args)
+{
+	struct spec_process *p = xcalloc(1, sizeof(*p));
+
+	p->args = strv_dup(args);
+	p->env = strv_dup(c ? c->env : NULL);
+	p->cwd = xstrdup(c && c->cwd ? c->cwd : "/");
+	if (!c)
+		return p;
+	p->user.uid = c->user.uid;
+	p->user.gid = c->user.gid;
+	p->user.umask = c->user.umask;
+	p->noNewPrivileges = c->noNewPrivileges;
+	if (c->capabilities) {
+		p->capabilities = xcalloc(1, sizeof(*p->capabilities));
+		p->capabilities->effective = strv_dup(c->capabilities->effective);
+		p->capabilities->bounding = strv_dup(c->capabilities->bounding);
+		p->capabilities->inheritable = strv_dup(c->capabilities->inheritable);
+		p->capabilities->permitted = strv_dup(c->capabilities->permitted);
+		p->capabilities->ambient = strv_dup(c->capabilities->ambient);
+	}
+	if (c->apparmorProfile)
+		p->apparmorProfile = xstrdup(c->apparmorProfile);
+	if (c->selinuxLabel)
+		p->selinuxLabel = xstrdup(c->selinuxLabel);
+	p->n_rlimits = c->n_rlimits;
+	p->rlimits = xcalloc(p->n_rlimits + 1, sizeof(*p->rlimits));
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		p->rlimits[i] = c->rlimits[i];
+		p->rlimits[i].type = xstrdup(c->rlimits[i].type);
+	}
+	return p;
+}
+
 /* Start from --process FILE, or the container's process with args replaced;
  * then the command-line overrides. */
 static struct spec_process *exec_build_process(const struct exec_opts *o, const struct spec *s,
@@ -37,41 +74,11 @@ static struct spec_process *exec_build_process(const struct exec_opts *o, const 
 		if (!p)
 			return NULL;
 	} else {
-		_cleanup_free_ char *text = NULL;
 		if (!o->args || !o->args[0]) {
 			herr_msg(err, "exec: a command or --process is required");
 			return NULL;
 		}
-		/* deep copy of the container's process through its JSON-free fields */
-		p = xcalloc(1, sizeof(*p));
-		p->args = strv_dup(o->args);
-		p->env = strv_dup(s->process ? s->process->env : NULL);
-		p->cwd = xstrdup(s->process && s->process->cwd ? s->process->cwd : "/");
-		if (s->process) {
-			p->user.uid = s->process->user.uid;
-			p->user.gid = s->process->user.gid;
-			p->user.umask = s->process->user.umask;
-			p->noNewPrivileges = s->process->noNewPrivileges;
-			if (s->process->capabilities) {
-				const struct spec_capabilities *c = s->process->capabilities;
-				p->capabilities = xcalloc(1, sizeof(*p->capabilities));
-				p->capabilities->effective = strv_dup(c->effective);
-				p->capabilities->bounding = strv_dup(c->bounding);
-				p->capabilities->inheritable = strv_dup(c->inheritable);
-				p->capabilities->permitted = strv_dup(c->permitted);
-				p->capabilities->ambient = strv_dup(c->ambient);
-			}
-			if (s->process->apparmorProfile)
-				p->apparmorProfile = xstrdup(s->process->apparmorProfile);
-			if (s->process->selinuxLabel)
-				p->selinuxLabel = xstrdup(s->process->selinuxLabel);
-			p->n_rlimits = s->process->n_rlimits;
-			p->rlimits = xcalloc(p->n_rlimits + 1, sizeof(*p->rlimits));
-			for (size_t i = 0; i < p->n_rlimits; i++) {
-				p->rlimits[i] = s->process->rlimits[i];
-				p->rlimits[i].type = xstrdup(s->process->rlimits[i].type);
-			}
-		}
+		p = process_from_container(s->process, o->args);
 	}
 	if (o->tty)
 		p->terminal = true;
@@ -149,6 +156,10 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		return -1;
 	if (exec_check_status(o, status, err) < 0)
 		goto out;
+	if (o->sub_cgroups && !cg) {
+		herr_msg(err, "exec --cgroup: the container has no cgroup");
+		goto out;
+	}
 	cfg = xasprintf("/proc/self/fd/%d/%s", dirfd, STATE_CONFIG);
 	s = spec_load(cfg, err);
 	if (!s || !(p = exec_build_process(o, s, err)))
@@ -167,6 +178,7 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 	struct spawn_config sc = {
 		.mode = SPAWN_EXEC,
 		.fifo_fd = -1,
+		.start_err_fd = -1,
 		.spec = s,
 		.process = p,
 		.bundle = st->bundle,
@@ -177,6 +189,7 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		.keep_pty = !o->console_socket && !o->detach,
 		.seccomp = sf,
 		.cgroup = cg,
+		.sub_cgroups = o->sub_cgroups,
 		.target_pid = st->pid,
 		.state_json = state_json,
 	};

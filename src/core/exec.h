@@ -30,6 +30,7 @@ struct exec_opts {
 	const char *apparmor;
 	const char *process_label;
 	bool ignore_paused;
+	char **sub_cgroups; /* --cgroup values */
 };
 
 struct exec_result {

@@ -37,6 +37,7 @@ struct container_state {
 
 #define STATE_FIFO   "exec.fifo"
 #define STATE_CONFIG "config.json"
+#define STATE_START_ERR "start.err" /* the init's last words if it fails after create */
 
 const char *status_name(enum container_status s);
 

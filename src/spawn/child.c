@@ -194,6 +194,10 @@ static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error
 			return herr_errno(err, errno, "unshare time namespace");
 		if (ns_write_time_offsets(ch->s->linux_, err) < 0)
 			return -1;
+		/* enter it now rather than at execve, so the init is in its time
+		 * namespace as soon as create returns (offsets are fixed by then) */
+		if (ns_join(SPEC_NS_TIME, "/proc/self/ns/time_for_children", err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -330,17 +334,27 @@ static int child_fds(struct child *ch, struct hutch_error **err)
 static void child_close_inherited(const struct spawn_config *c, int sock)
 {
 	unsigned int from = 3 + (unsigned int)child_kept_fds(c);
-	unsigned int keep[2] = {(unsigned int)sock, (unsigned int)sock};
+	int keep[3] = {sock, -1, -1};
 
-	if (c->mode == SPAWN_INIT && c->fifo_fd >= 0) {
-		keep[0] = (unsigned int)(c->fifo_fd < sock ? c->fifo_fd : sock);
-		keep[1] = (unsigned int)(c->fifo_fd < sock ? sock : c->fifo_fd);
+	if (c->mode == SPAWN_INIT) {
+		keep[1] = c->fifo_fd;
+		keep[2] = c->start_err_fd;
 	}
-	for (int i = 0; i < 2; i++) {
-		if (keep[i] > from)
-			syscall(SYS_close_range, from, keep[i] - 1, 0);
-		if (keep[i] + 1 > from)
-			from = keep[i] + 1;
+	/* ascending order, so the ranges between them can be closed in one pass */
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				int t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < 0)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+		if ((unsigned int)keep[i] + 1 > from)
+			from = (unsigned int)keep[i] + 1;
 	}
 	syscall(SYS_close_range, from, ~0U, 0);
 }
@@ -479,6 +493,17 @@ static void child_wait_start(struct child *ch)
 	_exit(1);
 }
 
+/* A failure after `start` released us: tell `start` (through start.err)
+ * and the container's stderr, then go. */
+static __attribute__((noreturn)) void child_die(struct child *ch, const char *what,
+						 const char *msg)
+{
+	if (ch->c->mode == SPAWN_INIT && ch->c->start_err_fd >= 0)
+		dprintf(ch->c->start_err_fd, "%s: %s", what, msg);
+	dprintf(2, "hutch: %s: %s\n", what, msg);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
 static __attribute__((noreturn)) void child_exec(struct child *ch)
 {
 	struct hutch_error *err = NULL;
@@ -488,18 +513,16 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 
 	if (ch->c->mode == SPAWN_INIT && ch->s->hooks &&
 	    hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
-		    0) {
-		dprintf(2, "hutch: %s\n", err->msg);
-		_exit(1);
-	}
+		    0)
+		child_die(ch, "run startContainer hooks", err->msg);
 	/* as late as possible: only execve runs under the filter */
-	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0) {
-		dprintf(2, "hutch: load seccomp filter: %s\n", err->msg);
-		_exit(1);
-	}
+	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0)
+		child_die(ch, "load seccomp filter", err->msg);
 	execve(ch->exe, ch->p->args, ch->env);
-	dprintf(2, "hutch: exec %s: %s\n", ch->exe, strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	int e = errno;
+	_cleanup_free_ char *what = xasprintf("exec %s", ch->exe);
+	errno = e;
+	child_die(ch, what, strerror(e));
 }
 
 void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)

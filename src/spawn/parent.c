@@ -35,6 +35,7 @@ struct spawn_run {
 	pid_t init;	 /* the container process (== child unless it forked) */
 	int pty;	 /* pty master received from the child */
 	bool user_new;	 /* the child's user ns needs maps from us */
+	char *state;	 /* INIT: the state JSON from the hooks step, for the listener */
 };
 
 static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
@@ -105,17 +106,19 @@ static int handle_hooks(struct spawn_run *r, struct hutch_error **err)
 		return -1;
 	if (!state)
 		state = xstrdup("{}");
+	free(r->state);
+	r->state = xstrdup(state);
 	return sync_send(r->sock, SYNC_HOOKS_DONE, state, strlen(state), -1, err);
 }
 
 static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
 {
 	const struct spec_seccomp *sc = r->c->spec->linux_ ? r->c->spec->linux_->seccomp : NULL;
+	const char *state = r->c->state_json ? r->c->state_json : r->state;
 	int rc = 0;
 
 	if (sc && sc->listenerPath)
-		rc = seccomp_send_listener(sc, fd, r->c->state_json ? r->c->state_json : "{}",
-					   r->init, err);
+		rc = seccomp_send_listener(sc, fd, state ? state : "{}", r->init, err);
 	close(fd);
 	if (rc < 0)
 		return -1;
@@ -247,6 +250,9 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		return -1;
 	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0)
 		return herr_prefix(err, "enter cgroup");
+	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
+		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)
+			return -1;
 	return sync_send(r->sock, SYNC_GO, NULL, 0, -1, err);
 }
 
@@ -261,9 +267,11 @@ int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct
 	if (spawn_start(&r, pair[1], err) < 0 || spawn_converse(&r, err) < 0) {
 		spawn_abort(&r);
 		close(r.sock);
+		free(r.state);
 		return -1;
 	}
 	close(r.sock);
+	free(r.state);
 	/* an intermediate that forked the init into a pid ns exits now */
 	if (r.init != r.child)
 		while (waitpid(r.child, NULL, 0) < 0 && errno == EINTR)

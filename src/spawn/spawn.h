@@ -33,6 +33,7 @@ struct spawn_config {
 	const char *rootfs;			 /* absolute */
 	const char *state_dir;			 /* absolute <root>/<id> */
 	int fifo_fd;				 /* INIT: exec.fifo opened O_RDONLY|O_NONBLOCK */
+	int start_err_fd;			 /* INIT: start.err, for failures after start */
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;			 /* extra fds 3..3+n-1 passed through */
@@ -40,6 +41,7 @@ struct spawn_config {
 	bool keep_pty;				 /* foreground terminal: return the master */
 	const struct seccomp_filter *seccomp;	 /* compiled in the parent, may be NULL */
 	const struct cgroup *cgroup;		 /* may be NULL */
+	char *const *sub_cgroups;		 /* EXEC: --cgroup values, NULL-terminated */
 	pid_t target_pid;			 /* EXEC: the container init */
 	spawn_hooks_fn hooks;			 /* INIT: prestart + createRuntime */
 	void *hooks_ctx;

@@ -6,6 +6,13 @@ installed, runc and crun. Prints figures; asserts nothing (the machine is
 shared and noisy). Run as root from anywhere:
 
     tests/bench/bench.py [--runs N] [--seccomp]
+
+--seccomp gives every runtime the Docker-default-sized profile from
+tests/fixtures and measures hutch three ways: without the profile, with it
+and an empty compiled-filter cache (<root>/.seccomp-cache removed before each
+run, so every run compiles and writes an entry), and with it and a warm
+cache. The difference between the last two is what the cache saves; then
+bench_seccomp (when built) times the compile alone, in-process.
 """
 import argparse
 import json
@@ -30,6 +37,7 @@ def make_bundle(tmp, seccomp):
     os.makedirs(bundle)
     with open(os.path.join(REPO, "bundles", "busybox", "config.json")) as f:
         cfg = json.load(f)
+    cfg["ociVersion"] = "1.0.2"  # the oldest in use: Debian 12's crun refuses newer ones
     cfg["root"] = {"path": rootfs, "readonly": True}
     cfg["process"]["args"] = ["/bin/true"]
     cfg["process"]["terminal"] = False
@@ -54,22 +62,42 @@ def peak_rss_kib(cmd):
     return ru.ru_maxrss, status
 
 
-def bench(name, binary, bundle, runs, tmp):
-    root = os.path.join(tmp, "state-" + name)
-    times, rss = [], []
-    for i in range(runs):
-        cid = "bench-%s-%d" % (name, i)
-        cmd = [binary, "--root", root, "run", "--bundle", bundle, cid]
+class Case:
+    """One line of the table: a runtime, a bundle and its own state root."""
+
+    def __init__(self, label, binary, bundle, tmp, before_each=None):
+        self.label, self.binary, self.bundle = label, binary, bundle
+        self.root = os.path.join(tmp, "state-%s" % label.replace(" ", "-"))
+        self.before_each = before_each
+        self.times, self.rss, self.failed = [], [], False
+
+    def run_once(self, i):
+        if self.failed:
+            return
+        if self.before_each:
+            self.before_each(self.root)
+        cid = "bench-%d" % i
+        cmd = [self.binary, "--root", self.root, "run", "--bundle", self.bundle, cid]
         t0 = time.perf_counter()
         kib, status = peak_rss_kib(cmd)
-        times.append((time.perf_counter() - t0) * 1000)
-        rss.append(kib)
+        self.times.append((time.perf_counter() - t0) * 1000)
+        self.rss.append(kib)
         if status != 0:
-            print("  %s: run failed (status %d); skipping" % (name, status))
-            subprocess.run([binary, "--root", root, "delete", "-f", cid],
+            print("  %s: run failed (status %d); skipping" % (self.label, status))
+            subprocess.run([self.binary, "--root", self.root, "delete", "-f", cid],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            return None
-    return times, rss
+            self.failed = True
+
+    def report(self):
+        if self.failed or not self.times:
+            return
+        t = sorted(self.times)
+        print("%-16s %10.2f %10.2f %10.2f %14d" % (
+            self.label, statistics.median(t), t[max(int(len(t) * 0.9) - 1, 0)], t[0], max(self.rss)))
+
+
+def drop_cache(root):
+    shutil.rmtree(os.path.join(root, ".seccomp-cache"), ignore_errors=True)
 
 
 def main():
@@ -81,28 +109,32 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench.py: run as root")
     hutch = os.environ.get("HUTCH", os.path.join(REPO, "build", "hutch"))
-    runtimes = [("hutch", hutch)]
-    for other in ("runc", "crun"):
-        p = shutil.which(other)
-        if p:
-            runtimes.append((other, p))
+    others = [(o, shutil.which(o)) for o in ("runc", "crun") if shutil.which(o)]
+    fixture = os.path.join(REPO, "tests", "fixtures", "seccomp", "default-profile.json")
     with tempfile.TemporaryDirectory(prefix="hutch-bench-") as tmp:
-        bundle = make_bundle(tmp, a.seccomp)
+        bundle = make_bundle(os.path.join(tmp, "sc" if a.seccomp else "plain"), a.seccomp)
+        if a.seccomp:
+            plain = make_bundle(os.path.join(tmp, "plain"), False)
+            cases = [Case("hutch no-seccomp", hutch, plain, tmp),
+                     Case("hutch cold-cache", hutch, bundle, tmp, drop_cache),
+                     Case("hutch warm-cache", hutch, bundle, tmp)]
+            cases[2].run_once(-1)  # fills the cache; not counted
+            cases[2].times, cases[2].rss = [], []
+        else:
+            cases = [Case("hutch", hutch, bundle, tmp)]
+        cases += [Case(name, binary, bundle, tmp) for name, binary in others]
+        # interleaved, so that load changes on a shared machine hit every case alike
+        for i in range(a.runs):
+            for c in cases:
+                c.run_once(i)
         print("run of /bin/true, %d runs each%s" % (a.runs, ", with seccomp" if a.seccomp else ""))
-        print("%-8s %10s %10s %10s %14s" % ("runtime", "median ms", "p90 ms", "min ms", "peak RSS KiB"))
-        for name, binary in runtimes:
-            r = bench(name, binary, bundle, a.runs, tmp)
-            if not r:
-                continue
-            times, rss = r
-            times.sort()
-            print("%-8s %10.2f %10.2f %10.2f %14d" % (
-                name, statistics.median(times), times[int(len(times) * 0.9) - 1],
-                times[0], max(rss)))
+        print("%-16s %10s %10s %10s %14s" % ("runtime", "median ms", "p90 ms", "min ms", "peak RSS KiB"))
+        for c in cases:
+            c.report()
     seccomp_bench = os.path.join(REPO, "build", "tests", "bench", "bench_seccomp")
-    if os.path.exists(seccomp_bench):
+    if a.seccomp and os.path.exists(seccomp_bench):
         print()
-        subprocess.run([seccomp_bench], cwd=os.path.join(REPO, "tests", "unit"))
+        subprocess.run([seccomp_bench, fixture])
 
 
 if __name__ == "__main__":

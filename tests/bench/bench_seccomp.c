@@ -3,8 +3,9 @@
  * cache, on a cache miss and on a cache hit.
  * Usage: bench_seccomp [config.json [iterations]]
  * (default: tests/fixtures/seccomp/default-profile.json, 200 iterations) */
-#include "../unit/seccomp_profile.h"
 #include "linux/seccomp.h"
+#include "spec/spec.h"
+#include "util/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +33,22 @@ int main(int argc, char **argv)
 	const char *path = argc > 1 ? argv[1] : "tests/fixtures/seccomp/default-profile.json";
 	int iterations = argc > 2 ? atoi(argv[2]) : 200;
 	char dir[] = "/tmp/hutch-bench-XXXXXX";
-	struct spec_seccomp *s = tsp_load(path);
 	struct hutch_error *err = NULL;
+	struct spec *sp = spec_load(path, &err);
+	struct spec_seccomp *s;
 	struct seccomp_filter *f = NULL;
 	char *cache;
 	double t0, plain, miss, hit;
 	size_t insns = 0;
 	pid_t pid;
 
+	if (!sp)
+		die(err);
+	if (!sp->linux_ || !sp->linux_->seccomp) {
+		fprintf(stderr, "bench_seccomp: %s has no linux.seccomp\n", path);
+		return 1;
+	}
+	s = sp->linux_->seccomp;
 	if (iterations < 1 || !mkdtemp(dir))
 		return 1;
 	cache = xasprintf("%s/.seccomp-cache", dir);
@@ -79,7 +88,7 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	waitpid(pid, NULL, 0);
-	tsp_free(s);
+	spec_free(sp);
 	free(cache);
 	return 0;
 }

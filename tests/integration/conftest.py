@@ -7,7 +7,6 @@
 # $HUTCH_BUILD_DIR (default: <repo>/build). The probe comes from $HUTCH_PROBE, else from the
 # build dir, else it is compiled with tests/probe/build.sh. Set HUTCH_KEEP=1 to keep the
 # session directory for debugging. All of this needs root.
-import copy
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from lib import (
     kill_and_reap,
     mounts_under,
     pids_in_cgroup,
+    state_dirs,
 )
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -167,7 +167,7 @@ def _cleanup(runtime, state_root, test_dir):
     yield made
     problems = []
     ids = set(c.id for c in made if c.id and "/" not in c.id and c.id not in (".", ".."))
-    ids.update(e for e in os.listdir(state_root) if not e.startswith("."))
+    ids.update(state_dirs(state_root))
     r = runtime.cmd("list", "-q", timeout=30)
     if r.returncode == 0:
         ids.update(r.stdout.split())
@@ -182,7 +182,7 @@ def _cleanup(runtime, state_root, test_dir):
         if is_alive(pid):
             problems.append("process %d still alive after delete --force" % pid)
             kill_and_reap(pid)
-    left = [e for e in os.listdir(state_root) if not e.startswith(".")]
+    left = state_dirs(state_root)
     if left:
         problems.append("state left under %s: %s" % (state_root, left))
         for e in left:
@@ -201,12 +201,6 @@ def _cleanup(runtime, state_root, test_dir):
         for path in reversed(m):
             subprocess.run(["umount", "-l", path], stderr=subprocess.DEVNULL)
     assert not problems, "; ".join(problems)
-
-
-@pytest.fixture
-def config():
-    """A fresh copy of the default config dict (for tests that only need the JSON)."""
-    return copy.deepcopy(default_config())
 
 
 @pytest.fixture(scope="session")

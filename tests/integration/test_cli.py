@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from lib import Bundle
+from lib import Bundle, finish_receiver, parse_probe, start_receiver
 
 pytestmark = pytest.mark.cli
 
@@ -95,14 +95,29 @@ def test_spec_writes_valid_default(runtime, test_dir, cached_rootfs):
     assert r.returncode != 0
 
 
+def _run_on_console(c, test_dir):
+    """create with a console socket (the spec default has a terminal), start, collect output."""
+    p, sock, out = start_receiver(test_dir)
+    r = c.create(console_socket=sock)
+    if r.returncode != 0:
+        p.kill()
+        p.wait()
+    assert r.returncode == 0, r.stderr
+    assert c.start().returncode == 0
+    return parse_probe(finish_receiver(p, out))
+
+
 def test_spec_output_runs_after_replacing_args(runtime, test_dir, cached_rootfs, container):
     b = _spec_bundle(runtime, test_dir, cached_rootfs, "spec")
-    b.process["terminal"] = False
     b.process["args"] = ["/probe"]
     c = container(b)
-    r = c.run()
-    assert r.returncode == 0, r.stderr
-    assert "pid=1" in r.stdout.splitlines()
+    if b.process.get("terminal"):
+        facts = _run_on_console(c, test_dir)
+    else:
+        r = c.run()
+        assert r.returncode == 0, r.stderr
+        facts = parse_probe(r.stdout)
+    assert facts["pid"] == "1"
 
 
 def test_spec_rootless_is_valid_json(runtime, test_dir):
@@ -125,12 +140,10 @@ def test_runc_spec_bundle_runs(test_dir, cached_rootfs, container):
         cfg = json.load(f)
     subprocess.run(["cp", "-a", cached_rootfs, os.path.join(path, "rootfs")], check=True)
     b = Bundle(path, cfg)
-    b.process["terminal"] = False
     b.process["args"] = ["/probe"]
-    c = container(b)
-    r = c.run()
-    assert r.returncode == 0, r.stderr
-    assert "hostname=runc" in r.stdout
+    facts = _run_on_console(container(b), test_dir)
+    assert facts["hostname"] == "runc"
+    assert facts["pid"] == "1"
 
 
 def test_log_file_json_on_failure(runtime, test_dir):

@@ -2,42 +2,12 @@
 # process.terminal with --console-socket: the runtime sends the pty master over the unix
 # socket (SCM_RIGHTS); the container's stdio is the slave; output and input go through it.
 import os
-import subprocess
-import sys
-import time
 
 import pytest
 
-from lib import parse_probe
+from lib import finish_receiver, parse_probe, start_receiver
 
 pytestmark = pytest.mark.console
-
-RECVTTY = os.path.join(os.path.dirname(__file__), "..", "helpers", "recvtty.py")
-
-
-def start_receiver(test_dir, *extra):
-    sock = os.path.join(test_dir, "console.sock")
-    out = os.path.join(test_dir, "console.out")
-    p = subprocess.Popen([sys.executable, RECVTTY, sock, "--out", out, *extra],
-                         stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not os.path.exists(sock):
-        assert time.monotonic() < deadline, "recvtty did not start"
-        assert p.poll() is None, "recvtty exited"
-        time.sleep(0.02)
-    return p, sock, out
-
-
-def finish(p, out):
-    try:
-        p.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        raise
-    with open(out, "rb") as f:
-        return f.read().decode(errors="replace").replace("\r\n", "\n")
-
 
 def test_console_socket_receives_pty_master(bundle, container, test_dir):
     b = bundle(["/probe"])
@@ -47,7 +17,7 @@ def test_console_socket_receives_pty_master(bundle, container, test_dir):
     r = c.create(console_socket=sock)
     assert r.returncode == 0, r.stderr
     assert c.start().returncode == 0
-    text = finish(p, out)
+    text = finish_receiver(p, out)
     assert p.returncode == 0
     facts = parse_probe(text)
     assert facts["stdin_tty"] == "1" and facts["stdout_tty"] == "1", text
@@ -63,7 +33,7 @@ def test_console_input_reaches_container(bundle, container, test_dir):
     c = container(b)
     assert c.create(console_socket=sock).returncode == 0
     assert c.start().returncode == 0
-    assert "got:hello" in finish(p, out)
+    assert "got:hello" in finish_receiver(p, out)
 
 
 def test_console_size(bundle, container, test_dir):
@@ -74,7 +44,7 @@ def test_console_size(bundle, container, test_dir):
     c = container(b)
     assert c.create(console_socket=sock).returncode == 0
     assert c.start().returncode == 0
-    assert "33 111" in finish(p, out)
+    assert "33 111" in finish_receiver(p, out)
 
 
 def test_console_is_controlling_terminal(bundle, container, test_dir):
@@ -84,7 +54,7 @@ def test_console_is_controlling_terminal(bundle, container, test_dir):
     c = container(b)
     assert c.create(console_socket=sock).returncode == 0
     assert c.start().returncode == 0
-    text = finish(p, out)
+    text = finish_receiver(p, out)
     assert "tty=/dev/pts/0" in text, text
     stat = text.split("\n")[1]
     assert ")" in stat, repr(text)
@@ -111,3 +81,46 @@ def test_console_socket_without_terminal_fails_or_is_ignored(bundle, container, 
         assert c.start().returncode == 0
         c.wait_status("stopped")
         assert "pid=1" in c.output()
+
+
+def _pty_run(argv, send, timeout=20):
+    """Run argv on a new pty as its controlling terminal; type `send`, collect output."""
+    import pty
+    import select
+    import time
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    out = b""
+    deadline = time.monotonic() + timeout
+    sent = False
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if not sent and b"ready" in out:
+            os.write(fd, send)
+            sent = True
+        if r:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def test_foreground_run_proxies_the_terminal(bundle, container, runtime):
+    # like `docker run -it`: hutch's own terminal is proxied to the container's pty
+    b = bundle(["sh", "-c", "stty -echo; echo ready; read line; echo got:$line; "
+                "[ -t 0 ] && echo stdin-is-tty; exit 7"])
+    b.process["terminal"] = True
+    c = container(b)
+    c._prepare()
+    code, out = _pty_run([runtime.binary, "--root", runtime.root, "run", "--bundle", b.path, c.id],
+                         b"hello\r")
+    assert "got:hello" in out, out
+    assert "stdin-is-tty" in out, out
+    assert code == 7, out

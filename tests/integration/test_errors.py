@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from lib import wait_dead
+from lib import state_dirs, wait_dead
 
 pytestmark = pytest.mark.lifecycle
 
@@ -100,7 +100,7 @@ def test_invalid_id_rejected(bad_id, bundle, container, runtime, test_dir):
     r = c.create()
     assert r.returncode != 0
     assert r.stderr.strip()
-    assert os.listdir(runtime.root) == []
+    assert state_dirs(runtime.root) == []
     assert set(os.listdir(os.path.dirname(runtime.root))) == before
     assert not os.path.exists(os.path.join(runtime.root, "..", "x"))
 
@@ -128,3 +128,21 @@ def test_verb_on_unknown_id_says_does_not_exist(verb, runtime):
     r = runtime.cmd(*args, timeout=20)
     assert r.returncode != 0
     assert "does not exist" in r.stderr, r.stderr
+
+
+def test_concurrent_starts_are_serialised(bundle, container, runtime):
+    # the per-container lock: of several simultaneous starts exactly one runs it
+    import subprocess
+    c = container(bundle(["/probe", "sleep", "30"]))
+    assert c.create().returncode == 0
+    procs = [subprocess.Popen([runtime.binary, "--root", runtime.root, "start", c.id],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    results = [(p.wait(timeout=30), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert sum(1 for rc, _ in results if rc == 0) == 1, results
+    for rc, err in results:
+        assert rc == 0 or "already running" in err or "has stopped" in err, err
+    assert c.delete(force=True).returncode == 0

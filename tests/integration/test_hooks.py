@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from lib import mounts_under, pids_in_cgroup, wait_dead
+from lib import assert_nothing_left
 
 pytestmark = pytest.mark.hooks
 
@@ -47,7 +47,7 @@ def _read_log(b):
 
 
 def test_all_hooks_run_in_order(bundle, container, runtime):
-    if runtime.binary.endswith("/runc"):
+    if runtime.is_runc:
         pytest.xfail("runc 1.1 runs poststart during create (opencontainers/runc#4347)")
     b = hooked_bundle(bundle)
     c = container(b)
@@ -131,16 +131,6 @@ def test_several_hooks_of_one_type_run_in_order(bundle, container):
         assert f.read().split() == ["0", "1", "2"]
 
 
-def _assert_nothing_left(c, b, runtime, pid=None):
-    assert "does not exist" in c.state().stderr
-    assert not os.path.exists(os.path.join(runtime.root, c.id))
-    assert c.id not in runtime.cmd("list", "-q").stdout.split()
-    assert mounts_under(b.path) == []
-    assert pids_in_cgroup(c.cgroups_path) == []
-    if pid:
-        assert wait_dead(pid, 5), "init %d survived a failed create" % pid
-
-
 @pytest.mark.parametrize("hook", ["prestart", "createRuntime", "createContainer"])
 def test_failing_hook_fails_create_and_leaves_nothing(hook, bundle, container, runtime):
     b = bundle(["/probe", "sleep"])
@@ -156,7 +146,7 @@ def test_failing_hook_fails_create_and_leaves_nothing(hook, bundle, container, r
             text = f.read()
         if text and hook != "createContainer":
             pid = json.loads(text).get("pid")
-    _assert_nothing_left(c, b, runtime, pid)
+    assert_nothing_left(c, runtime, pid)
 
 
 def test_hook_timeout_fails_create(bundle, container, runtime):
@@ -167,7 +157,7 @@ def test_hook_timeout_fails_create(bundle, container, runtime):
     r = c.create()
     assert r.returncode != 0
     assert time.monotonic() - t0 < 20
-    _assert_nothing_left(c, b, runtime)
+    assert_nothing_left(c, runtime)
 
 
 def test_missing_hook_binary_fails_create(bundle, container, runtime):
@@ -176,7 +166,7 @@ def test_missing_hook_binary_fails_create(bundle, container, runtime):
     c = container(b)
     r = c.create()
     assert r.returncode != 0
-    _assert_nothing_left(c, b, runtime)
+    assert_nothing_left(c, runtime)
 
 
 def test_poststop_runs_on_delete_of_created_container(bundle, container):

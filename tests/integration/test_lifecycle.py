@@ -125,3 +125,33 @@ def test_state_polls_between_create_and_start(bundle, container):
         assert c.status() == "created"
     assert c.start().returncode == 0
     c.wait_status("stopped")
+
+
+# What runtime.md's state section requires, as a JSON schema.
+STATE_SCHEMA = {
+    "type": "object",
+    "required": ["ociVersion", "id", "status", "bundle"],
+    "properties": {
+        "ociVersion": {"type": "string", "pattern": r"^1\.\d+\.\d+"},
+        "id": {"type": "string", "minLength": 1},
+        "status": {"enum": ["creating", "created", "running", "stopped", "paused"]},
+        "pid": {"type": "integer", "minimum": 0},
+        "bundle": {"type": "string", "pattern": "^/"},
+        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+
+def test_state_matches_schema_in_every_status(bundle, container):
+    jsonschema = pytest.importorskip("jsonschema")
+    c = container(bundle(["/probe", "signal-wait"]))
+    assert c.create().returncode == 0
+    jsonschema.validate(c.state_json(), STATE_SCHEMA)
+    assert c.start().returncode == 0
+    c.wait_output("ready")
+    st = c.state_json()
+    jsonschema.validate(st, STATE_SCHEMA)
+    assert st["status"] == "running" and st["pid"] > 0
+    assert c.kill("KILL").returncode == 0
+    c.wait_status("stopped")
+    jsonschema.validate(c.state_json(), STATE_SCHEMA)

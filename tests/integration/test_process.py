@@ -2,9 +2,11 @@
 # The process object: capabilities (all five sets), rlimits (lowered only: this host lacks
 # CAP_SYS_RESOURCE), user/groups/umask, cwd, env, noNewPrivileges, oomScoreAdj, and a
 # seccomp filter.
+import os
+
 import pytest
 
-from lib import parse_probe
+from lib import assert_nothing_left, parse_probe
 
 pytestmark = pytest.mark.process
 
@@ -111,7 +113,7 @@ def test_rlimit_soft_above_hard_fails(bundle, container):
 
 
 def test_duplicate_rlimit_fails(bundle, container, runtime):
-    if runtime.binary.endswith("/runc"):
+    if runtime.is_runc:
         pytest.skip("runc 1.1 does not reject duplicate rlimits")
     b = bundle(["/probe"])
     # the second entry only lowers the first: nothing but the duplicate check can reject it
@@ -205,3 +207,22 @@ def test_seccomp_errno_filter(bundle, container):
 
 def test_no_seccomp_by_default(bundle, container):
     assert probe_run(container, bundle(["/probe"]))["Seccomp"] == "0"
+
+
+@pytest.mark.parametrize("field,value,lsm,enabled", [
+    ("apparmorProfile", "hutch-test", "AppArmor", "/sys/module/apparmor/parameters/enabled"),
+    ("selinuxLabel", "system_u:system_r:container_t:s0", "SELinux", "/sys/fs/selinux/enforce"),
+])
+def test_lsm_label_without_the_lsm_is_a_clear_error(bundle, container, runtime, field, value,
+                                                    lsm, enabled):
+    if os.path.exists(enabled):
+        with open(enabled) as f:
+            if f.read().strip() in ("Y", "0", "1"):
+                pytest.skip("%s is enabled on this host" % lsm)
+    b = bundle(["/probe"])
+    b.process[field] = value
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert "process.%s" % field in r.stderr and "%s is not enabled" % lsm in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)

@@ -91,3 +91,25 @@ def test_unmapped_root_cannot_write_root_owned_rootfs(bundle, container):
     r = c.run()
     assert r.returncode != 0
     assert "error=EACCES" in r.stdout or "error=EROFS" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("option", [None, "idmap", "ridmap"])
+def test_idmapped_bind_mount_in_user_namespace(bundle, container, test_dir, option):
+    # Files owned by host root show up as nobody in a user namespace, unless the
+    # bind mount is idmapped with the container's mapping: then they are root's.
+    # The idmapped tree has to be built by the runtime on the host side (a
+    # process inside the user namespace is not privileged over the source).
+    src = os.path.join(test_dir, "shared")
+    os.mkdir(src)
+    with open(os.path.join(src, "file"), "w") as f:
+        f.write("x")
+    os.chown(os.path.join(src, "file"), 0, 0)
+    b = userns_bundle(bundle, ["/probe", "stat", "/tmp/file"])
+    opts = ["bind", "rw"] + ([option] if option else [])
+    b.config.setdefault("mounts", []).append(
+        {"destination": "/tmp", "type": "bind", "source": src, "options": opts})
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    owner = [l for l in r.stdout.splitlines() if l.startswith("uid=")]
+    assert owner, r.stdout
+    assert owner[0] == ("uid=0" if option else "uid=65534"), r.stdout

@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -452,12 +454,73 @@ static int cmd_count(const char *path)
 	}
 }
 
+/* personality(N): what a seccomp argument filter on personality lets through. */
+static int cmd_personality(const char *arg)
+{
+	unsigned long persona = strtoul(arg, NULL, 0);
+	long r = syscall(SYS_personality, persona);
+
+	if (r < 0)
+		return fail("personality", arg);
+	printf("ok\nprevious=%ld\n", r);
+	return 0;
+}
+
+/* syscall NR [ARG...]: a raw system call, for numbers libc has no wrapper for (and to see
+ * what a filter answers for numbers the profile does not name). */
+static int cmd_syscall(int argc, char **argv)
+{
+	long a[6] = {0};
+	long r;
+
+	for (int i = 0; i < 6 && i + 3 < argc; i++)
+		a[i] = strtol(argv[i + 3], NULL, 0);
+	r = syscall(strtol(argv[2], NULL, 0), a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r < 0)
+		return fail("syscall", argv[2]);
+	printf("ok\nresult=%ld\n", r);
+	return 0;
+}
+
+static int cmd_getppid(void)
+{
+	printf("getppid=%ld\n", syscall(SYS_getppid));
+	return 0;
+}
+
+static volatile sig_atomic_t sigsys_nr = -1;
+
+static void on_sigsys(int sig, siginfo_t *info, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	sigsys_nr = info->si_syscall;
+}
+
+/* Runs mkdir PATH with a SIGSYS handler (SCMP_ACT_TRAP), then says whether it fired and for
+ * which syscall number. */
+static int cmd_sigsys_mkdir(const char *path)
+{
+	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+	long r;
+
+	sigaction(SIGSYS, &sa, NULL);
+	r = syscall(SYS_mkdir, path, 0755);
+	if (sigsys_nr < 0) {
+		printf("sigsys=none\nresult=%ld\n", r);
+		return 1;
+	}
+	printf("sigsys=%d\nmkdir_nr=%d\n", (int)sigsys_nr, (int)SYS_mkdir);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
 	        "usage: probe [--json] [facts]\n"
 	        "       probe mkdir PATH | write PATH [DATA] | stat PATH | sleep [N] | exit N\n"
-	        "       probe signal-wait | count FILE\n");
+	        "       probe signal-wait | count FILE | getppid\n"
+	        "       probe personality N | sigsys-mkdir PATH | syscall NR [ARG...]\n");
 	return 2;
 }
 
@@ -478,8 +541,16 @@ int main(int argc, char **argv, char **envp)
 		return cmd_signal_wait();
 	if (strcmp(cmd, "sleep") == 0)
 		return cmd_sleep(argv[2]);
+	if (strcmp(cmd, "getppid") == 0)
+		return cmd_getppid();
 	if (argc < 3)
 		return usage();
+	if (strcmp(cmd, "personality") == 0)
+		return cmd_personality(argv[2]);
+	if (strcmp(cmd, "syscall") == 0)
+		return cmd_syscall(argc, argv);
+	if (strcmp(cmd, "sigsys-mkdir") == 0)
+		return cmd_sigsys_mkdir(argv[2]);
 	if (strcmp(cmd, "mkdir") == 0)
 		return cmd_mkdir(argv[2]);
 	if (strcmp(cmd, "write") == 0)

@@ -5,8 +5,9 @@
 #include "tap.h"
 #include "linux/seccomp.h"
 #include "linux/seccomp_internal.h"
-#include "seccomp_profile.h"
+#include "spec/spec.h"
 #include "util/cleanup.h"
+#include "util/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,22 +36,52 @@
 	"\"rt_sigprocmask\",\"rt_sigaction\",\"sched_yield\",\"prctl\",\"readlink\",\"open\","     \
 	"\"close\",\"read\",\"fstat\""
 
+/* Profiles go through the real config parser: a bare linux.seccomp object is
+ * wrapped in a minimal config.json. Aborts on a parse error (the profiles are
+ * ours); the spec owns the profile (spec_free). */
+static struct spec *profile_check(struct spec *sp, struct hutch_error *err)
+{
+	if (!sp || !sp->linux_ || !sp->linux_->seccomp) {
+		fprintf(stderr, "profile: %s\n", err ? err->msg : "no linux.seccomp");
+		abort();
+	}
+	return sp;
+}
+
+static struct spec *profile_parse(const char *json)
+{
+	_cleanup_free_ char *doc =
+	    xasprintf("{\"ociVersion\":\"1.3.0\",\"linux\":{\"seccomp\":%s}}", json);
+	struct hutch_error *err = NULL;
+
+	return profile_check(spec_parse("profile", doc, strlen(doc), &err), err);
+}
+
+static struct spec *profile_load(const char *path)
+{
+	struct hutch_error *err = NULL;
+
+	return profile_check(spec_load(path, &err), err);
+}
+
 static struct seccomp_filter *compile_ok(const char *json, const char *what)
 {
-	struct spec_seccomp *s = tsp_parse(json);
+	struct spec *sp = profile_parse(json);
+	struct spec_seccomp *s = sp->linux_->seccomp;
 	struct hutch_error *err = NULL;
 	struct seccomp_filter *f = NULL;
 
 	if (!ok(seccomp_compile(s, &f, &err) == 0, "compiles: %s", what))
 		printf("#   %s\n", err->msg);
 	herr_free(err);
-	tsp_free(s);
+	spec_free(sp);
 	return f;
 }
 
 static void compile_fails(const char *json, const char *want)
 {
-	struct spec_seccomp *s = tsp_parse(json);
+	struct spec *sp = profile_parse(json);
+	struct spec_seccomp *s = sp->linux_->seccomp;
 	struct hutch_error *err = NULL;
 	struct seccomp_filter *f = NULL;
 
@@ -61,7 +92,7 @@ static void compile_fails(const char *json, const char *want)
 		is_str(err->msg, want, want);
 	}
 	herr_free(err);
-	tsp_free(s);
+	spec_free(sp);
 }
 
 /* Fork; the child sets no_new_privs, loads f, runs fn and exits with its
@@ -437,7 +468,8 @@ static void test_enosys(void)
 
 static void test_fixture_runs_busybox(void)
 {
-	struct spec_seccomp *s = tsp_load(FIXTURE);
+	struct spec *sp = profile_load(FIXTURE);
+	struct spec_seccomp *s = sp->linux_->seccomp;
 	struct hutch_error *err = NULL;
 	struct seccomp_filter *f = NULL;
 	int p[2], st;
@@ -477,7 +509,7 @@ static void test_fixture_runs_busybox(void)
 out:
 	seccomp_filter_free(f);
 	herr_free(err);
-	tsp_free(s);
+	spec_free(sp);
 }
 
 /* --- notify ------------------------------------------------------------- */
@@ -581,6 +613,7 @@ static void test_notify(void)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct hutch_error *err = NULL;
 	struct seccomp_filter *f;
+	struct spec *sp;
 	struct spec_seccomp *s;
 	int pair[2], lsock, conn, child_nfd = -1, agent_nfd, st;
 	ssize_t n;
@@ -595,7 +628,8 @@ static void test_notify(void)
 	              "[\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
 	              "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
 	              sock_path);
-	s = tsp_parse(json);
+	sp = profile_parse(json);
+	s = sp->linux_->seccomp;
 	if (!ok(seccomp_compile(s, &f, &err) == 0, "NOTIFY profile compiles")) {
 		printf("#   %s\n", err->msg);
 		goto out;
@@ -637,7 +671,7 @@ out:
 	rmdir(dir);
 	herr_free(err);
 	seccomp_filter_free(f);
-	tsp_free(s);
+	spec_free(sp);
 }
 
 static void test_listener_errors(void)
@@ -684,7 +718,8 @@ static void test_cache(void)
 {
 	char dir[] = "/tmp/hutch-seccomp-XXXXXX";
 	_cleanup_free_ char *cache = NULL, *entry = NULL;
-	struct spec_seccomp *s = tsp_load(FIXTURE);
+	struct spec *sp = profile_load(FIXTURE);
+	struct spec_seccomp *s = sp->linux_->seccomp;
 	struct seccomp_filter *a = NULL, *b = NULL, *c = NULL;
 	struct hutch_error *err = NULL;
 	char key[65], key2[65];
@@ -735,7 +770,7 @@ static void test_cache(void)
 	seccomp_filter_free(b);
 	seccomp_filter_free(c);
 	herr_free(err);
-	tsp_free(s);
+	spec_free(sp);
 }
 
 static bool array_has(json_node *a, const char *s)

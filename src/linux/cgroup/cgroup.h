@@ -108,6 +108,12 @@ int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err);
 char *cgroup_serialize(const struct cgroup *cg);
 int cgroup_deserialize(const char *s, struct cgroup **ret, struct hutch_error **err);
 
+/* exec --cgroup ARG: move pid into an existing sub-cgroup of the container.
+ * ARG is "SUB" (every hierarchy the container has) or "CTRL[,CTRL]:SUB"
+ * (those controllers' hierarchies; "" names the v2 one). SUB is relative to
+ * the container's cgroup and must exist. Errors name the missing directory. */
+int cgroup_enter_sub(const struct cgroup *cg, const char *arg, pid_t pid, struct hutch_error **err);
+
 void cgroup_free(struct cgroup *cg);
 void cgroup_freep(struct cgroup **cg);
 #define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))

@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# exec: a second process joins a running container (its namespaces, cgroup and root), gets
+# its own args/env/cwd/user, and its exit code comes back (CRI-O runs exec synchronously).
+import json
+import os
+
+import pytest
+
+from lib import cgroup_dirs, parse_probe, wait_dead
+
+pytestmark = pytest.mark.exec
+
+
+@pytest.fixture
+def running(bundle, container):
+    b = bundle(["/probe", "sleep"])
+    b.config["hostname"] = "exec-host"
+    c = container(b)
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    return c
+
+
+def test_exec_joins_container(running):
+    r = running.runtime.cmd("exec", running.id, "/probe")
+    assert r.returncode == 0, r.stderr
+    f = parse_probe(r.stdout)
+    assert f["hostname"] == "exec-host"
+    assert f["pid"] != "1"
+    assert f["net"] == ["lo"]
+    # same cgroups as the init (no cgroup namespace here, so the paths compare directly)
+    with open("/proc/%d/cgroup" % running.pid) as cg:
+        assert f["cgroup"] == cg.read().splitlines()
+
+
+@pytest.mark.parametrize("code", [0, 5, 77])
+def test_exec_exit_code(code, running):
+    r = running.runtime.cmd("exec", running.id, "/probe", "exit", str(code))
+    assert r.returncode == code, r.stderr
+
+
+def test_exec_env_cwd_user(running):
+    r = running.runtime.cmd("exec", "--env", "FOO=bar", "--cwd", "/tmp", "--user", "1000:1000",
+                            running.id, "/probe")
+    assert r.returncode == 0, r.stderr
+    f = parse_probe(r.stdout)
+    assert "FOO=bar" in f["env"]
+    assert f["cwd"] == "/tmp"
+    assert (f["uid"], f["gid"]) == ("1000", "1000")
+
+
+def test_exec_process_file(running, test_dir):
+    proc = {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": ["/probe", "exit", "9"],
+            "env": ["PATH=/bin"], "cwd": "/"}
+    path = os.path.join(test_dir, "process.json")
+    with open(path, "w") as f:
+        json.dump(proc, f)
+    r = running.runtime.cmd("exec", "--process", path, running.id)
+    assert r.returncode == 9, r.stderr
+
+
+def test_exec_missing_binary_fails(running):
+    r = running.runtime.cmd("exec", running.id, "/no/such/binary")
+    assert r.returncode != 0
+    err = r.stderr.lower()
+    assert "no such file or directory" in err or "executable file not found" in err, r.stderr
+
+
+def test_exec_detach_pid_file(running, test_dir):
+    pid_file = os.path.join(test_dir, "exec.pid")
+    r = running.runtime.detached("exec", "--detach", "--pid-file", pid_file, running.id, "/probe", "sleep",
+                                 out=running.out, err=running.err)
+    assert r.returncode == 0, r.stderr
+    with open(pid_file) as f:
+        pid = int(f.read())
+    running.known_pids.add(pid)
+    assert os.readlink("/proc/%d/ns/pid" % pid) == os.readlink("/proc/%d/ns/pid" % running.pid)
+    assert os.readlink("/proc/%d/root" % pid) == "/"
+    assert running.delete(force=True).returncode == 0
+    assert wait_dead(pid)
+
+
+def test_exec_in_stopped_container_fails(bundle, container):
+    c = container(bundle(["/probe", "exit", "0"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    c.wait_status("stopped")
+    r = c.runtime.cmd("exec", c.id, "/probe")
+    assert r.returncode != 0
+    assert "not running" in r.stderr or "stopped" in r.stderr, r.stderr
+
+def test_exec_into_sub_cgroup(bundle, container, runtime):
+    b = bundle(["/probe", "sleep", "30"])
+    c = container(b)
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    dirs = [d for d in cgroup_dirs(c.cgroups_path) if os.path.isdir(d)]
+    assert dirs, "the container has no cgroup directory"
+    for d in dirs:
+        os.mkdir(os.path.join(d, "sub"))
+        for knob in ("cpuset.cpus", "cpuset.mems"):  # v1 cpuset children start empty
+            if os.path.exists(os.path.join(d, knob)):
+                with open(os.path.join(d, knob)) as f:
+                    value = f.read().strip()
+                with open(os.path.join(d, "sub", knob), "w") as f:
+                    f.write(value)
+    try:
+        r = runtime.cmd("exec", "--cgroup", "sub", c.id, "cat", "/proc/self/cgroup")
+        assert r.returncode == 0, r.stderr
+        lines = [l for l in r.stdout.splitlines() if l]
+        assert lines and all(l.endswith("/sub") for l in lines if ":name=" not in l), r.stdout
+        r = runtime.cmd("exec", "--cgroup", "nope", c.id, "true")
+        assert r.returncode != 0 and "does not exist" in r.stderr, r.stderr
+    finally:
+        assert c.delete(force=True).returncode == 0
+        for d in dirs:
+            if os.path.isdir(os.path.join(d, "sub")):
+                os.rmdir(os.path.join(d, "sub"))
