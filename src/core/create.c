@@ -4,6 +4,7 @@
  * Any failure rolls everything back. */
 #include "core/container.h"
 #include "linux/hook.h"
+#include "linux/procattr.h"
 #include "linux/seccomp.h"
 #include "spawn/spawn.h"
 #include "util/cleanup.h"
@@ -78,6 +79,11 @@ static int check_unsupported(const struct spec *s, struct hutch_error **err)
 	if (l && l->n_netDevices)
 		return herr_msg(err, "config.json: .linux.netDevices: moving network devices into "
 				     "the container is not supported by this build");
+	if (l && l->mountLabel && *l->mountLabel)
+		return herr_msg(err, "config.json: .linux.mountLabel: %s",
+				procattr_selinux_enabled()
+					? "SELinux mount labels are not supported by this build"
+					: "SELinux is not enabled on this host");
 	if (l && l->intelRdt)
 		return herr_msg(err, "config.json: .linux.intelRdt: Intel RDT (resctrl) is not "
 				     "supported by this build");

@@ -117,3 +117,14 @@ def test_failed_create_can_be_retried_with_same_id(bundle, container, runtime, t
     r = c.create()
     assert r.returncode == 0, r.stderr
     assert c.status() == "created"
+
+
+def test_mount_label_without_selinux_is_a_clear_error(bundle, container, runtime):
+    if os.path.exists("/sys/fs/selinux/enforce"):
+        pytest.skip("SELinux is enabled on this host")
+    b = bundle(["/probe"])
+    b.linux["mountLabel"] = "system_u:object_r:container_file_t:s0"
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0 and ".linux.mountLabel" in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)
