@@ -22,13 +22,6 @@ if [ ! -x "$build/hutch" ]; then
 	echo "run-integration: no $build/hutch: build hutch first" >&2
 	exit 2
 fi
-case "$build/" in
-/tmp/*)
-	# the VM mounts its own tmpfs on /tmp
-	echo "run-integration: SKIP: the build dir $build is under /tmp, which the VM cannot see" >&2
-	exit 77
-	;;
-esac
 
 cd "$repo" || exit 2
 "$here/build.sh" || exit $?
