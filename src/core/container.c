@@ -200,8 +200,13 @@ int container_delete(const char *root, const char *id, bool force, struct hutch_
 	struct cgroup *cg = NULL;
 	enum container_status status;
 
-	if (container_open(root, id, &dirfd, &st, &status, &cg, err) < 0)
-		return -1;
+	if (container_open(root, id, &dirfd, &st, &status, &cg, err) < 0) {
+		/* as runc: deleting a missing container with --force succeeds */
+		if (!force || (*err)->errnum != ENOENT)
+			return -1;
+		herr_freep(err);
+		return 0;
+	}
 	if ((status == STATUS_RUNNING || status == STATUS_PAUSED) && !force) {
 		cgroup_free(cg);
 		return herr_msg(err, "cannot delete container %s that is not stopped: %s", id,

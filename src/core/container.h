@@ -41,7 +41,8 @@ int container_start(const char *root, const char *id, struct hutch_error **err);
 int container_kill(const char *root, const char *id, int sig, bool all, struct hutch_error **err);
 
 /* delete: a stopped or created container (or any, with force); removes the
- * cgroup and the state, then runs the poststop hooks (failures are warnings). */
+ * cgroup and the state, then runs the poststop hooks (failures are warnings).
+ * With force, a container that does not exist is no error (as with runc). */
 int container_delete(const char *root, const char *id, bool force, struct hutch_error **err);
 
 /* The OCI state JSON of one container (pretty-printed, caller frees). */
