@@ -116,7 +116,12 @@ def remove_tree(path):
 
 
 class Podman:
-    """podman with private storage, run directory and runtime state, driving one runtime."""
+    """podman with private storage and run directory, driving one runtime.
+
+    The runtime keeps its default --root (/run/<name>): conmon's exit command (`podman
+    container cleanup`) does not pass podman's --runtime-flag on, so a private runtime root
+    would make the cleanup look for the container elsewhere. Container ids are unique, and
+    cleanup() only deletes those this podman made."""
 
     # This host lacks CAP_SYS_RESOURCE: podman's default rlimits would need to raise them.
     RUN_OPTS = ["--network", "none", "--log-driver", "k8s-file",
@@ -125,7 +130,7 @@ class Podman:
     def __init__(self, base, runtime):
         self.base = base
         self.runtime = runtime
-        d = {k: os.path.join(base, k) for k in ("root", "runroot", "tmp", "state", "volumes")}
+        d = {k: os.path.join(base, k) for k in ("root", "runroot", "tmp", "volumes")}
         for path in d.values():
             os.makedirs(path, mode=0o700, exist_ok=True)
         conf = os.path.join(base, "storage.conf")
@@ -134,11 +139,11 @@ class Podman:
         empty = os.path.join(base, "containers.conf")
         open(empty, "w").close()
         self.env = dict(os.environ, CONTAINERS_STORAGE_CONF=conf, CONTAINERS_CONF=empty)
-        self.state = d["state"]
+        self.state = os.path.join("/run", os.path.basename(runtime))
         self.global_args = [
             "podman", "--root", d["root"], "--runroot", d["runroot"], "--tmpdir", d["tmp"],
             "--volumepath", d["volumes"], "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
-            "--events-backend", "none", "--runtime", runtime, "--runtime-flag", "root=" + d["state"],
+            "--events-backend", "none", "--runtime", runtime,
         ]
 
     def argv(self, *args):
@@ -156,11 +161,13 @@ class Podman:
         return self.ok("inspect", "--format", fmt, name).strip()
 
     def cleanup(self):
+        ids = self("ps", "--all", "--no-trunc", "--quiet", timeout=60).stdout.split()
         self("rm", "--all", "--force", "--time", "0", timeout=180)
         self("rmi", "--all", "--force", timeout=180)
         self("system", "reset", "--force", timeout=180)
-        for entry in os.listdir(self.state) if os.path.isdir(self.state) else []:
-            run_cmd([self.runtime, "--root", self.state, "delete", "--force", entry], timeout=30)
+        for cid in ids:
+            if os.path.isdir(os.path.join(self.state, cid)):
+                run_cmd([self.runtime, "--root", self.state, "delete", "--force", cid], timeout=30)
         remove_tree(self.base)
 
 

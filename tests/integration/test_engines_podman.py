@@ -163,7 +163,7 @@ def test_stop_rm(podman, name):
     assert cid not in podman.ok("ps", "--all", "--no-trunc", "--format", "{{.ID}}")
     # the runtime's state of the container is gone too (podman's cleanup may still be running)
     deadline = time.monotonic() + 10
-    while cid in os.listdir(podman.state):
+    while os.path.exists(os.path.join(podman.state, cid)):
         assert time.monotonic() < deadline, "state of %s left in %s: %s" % (
             cid, podman.state, os.listdir(os.path.join(podman.state, cid)))
         time.sleep(0.2)
@@ -173,7 +173,12 @@ def test_kill_signal_exit_code(podman, name):
     n = name()
     run_detached(podman, n)
     podman.ok("kill", "--signal", "KILL", n)
+    t0 = time.monotonic()
     assert podman.ok("wait", n).strip() == "137"
+    # conmon's exit command (`podman container cleanup`) marked it exited: podman waits 20 s
+    # for that before it gives up
+    assert time.monotonic() - t0 < 10, "podman's cleanup of the container failed"
+    assert podman.inspect(n, "{{.State.Status}}") == "exited"
 
 
 def test_run_tty(podman, name):
