@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from engines import IMAGE, Podman, e2e_runtime, engine_dir, make_rootfs_tar, pty_run
+from engines import IMAGE, Podman, e2e_runtime, engine_dir, make_rootfs_tar, pty_run, run_cmd
 
 pytestmark = [
     pytest.mark.engines,
@@ -117,6 +117,31 @@ def test_detached_exec_logs_top(podman, name):
     assert podman.ok("logs", n).startswith("started\n")
     top = podman.ok("top", n)
     assert "trap" in top and "sleep 1" in top, top
+
+
+def test_exec_detach(podman, name):
+    n = name()
+    run_detached(podman, n)
+    podman.ok("exec", "--detach", n, "sh", "-c", "echo detached > /tmp/mark")
+    deadline = time.monotonic() + 10
+    while podman("exec", n, "cat", "/tmp/mark").stdout != "detached\n":
+        assert time.monotonic() < deadline, "the detached exec never ran"
+        time.sleep(0.1)
+
+
+def test_run_preserve_fds(podman, name, tmp_path):
+    # conmon hands fds 3.. to the runtime, which passes --preserve-fds on to the container
+    (tmp_path / "a").write_text("first\n")
+    (tmp_path / "b").write_text("second\n")
+    argv = ["sh", "-c", 'exec "$@" 3<"%s" 4<"%s"' % (tmp_path / "a", tmp_path / "b"), "sh"] + podman.argv(
+        "run", "--rm", "--preserve-fds", "2", "--name", name(), *Podman.RUN_OPTS, IMAGE,
+        "sh", "-c", "cat <&3; cat <&4; ls /proc/self/fd")
+    r = run_cmd(argv, env=podman.env)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["first", "second"], r.stdout
+    # stdio, the two fds, and ls's own directory fd: nothing else leaked in
+    assert sorted(int(x) for x in lines[2:]) == [0, 1, 2, 3, 4, 5], r.stdout
 
 
 def test_pause_unpause(podman, name):
