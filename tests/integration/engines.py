@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from lib import cgroup_dirs, mounts_under
+from lib import cgroup_dirs, is_alive, kill_and_reap, mounts_under
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IMAGE = "localhost/hutch-e2e-busybox:latest"
@@ -104,6 +104,45 @@ def make_rootfs_tar(workdir, probe):
     return tar
 
 
+def pids_mentioning(text):
+    """Live processes whose command line contains text (shims and runtime calls of one engine)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline and is_alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+def pids_in_cgroup_tree(dirs):
+    """Processes in the cgroup directories dirs or below."""
+    pids = set()
+    for d in dirs:
+        for top, _, files in os.walk(d):
+            if "cgroup.procs" in files:
+                try:
+                    with open(os.path.join(top, "cgroup.procs")) as f:
+                        pids.update(int(x) for x in f.read().split())
+                except (OSError, ValueError):
+                    pass
+    return sorted(pids)
+
+
+def remove_cgroup_tree(dirs):
+    for d in dirs:
+        for top, _, _ in sorted(os.walk(d), key=lambda w: -len(w[0])):
+            try:
+                os.rmdir(top)
+            except OSError:
+                pass
+
+
 def unmount_under(path):
     for m in reversed(mounts_under(path)):
         subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
@@ -168,6 +207,17 @@ class Podman:
         for cid in ids:
             if os.path.isdir(os.path.join(self.state, cid)):
                 run_cmd([self.runtime, "--root", self.state, "delete", "--force", cid], timeout=30)
+        # whatever a failed test left: conmon and runtime calls (their command lines name our
+        # directory), then the containers' processes (cgroupfs: /libpod_parent/libpod-<id>)
+        for pid in pids_mentioning(self.base):
+            print("cleanup: killing leftover %d" % pid)
+            kill_and_reap(pid)
+        for cid in ids:
+            dirs = cgroup_dirs("/libpod_parent/libpod-" + cid)
+            for pid in pids_in_cgroup_tree(dirs):
+                print("cleanup: killing leftover container process %d" % pid)
+                kill_and_reap(pid)
+            remove_cgroup_tree(dirs)
         remove_tree(self.base)
 
 
@@ -250,11 +300,16 @@ class Containerd:
                     self.proc.kill()
                     self.proc.wait()
             self.log.close()
-            for d in cgroup_dirs("/" + self.namespace):
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    pass
+            # whatever a failed test left: shims and runtime calls (their command lines name
+            # our directory), then the containers' processes (cgroups /<namespace>/<id>)
+            for pid in pids_mentioning(self.base):
+                print("cleanup: killing leftover %d" % pid)
+                kill_and_reap(pid)
+            dirs = cgroup_dirs("/" + self.namespace)
+            for pid in pids_in_cgroup_tree(dirs):
+                print("cleanup: killing leftover container process %d" % pid)
+                kill_and_reap(pid)
+            remove_cgroup_tree(dirs)
             remove_tree(self.base)
 
 
