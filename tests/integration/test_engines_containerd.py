@@ -12,6 +12,7 @@ import time
 import pytest
 
 from engines import IMAGE, Containerd, Podman, e2e_runtime, engine_dir, make_rootfs_tar, remove_tree
+from lib import is_alive
 
 pytestmark = [
     pytest.mark.engines,
@@ -187,3 +188,16 @@ def test_run_tty(ctr, cid):
                                  "sh", "-c", "tty; exit 2"))
     assert code == 2
     assert re.search(rb"/dev/pts/\d+\r*\n", out), out
+
+
+def test_shared_pid_namespace_kill_all(ctr, cid):
+    # With the host's pid namespace the shim runs `kill --all ID 9` when the init exits, so
+    # what the init left running goes with it.
+    r = ctr("run", "--rm", *ctr.runtime_args(), "--with-ns", "pid:/proc/%d/ns/pid" % os.getpid(), IMAGE, cid(),
+            "sh", "-c", "sleep 300 & echo $!")
+    assert r.returncode == 0, r.stderr
+    orphan = int(r.stdout.split()[-1])
+    deadline = time.monotonic() + 10
+    while is_alive(orphan):
+        assert time.monotonic() < deadline, "the init's child %d survived the task" % orphan
+        time.sleep(0.1)
