@@ -7,6 +7,7 @@
 import os
 import re
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -201,3 +202,21 @@ def test_shared_pid_namespace_kill_all(ctr, cid):
     while is_alive(orphan):
         assert time.monotonic() < deadline, "the init's child %d survived the task" % orphan
         time.sleep(0.1)
+
+
+def test_oom_event(ctr, cid):
+    # the shim watches the memory cgroup the runtime put the init in when create returned
+    events = subprocess.Popen(ctr.argv("events"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        time.sleep(0.3)
+        c = cid()
+        r = ctr("run", "--rm", *ctr.runtime_args(), "--memory-limit", str(32 << 20), IMAGE, c,
+                "sh", "-c", "head -c 300000000 /dev/zero | tail")
+        assert r.returncode == 137, r.stderr
+        time.sleep(0.5)
+    finally:
+        events.terminate()
+        out = events.communicate(timeout=10)[0]
+    print(out)
+    assert re.search(r"/tasks/oom\b.*%s" % c, out), out
