@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # End-to-end helpers: podman (with conmon) and containerd (with its runc shim) driving the
-# runtime under test. Everything they make lives under one temporary directory per session:
-# podman gets its own --root/--runroot/--tmpdir/storage.conf and the runtime its own --root;
-# containerd runs as a private daemon on its own socket with root and state under that dir.
+# runtime under test. Everything they make lives under one temporary directory per module:
+# podman gets its own --root/--runroot/--tmpdir/storage.conf (the runtime keeps its default
+# --root, see Podman); containerd runs as a private daemon on its own socket with root, state
+# and the runtime's --root under that dir. Cleanup also kills what a failed test left behind.
 #
 # $HUTCH_E2E_RUNTIME picks the runtime the engines drive ("runc", "crun" or a path); without
 # it, the runtime of the rest of the suite (the built hutch, or $HUTCH_RUNTIME). Running the

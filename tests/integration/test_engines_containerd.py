@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # containerd (through containerd-shim-runc-v2 and go-runc) driving the runtime end to end:
-# ctr run, detached tasks, exec, kill, pause/resume, metrics, ps and exit statuses. The test
+# ctr run, detached tasks, exec, kill, pause/resume, metrics, ps, exit statuses, terminals,
+# a shared pid namespace (kill --all) and OOM events. The test
 # starts its own containerd on a private socket, with root and state in a temporary directory,
 # imports a local busybox image (podman save --format oci-archive), and removes it all at the
 # end. Needs root, containerd, ctr and podman. HUTCH_E2E_RUNTIME=runc compares with runc.

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# podman (through conmon) driving the runtime end to end: run, exec, logs, top, pause,
-# update, stop, rm, terminals and exit codes. Needs root, podman and conmon; the image is a
+# podman (through conmon) driving the runtime end to end: run, exec (also detached), logs,
+# top, pause, update, stop, kill, rm, --preserve-fds, terminals and exit codes. Needs root, podman and conmon; the image is a
 # local busybox rootfs imported into a private podman store that is removed at the end.
 # HUTCH_E2E_RUNTIME=runc runs the same tests against runc.
 import os
