@@ -127,6 +127,8 @@ def test_detached_task(ctr, cid, tmp_path):
     assert (r.returncode, r.stdout) == (7, "in-exec\n")
     r = ctr("task", "exec", "--exec-id", "e2", "--cwd", "/tmp", c, "pwd")
     assert (r.returncode, r.stdout) == (0, "/tmp\n")
+    r = ctr("task", "exec", "--exec-id", "e4", "--user", "1000:1000", c, "id")
+    assert (r.returncode, r.stdout.split()[:2]) == (0, ["uid=1000(user)", "gid=1000(user)"]), r.stderr
     r = ctr("task", "exec", "--exec-id", "e3", c, "/no/such/binary")
     assert r.returncode != 0 and re.search("no such file or directory", r.stderr, re.I), r.stderr
     ps = ctr.ok("task", "ps", c)
