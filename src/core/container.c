@@ -168,8 +168,12 @@ int container_start_relay(const char *root, const char *id, bool wait_ready,
 		kill(st->pid, SIGKILL);
 		return -1;
 	}
-	if (notify_fd >= 0)
+	if (notify_fd >= 0) {
+		/* drop the lock first: the container may take its time to be ready
+		 * and state, kill or delete must not wait for that */
+		close(steal_fd(&dirfd));
 		relay_ready(steal_fd(&notify_fd), st, wait_ready);
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "util/str.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,17 +64,23 @@ int notify_prepare(struct spec *s, const char *state_dir, struct hutch_error **e
 	return 0;
 }
 
+/* Fill sa for path; returns the address length, or -1. */
 static int unix_addr(const char *path, struct sockaddr_un *sa, struct hutch_error **err)
 {
+	size_t len = strlen(path);
+
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
+	if (len >= sizeof(sa->sun_path))
 		return herr_msg(err, "socket path too long: %s", path);
-	strcpy(sa->sun_path, path);
-	/* systemd's abstract sockets are written "@name" */
-	if (sa->sun_path[0] == '@')
+	memcpy(sa->sun_path, path, len);
+	/* systemd's abstract sockets are written "@name"; their name is
+	 * exactly len bytes, with no terminating NUL */
+	if (sa->sun_path[0] == '@') {
 		sa->sun_path[0] = '\0';
-	return 0;
+		return (int)(offsetof(struct sockaddr_un, sun_path) + len);
+	}
+	return (int)sizeof(*sa);
 }
 
 int notify_bind(const char *state_dir, int *ret_fd, struct hutch_error **err)
@@ -83,17 +90,19 @@ int notify_bind(const char *state_dir, int *ret_fd, struct hutch_error **err)
 	_cleanup_close_ int fd = -1;
 	struct sockaddr_un sa;
 	struct stat st;
+	int salen;
 
 	*ret_fd = -1;
 	if (!notify_host_socket() || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	if (unix_addr(path, &sa, err) < 0)
+	salen = unix_addr(path, &sa, err);
+	if (salen < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return herr_errno(err, errno, "notify socket");
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (bind(fd, (struct sockaddr *)&sa, salen) < 0)
 		return herr_errno(err, errno, "bind %s", path);
 	/* any container user may notify */
 	if (chmod(path, 0777) < 0)
@@ -118,14 +127,15 @@ static void send_host(const char *ready, pid_t pid)
 	_cleanup_free_ char *msg = xasprintf("%s\nMAINPID=%d\n", ready, (int)pid);
 	struct hutch_error *e = NULL;
 	struct sockaddr_un sa;
+	int salen = unix_addr(notify_host_socket(), &sa, &e);
 
-	if (unix_addr(notify_host_socket(), &sa, &e) < 0) {
+	if (salen < 0) {
 		log_warn("notify: %s", e->msg);
 		herr_freep(&e);
 		return;
 	}
 	if (fd < 0 ||
-	    sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	    sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, salen) < 0)
 		log_warn("notify: send to %s: %s", notify_host_socket(), strerror(errno));
 }
 

@@ -39,7 +39,7 @@ def received(sock):
 
 def test_start_relays_ready_with_mainpid(runtime, bundle, container, host_socket):
     path, sock = host_socket
-    b = bundle(["sh", "-c", "sleep 0.5; /probe sd-notify 'STATUS=warming up'; "
+    b = bundle(["sh", "-c", "sleep 0.7; /probe sd-notify 'STATUS=warming up'; "
                 "/probe sd-notify READY=1; exec sleep 60"])
     c = container(b)
     c._prepare()
@@ -49,10 +49,19 @@ def test_start_relays_ready_with_mainpid(runtime, bundle, container, host_socket
     pid = c.state_json()["pid"]
     c.known_pids.add(pid)
     t0 = time.monotonic()
-    r = runtime.cmd("start", c.id, env=env)
-    assert r.returncode == 0, r.stderr
+    start = subprocess.Popen(runtime.argv("start", c.id), env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # meanwhile the container is running and other calls do not wait for it to be ready
+        time.sleep(0.1)
+        r = runtime.cmd("state", c.id, timeout=5)
+        assert r.returncode == 0 and '"running"' in r.stdout, r.stderr
+        assert start.poll() is None
+    finally:
+        _, err = start.communicate(timeout=30)
+    assert start.returncode == 0, err
     # start returns once the container is ready, as with runc
-    assert time.monotonic() - t0 >= 0.4
+    assert time.monotonic() - t0 >= 0.6
     assert received(sock) == ["READY=1", "MAINPID=%d" % pid]
 
 
@@ -93,3 +102,20 @@ def test_no_notify_socket_no_mount(runtime, bundle, container):
     facts = parse_probe(r.stdout)
     assert not any(e.startswith("NOTIFY_SOCKET=") for e in facts["env"])
     assert "/run/notify" not in facts["mount"]
+
+
+def test_abstract_host_socket(runtime, bundle, container, test_dir):
+    # systemd may hand out an abstract socket, written "@name"
+    name = "hutch-notify-test-%d" % os.getpid()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind("\0" + name)
+    sock.settimeout(10)
+    try:
+        b = bundle(["sh", "-c", "/probe sd-notify READY=1"])
+        c = container(b)
+        c._prepare()
+        r = runtime.cmd("run", "--detach", "--bundle", b.path, c.id, env=notify_env("@" + name))
+        assert r.returncode == 0, r.stderr
+        assert received(sock)[0] == "READY=1"
+    finally:
+        sock.close()
