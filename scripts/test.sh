@@ -7,12 +7,13 @@
 # Prints one final line "N passed, N failed, N skipped" over all suites and exits non-zero
 # if anything failed. For a fresh Debian 12 machine, as root; works from any directory.
 # Usage: scripts/test.sh [PYTEST ARGS...]   (e.g. -k lifecycle; HUTCH_RUNTIME=/usr/sbin/runc
-# runs the integration suite against another runtime)
+# runs the integration suite against another runtime; HUTCH_E2E_RUNTIME=runc makes podman
+# and containerd drive runc in the engine tests, which -m engines selects)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 need_root
 apt_install "${BUILD_DEPS[@]}" busybox-static python3 python3-pytest python3-jsonschema \
-	runc podman containerd qemu-system-x86 iproute2 procps util-linux
+	runc podman conmon containerd qemu-system-x86 iproute2 procps util-linux
 build -Dwerror=true
 
 passed=0 failed=0 skipped=0

@@ -21,7 +21,7 @@ int cmd_run(int argc, char **argv, const struct global_opts *g, struct hutch_err
 	f.create.keep_pty = !f.detach && !f.create.console_socket;
 	if (container_create(&f.create, &c, err) < 0)
 		return -1;
-	if (container_start(g->root, f.create.id, err) < 0) {
+	if (container_start_relay(g->root, f.create.id, f.detach, err) < 0) {
 		struct hutch_error *e = NULL;
 		if (container_delete(g->root, f.create.id, true, &e) < 0)
 			herr_freep(&e);

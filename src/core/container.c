@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* start, kill, delete and state of an existing container. */
 #include "core/container.h"
+#include "core/notify.h"
 #include "linux/hook.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -108,9 +109,37 @@ static struct spec *load_config_copy(int dirfd, struct hutch_error **err)
 	return s;
 }
 
+/* Relay the container's READY= to $NOTIFY_SOCKET: here, or from a child
+ * that goes away with the container. */
+static void relay_ready(int fd, const struct container_state *st, bool wait_ready)
+{
+	pid_t mainpid = wait_ready ? st->pid : getpid();
+
+	if (!wait_ready) {
+		pid_t helper = fork();
+		if (helper != 0) {
+			if (helper < 0)
+				log_warn("notify: fork: %s", strerror(errno));
+			close(fd);
+			return;
+		}
+	}
+	notify_forward(fd, st->pid, st->pid_start, mainpid);
+	if (!wait_ready)
+		_exit(0);
+}
+
 int container_start(const char *root, const char *id, struct hutch_error **err)
 {
+	return container_start_relay(root, id, true, err);
+}
+
+int container_start_relay(const char *root, const char *id, bool wait_ready,
+			  struct hutch_error **err)
+{
 	_cleanup_close_ int dirfd = -1;
+	_cleanup_close_ int notify_fd = -1;
+	_cleanup_free_ char *state_dir = xasprintf("%s/%s", root, id);
 	_cleanup_state_ struct container_state *st = NULL;
 	_cleanup_spec_ struct spec *s = NULL;
 	_cleanup_free_ char *json = NULL;
@@ -131,13 +160,19 @@ int container_start(const char *root, const char *id, struct hutch_error **err)
 	s = load_config_copy(dirfd, err);
 	if (!s)
 		return -1;
-	if (release_init(dirfd, err) < 0)
+	if (notify_bind(state_dir, &notify_fd, err) < 0 || release_init(dirfd, err) < 0)
 		return -1;
 	json = state_oci_json(st, STATUS_RUNNING, false);
 	if (s->hooks && hook_run_list(&s->hooks->poststart, "poststart", json, err) < 0) {
 		/* runtime.md: a failing poststart hook stops the container */
 		kill(st->pid, SIGKILL);
 		return -1;
+	}
+	if (notify_fd >= 0) {
+		/* drop the lock first: the container may take its time to be ready
+		 * and state, kill or delete must not wait for that */
+		close(steal_fd(&dirfd));
+		relay_ready(steal_fd(&notify_fd), st, wait_ready);
 	}
 	return 0;
 }
@@ -200,8 +235,13 @@ int container_delete(const char *root, const char *id, bool force, struct hutch_
 	struct cgroup *cg = NULL;
 	enum container_status status;
 
-	if (container_open(root, id, &dirfd, &st, &status, &cg, err) < 0)
-		return -1;
+	if (container_open(root, id, &dirfd, &st, &status, &cg, err) < 0) {
+		/* as runc: deleting a missing container with --force succeeds */
+		if (!force || (*err)->errnum != ENOENT)
+			return -1;
+		herr_freep(err);
+		return 0;
+	}
 	if ((status == STATUS_RUNNING || status == STATUS_PAUSED) && !force) {
 		cgroup_free(cg);
 		return herr_msg(err, "cannot delete container %s that is not stopped: %s", id,

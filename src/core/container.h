@@ -38,10 +38,20 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
  * (a failing one stops the container). */
 int container_start(const char *root, const char *id, struct hutch_error **err);
 
+/* start, and with $NOTIFY_SOCKET set (see core/notify.h) relay the
+ * container's READY= to it: before returning, with MAINPID the init, when
+ * wait_ready (start, run --detach, as runc does); else from a forked child
+ * that exits with the container or after relaying, with MAINPID the caller
+ * (foreground run). container_start(...) is container_start_relay(..., true,
+ * ...). */
+int container_start_relay(const char *root, const char *id, bool wait_ready,
+			  struct hutch_error **err);
+
 int container_kill(const char *root, const char *id, int sig, bool all, struct hutch_error **err);
 
 /* delete: a stopped or created container (or any, with force); removes the
- * cgroup and the state, then runs the poststop hooks (failures are warnings). */
+ * cgroup and the state, then runs the poststop hooks (failures are warnings).
+ * With force, a container that does not exist is no error (as with runc). */
 int container_delete(const char *root, const char *id, bool force, struct hutch_error **err);
 
 /* The OCI state JSON of one container (pretty-printed, caller frees). */

@@ -3,6 +3,7 @@
  * spawn the init, run the create-time runtime hooks, record the state.
  * Any failure rolls everything back. */
 #include "core/container.h"
+#include "core/notify.h"
 #include "linux/hook.h"
 #include "linux/procattr.h"
 #include "linux/seccomp.h"
@@ -300,7 +301,7 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 	if (load_bundle(&x, err) < 0 || check_unsupported(x.spec, err) < 0 ||
 	    prepare_seccomp(&x, err) < 0)
 		goto out;
-	if (prepare_state(&x, err) < 0)
+	if (prepare_state(&x, err) < 0 || notify_prepare(x.spec, x.state_dir, err) < 0)
 		goto fail;
 	if (prepare_cgroup(&x, err) < 0 || create_spawn(&x, &c, err) < 0)
 		goto fail;

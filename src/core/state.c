@@ -81,14 +81,14 @@ int state_dir_open(const char *root, const char *id, struct hutch_error **err)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return herr_msg(err, "container does not exist");
+			return herr_raw(err, ENOENT, "container does not exist");
 		return herr_errno(err, errno, "open %s", path);
 	}
 	if (lock_dir(fd, path, err) < 0)
 		return -1;
 	/* deleted while we waited for the lock, or a create that never wrote state */
 	if (fstat(fd, &st) < 0 || st.st_nlink == 0 || faccessat(fd, "state.json", F_OK, 0) < 0)
-		return herr_msg(err, "container does not exist");
+		return herr_raw(err, ENOENT, "container does not exist");
 	return steal_fd(&fd);
 }
 

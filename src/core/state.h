@@ -50,7 +50,8 @@ int state_validate_id(const char *id, struct hutch_error **err);
 int state_dir_create(const char *root, const char *id, struct hutch_error **err);
 
 /* Open and lock an existing container's directory; "container does not exist"
- * when absent (also when deleted while we waited for the lock). */
+ * (errnum ENOENT) when absent (also when deleted while we waited for the lock,
+ * or when it has no state.json). */
 int state_dir_open(const char *root, const char *id, struct hutch_error **err);
 
 /* Remove <root>/<id> and everything in it. Never fails loudly (best effort). */

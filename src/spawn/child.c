@@ -49,6 +49,7 @@ struct child {
 	struct caps_set caps;
 	bool userns;	  /* we are in a user namespace of the container */
 	int *mount_fds;	  /* idmapped trees from the parent, per spec mount; -1 none */
+	int diag_fd;	  /* hutch's stderr, kept once stdio is the pty; -1 none */
 };
 
 /* sync_expect, also collecting the SYNC_MOUNT_FD messages sent before it. */
@@ -276,7 +277,9 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 	}
 	close(master);
 	/* keep our diagnostics on hutch's stderr, not the container's terminal */
-	log_set_stderr_fd(fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
+	ch->diag_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (ch->diag_fd >= 0)
+		log_set_stderr_fd(ch->diag_fd);
 	return terminal_make_controlling(slave, err);
 }
 
@@ -527,7 +530,12 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 
 void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 {
-	struct child ch = {.c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd};
+	struct child ch = {.c = c,
+			   .s = c->spec,
+			   .p = c->process,
+			   .sock = sock,
+			   .fifo = c->fifo_fd,
+			   .diag_fd = -1};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 
@@ -551,6 +559,12 @@ void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 		child_fail(&ch, err);
 	/* create exits once we are READY; its death must not kill us */
 	prctl(PR_SET_PDEATHSIG, 0);
+	/* nor may we keep its stderr open: callers read create's output to EOF */
+	if (ch.diag_fd >= 0) {
+		log_set_stderr_fd(STDERR_FILENO);
+		close(ch.diag_fd);
+		ch.diag_fd = -1;
+	}
 	if (sync_send(sock, SYNC_READY, NULL, 0, -1, &err) < 0)
 		_exit(1);
 	if (c->mode == SPAWN_INIT)

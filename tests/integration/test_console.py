@@ -124,3 +124,18 @@ def test_foreground_run_proxies_the_terminal(bundle, container, runtime):
     assert "got:hello" in out, out
     assert "stdin-is-tty" in out, out
     assert code == 7, out
+
+
+def test_create_with_console_socket_releases_its_output_pipes(runtime, bundle, container, test_dir):
+    # containerd's shim (go-runc) reads create's stdout and stderr to EOF: the init waiting for
+    # start must not hold a copy of them once the pty is its stdio
+    b = bundle(["sh", "-c", "echo started"])
+    b.process["terminal"] = True
+    p, sock, out = start_receiver(test_dir)
+    c = container(b)
+    c._prepare()
+    r = runtime.cmd("create", "--bundle", b.path, "--console-socket", sock, c.id, timeout=15)
+    assert r.returncode == 0, r.stderr
+    c.known_pids.add(c.state_json()["pid"])
+    assert c.start().returncode == 0
+    assert "started" in finish_receiver(p, out)

@@ -17,10 +17,12 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -352,6 +354,26 @@ static int cmd_write(const char *path, const char *data)
 	return 0;
 }
 
+/* sd_notify(3): one datagram with MSG to $NOTIFY_SOCKET. */
+static int cmd_sd_notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path))
+		return fail("NOTIFY_SOCKET", path ? path : "(unset)");
+	strcpy(sa.sun_path, path);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return fail("sendto", path);
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
 static const char *file_type(mode_t m)
 {
 	switch (m & S_IFMT) {
@@ -520,7 +542,8 @@ static int usage(void)
 	        "usage: probe [--json] [facts]\n"
 	        "       probe mkdir PATH | write PATH [DATA] | stat PATH | sleep [N] | exit N\n"
 	        "       probe signal-wait | count FILE | getppid\n"
-	        "       probe personality N | sigsys-mkdir PATH | syscall NR [ARG...]\n");
+	        "       probe personality N | sigsys-mkdir PATH | syscall NR [ARG...]\n"
+	        "       probe sd-notify MSG\n");
 	return 2;
 }
 
@@ -561,5 +584,7 @@ int main(int argc, char **argv, char **envp)
 		return atoi(argv[2]);
 	if (strcmp(cmd, "count") == 0)
 		return cmd_count(argv[2]);
+	if (strcmp(cmd, "sd-notify") == 0)
+		return cmd_sd_notify(argv[2]);
 	return usage();
 }
