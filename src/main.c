@@ -12,22 +12,22 @@
 #include <string.h>
 
 static const char global_usage[] =
-	"Usage: hutch [global options] COMMAND [command options] [arguments...]\n"
-	"\n"
-	"hutch is an OCI runtime: it runs containers from OCI bundles.\n"
-	"\n"
-	"Global options:\n"
-	"  --root DIR              state directory (default /run/hutch)\n"
-	"  --log FILE              also write diagnostics to FILE\n"
-	"  --log-format FORMAT     text (default) or json\n"
-	"  --debug                 print debug messages\n"
-	"  --systemd-cgroup        manage cgroups through systemd (cgroupsPath is slice:prefix:name)\n"
-	"  --cgroup-manager MGR    cgroupfs (default), systemd or disabled\n"
-	"  --rootless VALUE        accepted for compatibility, ignored\n"
-	"  -v, --version           print the version\n"
-	"  -h, --help              print this help\n"
-	"\n"
-	"Commands:\n";
+    "Usage: hutch [global options] COMMAND [command options] [arguments...]\n"
+    "\n"
+    "hutch is an OCI runtime: it runs containers from OCI bundles.\n"
+    "\n"
+    "Global options:\n"
+    "  --root DIR              state directory (default /run/hutch)\n"
+    "  --log FILE              also write diagnostics to FILE\n"
+    "  --log-format FORMAT     text (default) or json\n"
+    "  --debug                 print debug messages\n"
+    "  --systemd-cgroup        manage cgroups through systemd (cgroupsPath is slice:prefix:name)\n"
+    "  --cgroup-manager MGR    cgroupfs (default), systemd or disabled\n"
+    "  --rootless VALUE        accepted for compatibility, ignored\n"
+    "  -v, --version           print the version\n"
+    "  -h, --help              print this help\n"
+    "\n"
+    "Commands:\n";
 
 static void print_usage(FILE *f)
 {
@@ -49,16 +49,16 @@ enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CGMG
 static int parse_globals(int argc, char **argv, struct global_opts *g, const char **ret_log_fmt)
 {
 	static const struct option longopts[] = {
-		{"root", required_argument, NULL, OPT_ROOT},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-		{"debug", no_argument, NULL, OPT_DEBUG},
-		{"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
-		{"cgroup-manager", required_argument, NULL, OPT_CGMGR},
-		{"rootless", required_argument, NULL, OPT_ROOTLESS},
-		{"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+	    {"cgroup-manager", required_argument, NULL, OPT_CGMGR},
+	    {"rootless", required_argument, NULL, OPT_ROOTLESS},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -93,7 +93,7 @@ static int parse_globals(int argc, char **argv, struct global_opts *g, const cha
 			exit(0);
 		default:
 			fprintf(stderr, "hutch: unknown or incomplete global option '%s'\n",
-				argv[optind - 1]);
+			        argv[optind - 1]);
 			print_usage(stderr);
 			exit(1);
 		}
@@ -111,7 +111,8 @@ int main(int argc, char **argv)
 
 	idx = parse_globals(argc, argv, &g, &log_fmt);
 	if (strcmp(log_fmt, "json") != 0 && strcmp(log_fmt, "text") != 0) {
-		fprintf(stderr, "hutch: invalid --log-format '%s': expected text or json\n", log_fmt);
+		fprintf(stderr, "hutch: invalid --log-format '%s': expected text or json\n",
+		        log_fmt);
 		return 1;
 	}
 	g.log_json = strcmp(log_fmt, "json") == 0;

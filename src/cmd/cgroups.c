@@ -34,7 +34,7 @@ static void opened_clear(struct opened *o)
 }
 
 static int open_one(const char *verb, int argc, char **argv, const struct global_opts *g,
-		    struct opened *o, struct hutch_error **err)
+                    struct opened *o, struct hutch_error **err)
 {
 	static const struct option none[] = {{NULL, 0, NULL, 0}};
 
@@ -47,7 +47,7 @@ static int open_one(const char *verb, int argc, char **argv, const struct global
 }
 
 static int set_frozen(const char *verb, bool frozen, int argc, char **argv,
-		      const struct global_opts *g, struct hutch_error **err)
+                      const struct global_opts *g, struct hutch_error **err)
 {
 	struct opened o = {.dirfd = -1};
 	int r = -1;
@@ -104,7 +104,8 @@ static int ps_table(char **args, const pid_t *pids, size_t n, struct hutch_error
 	strv_push(&argvv, "ps");
 	if (!args || !*args)
 		strv_push(&argvv, "-ef");
-	strv_foreach(a, args) strv_push(&argvv, *a);
+	strv_foreach (a, args)
+		strv_push(&argvv, *a);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return herr_errno(err, errno, "pipe");
 	child = fork();
@@ -139,7 +140,7 @@ static int ps_table(char **args, const pid_t *pids, size_t n, struct hutch_error
 int cmd_ps(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
 	static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
-						 {NULL, 0, NULL, 0}};
+	                                         {NULL, 0, NULL, 0}};
 	_cleanup_free_ pid_t *pids = NULL;
 	bool json = false;
 	struct opened o = {.dirfd = -1};
@@ -208,8 +209,25 @@ static int parse_size(const char *s, int64_t *ret)
 	return 0;
 }
 
-enum { U_MEM = 256, U_MEMRES, U_SWAP, U_SHARES, U_QUOTA, U_PERIOD, U_BURST, U_IDLE, U_RTPERIOD,
-       U_RTRUNTIME, U_CPUS, U_MEMS, U_PIDS, U_BLKIO, U_RES, U_KMEM, U_KMEMTCP };
+enum {
+	U_MEM = 256,
+	U_MEMRES,
+	U_SWAP,
+	U_SHARES,
+	U_QUOTA,
+	U_PERIOD,
+	U_BURST,
+	U_IDLE,
+	U_RTPERIOD,
+	U_RTRUNTIME,
+	U_CPUS,
+	U_MEMS,
+	U_PIDS,
+	U_BLKIO,
+	U_RES,
+	U_KMEM,
+	U_KMEMTCP
+};
 
 static int update_flag(int c, const char *arg, struct spec_resources *r, struct hutch_error **err)
 {
@@ -222,11 +240,11 @@ static int update_flag(int c, const char *arg, struct spec_resources *r, struct 
 	if (c == U_MEM || c == U_MEMRES || c == U_SWAP || c == U_KMEM || c == U_KMEMTCP) {
 		if (!r->memory)
 			r->memory = xcalloc(1, sizeof(*r->memory));
-		struct opt_i64 *t = c == U_MEM ? &r->memory->limit
-				    : c == U_MEMRES ? &r->memory->reservation
-				    : c == U_SWAP ? &r->memory->swap
-				    : c == U_KMEM ? &r->memory->kernel
-						  : &r->memory->kernelTCP;
+		struct opt_i64 *t = c == U_MEM      ? &r->memory->limit
+		                    : c == U_MEMRES ? &r->memory->reservation
+		                    : c == U_SWAP   ? &r->memory->swap
+		                    : c == U_KMEM   ? &r->memory->kernel
+		                                    : &r->memory->kernelTCP;
 		*t = (struct opt_i64){true, v};
 		return 0;
 	}
@@ -284,34 +302,34 @@ static struct spec_resources *read_resources(const char *path, struct hutch_erro
 
 	/* /proc/self/fd/0 rather than /dev/stdin, which a minimal /dev may lack */
 	if (fs_read_file_at(AT_FDCWD, strcmp(path, "-") == 0 ? "/proc/self/fd/0" : path, &text,
-			    &len, err) < 0)
+	                    &len, err) < 0)
 		return NULL;
 	return spec_parse_resources("resources", text, len, err);
 }
 
 static int parse_update(int argc, char **argv, struct spec_resources **ret,
-			struct hutch_error **err)
+                        struct hutch_error **err)
 {
 	static const struct option longopts[] = {
-		{"resources", required_argument, NULL, U_RES},
-		{"memory", required_argument, NULL, U_MEM},
-		{"memory-reservation", required_argument, NULL, U_MEMRES},
-		{"memory-swap", required_argument, NULL, U_SWAP},
-		{"kernel-memory", required_argument, NULL, U_KMEM},
-		{"kernel-memory-tcp", required_argument, NULL, U_KMEMTCP},
-		{"cpu-shares", required_argument, NULL, U_SHARES},
-		{"cpu-share", required_argument, NULL, U_SHARES},
-		{"cpu-quota", required_argument, NULL, U_QUOTA},
-		{"cpu-period", required_argument, NULL, U_PERIOD},
-		{"cpu-burst", required_argument, NULL, U_BURST},
-		{"cpu-idle", required_argument, NULL, U_IDLE},
-		{"cpu-rt-period", required_argument, NULL, U_RTPERIOD},
-		{"cpu-rt-runtime", required_argument, NULL, U_RTRUNTIME},
-		{"cpuset-cpus", required_argument, NULL, U_CPUS},
-		{"cpuset-mems", required_argument, NULL, U_MEMS},
-		{"pids-limit", required_argument, NULL, U_PIDS},
-		{"blkio-weight", required_argument, NULL, U_BLKIO},
-		{NULL, 0, NULL, 0},
+	    {"resources", required_argument, NULL, U_RES},
+	    {"memory", required_argument, NULL, U_MEM},
+	    {"memory-reservation", required_argument, NULL, U_MEMRES},
+	    {"memory-swap", required_argument, NULL, U_SWAP},
+	    {"kernel-memory", required_argument, NULL, U_KMEM},
+	    {"kernel-memory-tcp", required_argument, NULL, U_KMEMTCP},
+	    {"cpu-shares", required_argument, NULL, U_SHARES},
+	    {"cpu-share", required_argument, NULL, U_SHARES},
+	    {"cpu-quota", required_argument, NULL, U_QUOTA},
+	    {"cpu-period", required_argument, NULL, U_PERIOD},
+	    {"cpu-burst", required_argument, NULL, U_BURST},
+	    {"cpu-idle", required_argument, NULL, U_IDLE},
+	    {"cpu-rt-period", required_argument, NULL, U_RTPERIOD},
+	    {"cpu-rt-runtime", required_argument, NULL, U_RTRUNTIME},
+	    {"cpuset-cpus", required_argument, NULL, U_CPUS},
+	    {"cpuset-mems", required_argument, NULL, U_MEMS},
+	    {"pids-limit", required_argument, NULL, U_PIDS},
+	    {"blkio-weight", required_argument, NULL, U_BLKIO},
+	    {NULL, 0, NULL, 0},
 	};
 	struct spec_resources *r = NULL;
 	int c;
@@ -326,7 +344,7 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 		if (c == '?' || c == ':') {
 			spec_resources_free(r);
 			return herr_msg(err, "update: unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			                argv[optind - 1]);
 		}
 		if (!r)
 			r = xcalloc(1, sizeof(*r));
@@ -411,8 +429,8 @@ static void print_event(const char *type, const char *id, const struct cgroup *c
 int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
 	static const struct option longopts[] = {{"stats", no_argument, NULL, 's'},
-						 {"interval", required_argument, NULL, 'i'},
-						 {NULL, 0, NULL, 0}};
+	                                         {"interval", required_argument, NULL, 'i'},
+	                                         {NULL, 0, NULL, 0}};
 	bool stats_once = false;
 	long long interval = 5000;
 	struct opened o = {.dirfd = -1};

@@ -8,22 +8,22 @@
 #include <string.h>
 
 const struct cmd cmd_table[] = {
-	{"create", cmd_create, "create a container", CREATE_USAGE},
-	{"start", cmd_start, "start a created container", START_USAGE},
-	{"run", cmd_run, "create and start a container", RUN_USAGE},
-	{"state", cmd_state, "print the state of a container", STATE_USAGE},
-	{"kill", cmd_kill, "send a signal to a container's init (or all its processes)", KILL_USAGE},
-	{"delete", cmd_delete, "delete a container", DELETE_USAGE},
-	{"list", cmd_list, "list containers", LIST_USAGE},
-	{"spec", cmd_spec, "write a default config.json", SPEC_USAGE},
-	{"exec", cmd_exec, "run a process in a running container", EXEC_USAGE},
-	{"ps", cmd_ps, "list the processes of a container", PS_USAGE},
-	{"pause", cmd_pause, "freeze every process of a container", PAUSE_USAGE},
-	{"resume", cmd_resume, "thaw a paused container", RESUME_USAGE},
-	{"update", cmd_update, "change the resource limits of a container", UPDATE_USAGE},
-	{"events", cmd_events, "print resource statistics and OOM events", EVENTS_USAGE},
-	{"features", cmd_features, "print the features this build implements", FEATURES_USAGE},
-	{NULL, NULL, NULL, NULL},
+    {"create", cmd_create, "create a container", CREATE_USAGE},
+    {"start", cmd_start, "start a created container", START_USAGE},
+    {"run", cmd_run, "create and start a container", RUN_USAGE},
+    {"state", cmd_state, "print the state of a container", STATE_USAGE},
+    {"kill", cmd_kill, "send a signal to a container's init (or all its processes)", KILL_USAGE},
+    {"delete", cmd_delete, "delete a container", DELETE_USAGE},
+    {"list", cmd_list, "list containers", LIST_USAGE},
+    {"spec", cmd_spec, "write a default config.json", SPEC_USAGE},
+    {"exec", cmd_exec, "run a process in a running container", EXEC_USAGE},
+    {"ps", cmd_ps, "list the processes of a container", PS_USAGE},
+    {"pause", cmd_pause, "freeze every process of a container", PAUSE_USAGE},
+    {"resume", cmd_resume, "thaw a paused container", RESUME_USAGE},
+    {"update", cmd_update, "change the resource limits of a container", UPDATE_USAGE},
+    {"events", cmd_events, "print resource statistics and OOM events", EVENTS_USAGE},
+    {"features", cmd_features, "print the features this build implements", FEATURES_USAGE},
+    {NULL, NULL, NULL, NULL},
 };
 
 const struct cmd *cmd_find(const char *name)
@@ -57,14 +57,15 @@ int cmd_check_args(const char *verb, int argc, int min, int max, struct hutch_er
 		if (min == max)
 			return herr_msg(err, "\"%s\" requires exactly %d argument(s)", verb, min);
 		if (n < min)
-			return herr_msg(err, "\"%s\" requires a minimum of %d argument(s)", verb, min);
+			return herr_msg(err, "\"%s\" requires a minimum of %d argument(s)", verb,
+			                min);
 		return herr_msg(err, "\"%s\" requires a maximum of %d argument(s)", verb, max);
 	}
 	return 0;
 }
 
 int cmd_cgroup_manager(const struct global_opts *g, enum cgroup_manager_kind *ret,
-		       struct hutch_error **err)
+                       struct hutch_error **err)
 {
 	*ret = g->systemd_cgroup ? CGROUP_MANAGER_SYSTEMD : CGROUP_MANAGER_FS;
 	if (!g->cgroup_manager)
@@ -76,7 +77,8 @@ int cmd_cgroup_manager(const struct global_opts *g, enum cgroup_manager_kind *re
 	else if (strcmp(g->cgroup_manager, "disabled") == 0)
 		*ret = CGROUP_MANAGER_DISABLED;
 	else
-		return herr_msg(err, "invalid --cgroup-manager '%s': expected cgroupfs, systemd or disabled",
-				g->cgroup_manager);
+		return herr_msg(
+		    err, "invalid --cgroup-manager '%s': expected cgroupfs, systemd or disabled",
+		    g->cgroup_manager);
 	return 0;
 }

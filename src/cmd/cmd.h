@@ -9,11 +9,11 @@
 #include "util/error.h"
 
 struct global_opts {
-	const char *root;	    /* --root, default /run/hutch */
-	const char *log;	    /* --log */
-	bool log_json;		    /* --log-format json */
-	bool debug;		    /* --debug */
-	bool systemd_cgroup;	    /* --systemd-cgroup */
+	const char *root;           /* --root, default /run/hutch */
+	const char *log;            /* --log */
+	bool log_json;              /* --log-format json */
+	bool debug;                 /* --debug */
+	bool systemd_cgroup;        /* --systemd-cgroup */
 	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled */
 };
 

@@ -6,23 +6,30 @@
 #include <getopt.h>
 #include <string.h>
 
-enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP,
-       OPT_NO_SUBREAPER };
+enum {
+	OPT_PID_FILE = 256,
+	OPT_CONSOLE,
+	OPT_NO_PIVOT,
+	OPT_NO_KEYRING,
+	OPT_PRESERVE,
+	OPT_KEEP,
+	OPT_NO_SUBREAPER
+};
 
 int cmd_parse_create_flags(int argc, char **argv, bool run, const struct global_opts *g,
-			   struct run_flags *ret, struct hutch_error **err)
+                           struct run_flags *ret, struct hutch_error **err)
 {
 	static const struct option longopts[] = {
-		{"bundle", required_argument, NULL, 'b'},
-		{"pid-file", required_argument, NULL, OPT_PID_FILE},
-		{"console-socket", required_argument, NULL, OPT_CONSOLE},
-		{"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-		{"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
-		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-		{"detach", no_argument, NULL, 'd'},
-		{"keep", no_argument, NULL, OPT_KEEP},
-		{"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
-		{NULL, 0, NULL, 0},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+	    {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
+	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"keep", no_argument, NULL, OPT_KEEP},
+	    {"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
+	    {NULL, 0, NULL, 0},
 	};
 	long long n;
 	int c;
@@ -76,7 +83,7 @@ int cmd_parse_create_flags(int argc, char **argv, bool run, const struct global_
 	return 0;
 bad:
 	return herr_msg(err, "%s: unknown or incomplete option '%s' (see 'hutch %s --help')",
-			argv[0], argv[optind - 1], argv[0]);
+	                argv[0], argv[optind - 1], argv[0]);
 }
 
 int cmd_create(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)

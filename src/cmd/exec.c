@@ -11,8 +11,18 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-enum { OPT_PROCESS = 256, OPT_PID_FILE, OPT_CONSOLE, OPT_CWD, OPT_NNP, OPT_PRESERVE, OPT_CGROUP,
-       OPT_APPARMOR, OPT_LABEL, OPT_IGNORE_PAUSED };
+enum {
+	OPT_PROCESS = 256,
+	OPT_PID_FILE,
+	OPT_CONSOLE,
+	OPT_CWD,
+	OPT_NNP,
+	OPT_PRESERVE,
+	OPT_CGROUP,
+	OPT_APPARMOR,
+	OPT_LABEL,
+	OPT_IGNORE_PAUSED
+};
 
 static int parse_id(const char *s, uint32_t *ret)
 {
@@ -41,12 +51,13 @@ static int parse_gids(const char *arg, struct exec_opts *o, struct hutch_error *
 {
 	_cleanup_free_ char *copy = xstrdup(arg);
 
-	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
 		uint32_t g;
 		if (parse_id(t, &g) < 0)
 			return herr_msg(err, "invalid --additional-gids '%s'", arg);
-		o->additional_gids = xrealloc(o->additional_gids,
-					      (o->n_additional_gids + 1) * sizeof(uint32_t));
+		o->additional_gids =
+		    xrealloc(o->additional_gids, (o->n_additional_gids + 1) * sizeof(uint32_t));
 		o->additional_gids[o->n_additional_gids++] = g;
 	}
 	return 0;
@@ -55,23 +66,23 @@ static int parse_gids(const char *arg, struct exec_opts *o, struct hutch_error *
 static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct hutch_error **err)
 {
 	static const struct option longopts[] = {
-		{"process", required_argument, NULL, OPT_PROCESS},
-		{"detach", no_argument, NULL, 'd'},
-		{"pid-file", required_argument, NULL, OPT_PID_FILE},
-		{"console-socket", required_argument, NULL, OPT_CONSOLE},
-		{"tty", no_argument, NULL, 't'},
-		{"cwd", required_argument, NULL, OPT_CWD},
-		{"env", required_argument, NULL, 'e'},
-		{"user", required_argument, NULL, 'u'},
-		{"additional-gids", required_argument, NULL, 'g'},
-		{"cap", required_argument, NULL, 'c'},
-		{"no-new-privs", no_argument, NULL, OPT_NNP},
-		{"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-		{"cgroup", required_argument, NULL, OPT_CGROUP},
-		{"apparmor", required_argument, NULL, OPT_APPARMOR},
-		{"process-label", required_argument, NULL, OPT_LABEL},
-		{"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
-		{NULL, 0, NULL, 0},
+	    {"process", required_argument, NULL, OPT_PROCESS},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"pid-file", required_argument, NULL, OPT_PID_FILE},
+	    {"console-socket", required_argument, NULL, OPT_CONSOLE},
+	    {"tty", no_argument, NULL, 't'},
+	    {"cwd", required_argument, NULL, OPT_CWD},
+	    {"env", required_argument, NULL, 'e'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"additional-gids", required_argument, NULL, 'g'},
+	    {"cap", required_argument, NULL, 'c'},
+	    {"no-new-privs", no_argument, NULL, OPT_NNP},
+	    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
+	    {"cgroup", required_argument, NULL, OPT_CGROUP},
+	    {"apparmor", required_argument, NULL, OPT_APPARMOR},
+	    {"process-label", required_argument, NULL, OPT_LABEL},
+	    {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
+	    {NULL, 0, NULL, 0},
 	};
 	long long n;
 	int c;
@@ -133,7 +144,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct h
 			break;
 		default:
 			return herr_msg(err, "exec: unknown or incomplete option '%s'",
-					argv[optind - 1]);
+			                argv[optind - 1]);
 		}
 	}
 	return cmd_check_args("exec", argc, 1, -1, err);

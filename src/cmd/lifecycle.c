@@ -39,7 +39,7 @@ int cmd_state(int argc, char **argv, const struct global_opts *g, struct hutch_e
 int cmd_kill(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
 	static const struct option longopts[] = {{"all", no_argument, NULL, 'a'},
-						 {NULL, 0, NULL, 0}};
+	                                         {NULL, 0, NULL, 0}};
 	bool all = false;
 	int c, sig = SIGTERM;
 
@@ -61,7 +61,7 @@ int cmd_kill(int argc, char **argv, const struct global_opts *g, struct hutch_er
 int cmd_delete(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
 	static const struct option longopts[] = {{"force", no_argument, NULL, 'f'},
-						 {NULL, 0, NULL, 0}};
+	                                         {NULL, 0, NULL, 0}};
 	bool force = false;
 	int c;
 

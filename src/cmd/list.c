@@ -37,7 +37,7 @@ static char **list_ids(const char *root)
 }
 
 static void list_one(enum list_format fmt, json_gen *g, const struct container_state *st,
-		     enum container_status status)
+                     enum container_status status)
 {
 	if (fmt == LIST_QUIET) {
 		printf("%s\n", st->id);
@@ -53,8 +53,8 @@ static void list_one(enum list_format fmt, json_gen *g, const struct container_s
 static int parse_format(int argc, char **argv, enum list_format *fmt, struct hutch_error **err)
 {
 	static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
-						 {"quiet", no_argument, NULL, 'q'},
-						 {NULL, 0, NULL, 0}};
+	                                         {"quiet", no_argument, NULL, 'q'},
+	                                         {NULL, 0, NULL, 0}};
 	int c;
 
 	*fmt = LIST_TABLE;
@@ -67,7 +67,7 @@ static int parse_format(int argc, char **argv, enum list_format *fmt, struct hut
 			*fmt = *fmt == LIST_QUIET ? LIST_QUIET : LIST_TABLE;
 		else if (c == 'f')
 			return herr_msg(err, "invalid format option '%s': expected table or json",
-					optarg);
+			                optarg);
 		else
 			return herr_msg(err, "list: unknown option '%s'", argv[optind - 1]);
 	}
@@ -90,8 +90,7 @@ int cmd_list(int argc, char **argv, const struct global_opts *g, struct hutch_er
 		printf("%-12s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
 		       "CREATED", "OWNER");
 	}
-	strv_foreach(id, ids)
-	{
+	strv_foreach (id, ids) {
 		struct hutch_error *e = NULL;
 		struct container_state *st = NULL;
 		enum container_status status;

@@ -15,8 +15,8 @@
 int cmd_spec(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
 	static const struct option longopts[] = {{"bundle", required_argument, NULL, 'b'},
-						 {"rootless", no_argument, NULL, 'r'},
-						 {NULL, 0, NULL, 0}};
+	                                         {"rootless", no_argument, NULL, 'r'},
+	                                         {NULL, 0, NULL, 0}};
 	const char *bundle = ".";
 	bool rootless = false;
 	_cleanup_free_ char *path = NULL;

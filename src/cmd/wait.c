@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
-				SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM, SIGPROF, SIGVTALRM};
+static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+                                SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM, SIGPROF, SIGVTALRM};
 
 static void run_sigset(sigset_t *set)
 {
@@ -79,4 +79,3 @@ int cmd_foreground(pid_t pid, int pty_master, struct hutch_error **err)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return exit_code(status);
 }
-

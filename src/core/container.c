@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 int container_open(const char *root, const char *id, int *ret_dirfd,
-		   struct container_state **ret_state, enum container_status *ret_status,
-		   struct cgroup **ret_cgroup, struct hutch_error **err)
+                   struct container_state **ret_state, enum container_status *ret_status,
+                   struct cgroup **ret_cgroup, struct hutch_error **err)
 {
 	_cleanup_close_ int dirfd = state_dir_open(root, id, err);
 	_cleanup_state_ struct container_state *st = NULL;
@@ -135,7 +135,7 @@ int container_start(const char *root, const char *id, struct hutch_error **err)
 }
 
 int container_start_relay(const char *root, const char *id, bool wait_ready,
-			  struct hutch_error **err)
+                          struct hutch_error **err)
 {
 	_cleanup_close_ int dirfd = -1;
 	_cleanup_close_ int notify_fd = -1;
@@ -155,7 +155,8 @@ int container_start_relay(const char *root, const char *id, bool wait_ready,
 	case STATUS_RUNNING:
 		return herr_msg(err, "cannot start an already running container");
 	default:
-		return herr_msg(err, "cannot start a container in the %s state", status_name(status));
+		return herr_msg(err, "cannot start a container in the %s state",
+		                status_name(status));
 	}
 	s = load_config_copy(dirfd, err);
 	if (!s)
@@ -245,7 +246,7 @@ int container_delete(const char *root, const char *id, bool force, struct hutch_
 	if ((status == STATUS_RUNNING || status == STATUS_PAUSED) && !force) {
 		cgroup_free(cg);
 		return herr_msg(err, "cannot delete container %s that is not stopped: %s", id,
-				status_name(status));
+		                status_name(status));
 	}
 	if (status != STATUS_STOPPED) {
 		/* created (never started) containers go without --force, as with runc */
@@ -258,7 +259,8 @@ int container_delete(const char *root, const char *id, bool force, struct hutch_
 		kill(st->pid, SIGKILL);
 		if (!container_wait_dead(st->pid, st->pid_start, 5000)) {
 			cgroup_free(cg);
-			return herr_msg(err, "container init %d did not die after SIGKILL", (int)st->pid);
+			return herr_msg(err, "container init %d did not die after SIGKILL",
+			                (int)st->pid);
 		}
 	}
 	/* cgroup_destroy frees cg, also when it fails */

@@ -45,7 +45,7 @@ int container_start(const char *root, const char *id, struct hutch_error **err);
  * (foreground run). container_start(...) is container_start_relay(..., true,
  * ...). */
 int container_start_relay(const char *root, const char *id, bool wait_ready,
-			  struct hutch_error **err);
+                          struct hutch_error **err);
 
 int container_kill(const char *root, const char *id, int sig, bool all, struct hutch_error **err);
 
@@ -60,8 +60,8 @@ int container_state_json(const char *root, const char *id, char **ret, struct hu
 /* Read a container's state, its live status, and (optionally) its cgroup,
  * holding the lock in *ret_dirfd (caller closes). */
 int container_open(const char *root, const char *id, int *ret_dirfd,
-		   struct container_state **ret_state, enum container_status *ret_status,
-		   struct cgroup **ret_cgroup, struct hutch_error **err);
+                   struct container_state **ret_state, enum container_status *ret_status,
+                   struct cgroup **ret_cgroup, struct hutch_error **err);
 
 /* Wait up to `timeout_ms` for pid (started at `start`) to be gone or a zombie. */
 bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms);

@@ -31,7 +31,7 @@ struct create_ctx {
 	char *rootfs;
 	char *state_dir;
 	int dirfd;
-	int fifo_fd;	  /* read end of exec.fifo, handed to the init */
+	int fifo_fd;      /* read end of exec.fifo, handed to the init */
 	int start_err_fd; /* start.err, where the init reports failures after start */
 	struct container_state st;
 	struct cgroup *cg;
@@ -57,17 +57,17 @@ static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 	if (!x->spec->root || !x->spec->root->path)
 		return herr_msg(err, "config.json: .root.path: required field is missing");
 	_cleanup_free_ char *rp = x->spec->root->path[0] == '/'
-					  ? xstrdup(x->spec->root->path)
-					  : xasprintf("%s/%s", x->bundle, x->spec->root->path);
+	                              ? xstrdup(x->spec->root->path)
+	                              : xasprintf("%s/%s", x->bundle, x->spec->root->path);
 	if (!realpath(rp, buf))
 		return herr_errno(err, errno, "rootfs %s", rp);
 	x->rootfs = xstrdup(buf);
 	if (x->spec->process->terminal && !x->o->console_socket && !x->o->keep_pty)
 		return herr_msg(err, "cannot allocate tty if hutch will detach without setting "
-				     "console socket");
+		                     "console socket");
 	if (!x->spec->process->terminal && x->o->console_socket)
 		return herr_msg(err, "cannot use console socket if hutch will not detach or "
-				     "allocate tty");
+		                     "allocate tty");
 	return 0;
 }
 
@@ -79,15 +79,15 @@ static int check_unsupported(const struct spec *s, struct hutch_error **err)
 
 	if (l && l->n_netDevices)
 		return herr_msg(err, "config.json: .linux.netDevices: moving network devices into "
-				     "the container is not supported by this build");
+		                     "the container is not supported by this build");
 	if (l && l->mountLabel && *l->mountLabel)
 		return herr_msg(err, "config.json: .linux.mountLabel: %s",
-				procattr_selinux_enabled()
-					? "SELinux mount labels are not supported by this build"
-					: "SELinux is not enabled on this host");
+		                procattr_selinux_enabled()
+		                    ? "SELinux mount labels are not supported by this build"
+		                    : "SELinux is not enabled on this host");
 	if (l && l->intelRdt)
 		return herr_msg(err, "config.json: .linux.intelRdt: Intel RDT (resctrl) is not "
-				     "supported by this build");
+		                     "supported by this build");
 	return 0;
 }
 
@@ -133,9 +133,9 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 {
 	const struct spec_linux *l = x->spec->linux_;
 	struct cgroup_config cc = {.id = x->o->id,
-				   .cgroups_path = l ? l->cgroupsPath : NULL,
-				   .manager = x->o->manager,
-				   .mount_root = "/sys/fs/cgroup"};
+	                           .cgroups_path = l ? l->cgroupsPath : NULL,
+	                           .manager = x->o->manager,
+	                           .mount_root = "/sys/fs/cgroup"};
 
 	if (cgroup_create(&cc, &x->cg, err) < 0)
 		return -1;
@@ -161,8 +161,8 @@ static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 	x->fifo_fd = openat(x->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (x->fifo_fd < 0)
 		return herr_errno(err, errno, "open %s/%s", x->state_dir, STATE_FIFO);
-	x->start_err_fd = openat(x->dirfd, STATE_START_ERR, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				 0600);
+	x->start_err_fd =
+	    openat(x->dirfd, STATE_START_ERR, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (x->start_err_fd < 0)
 		return herr_errno(err, errno, "create %s/%s", x->state_dir, STATE_START_ERR);
 	x->st.id = xstrdup(x->o->id);
@@ -212,23 +212,23 @@ static int write_pid_file(const char *path, pid_t pid, struct hutch_error **err)
 static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_error **err)
 {
 	struct spawn_config sc = {
-		.mode = SPAWN_INIT,
-		.spec = x->spec,
-		.process = x->spec->process,
-		.bundle = x->bundle,
-		.rootfs = x->rootfs,
-		.state_dir = x->state_dir,
-		.fifo_fd = x->fifo_fd,
-		.start_err_fd = x->start_err_fd,
-		.no_pivot = x->o->no_pivot,
-		.no_new_keyring = x->o->no_new_keyring,
-		.preserve_fds = x->o->preserve_fds,
-		.console_socket = x->o->console_socket,
-		.keep_pty = x->o->keep_pty,
-		.seccomp = x->seccomp,
-		.cgroup = x->cg,
-		.hooks = create_hooks,
-		.hooks_ctx = x,
+	    .mode = SPAWN_INIT,
+	    .spec = x->spec,
+	    .process = x->spec->process,
+	    .bundle = x->bundle,
+	    .rootfs = x->rootfs,
+	    .state_dir = x->state_dir,
+	    .fifo_fd = x->fifo_fd,
+	    .start_err_fd = x->start_err_fd,
+	    .no_pivot = x->o->no_pivot,
+	    .no_new_keyring = x->o->no_new_keyring,
+	    .preserve_fds = x->o->preserve_fds,
+	    .console_socket = x->o->console_socket,
+	    .keep_pty = x->o->keep_pty,
+	    .seccomp = x->seccomp,
+	    .cgroup = x->cg,
+	    .hooks = create_hooks,
+	    .hooks_ctx = x,
 	};
 	struct spawn_result res = {0};
 

@@ -23,8 +23,7 @@ static void caps_add(char ***set, const char *cap)
 
 /* A copy of the container's process (what exec inherits without --process)
  * with `args` as the command. */
-static struct spec_process *process_from_container(const struct spec_process *c,
-						   char *const *args)
+static struct spec_process *process_from_container(const struct spec_process *c, char *const *args)
 {
 	struct spec_process *p = xcalloc(1, sizeof(*p));
 
@@ -61,7 +60,7 @@ static struct spec_process *process_from_container(const struct spec_process *c,
 /* Start from --process FILE, or the container's process with args replaced;
  * then the command-line overrides. */
 static struct spec_process *exec_build_process(const struct exec_opts *o, const struct spec *s,
-					       struct hutch_error **err)
+                                               struct hutch_error **err)
 {
 	struct spec_process *p = NULL;
 
@@ -86,7 +85,8 @@ static struct spec_process *exec_build_process(const struct exec_opts *o, const 
 		free(p->cwd);
 		p->cwd = xstrdup(o->cwd);
 	}
-	strv_foreach(e, o->env) strv_push(&p->env, *e);
+	strv_foreach (e, o->env)
+		strv_push(&p->env, *e);
 	if (o->user_set) {
 		p->user.uid = o->uid;
 		p->user.gid = o->gid;
@@ -94,13 +94,13 @@ static struct spec_process *exec_build_process(const struct exec_opts *o, const 
 	if (o->n_additional_gids) {
 		free(p->user.additionalGids);
 		p->user.additionalGids = xcalloc(o->n_additional_gids, sizeof(uint32_t));
-		memcpy(p->user.additionalGids, o->additional_gids, o->n_additional_gids * sizeof(uint32_t));
+		memcpy(p->user.additionalGids, o->additional_gids,
+		       o->n_additional_gids * sizeof(uint32_t));
 		p->user.n_additionalGids = o->n_additional_gids;
 	}
 	if (o->caps && !p->capabilities)
 		p->capabilities = xcalloc(1, sizeof(*p->capabilities));
-	strv_foreach(c, o->caps)
-	{
+	strv_foreach (c, o->caps) {
 		caps_add(&p->capabilities->effective, *c);
 		caps_add(&p->capabilities->bounding, *c);
 		caps_add(&p->capabilities->permitted, *c);
@@ -125,13 +125,13 @@ static struct spec_process *exec_build_process(const struct exec_opts *o, const 
 }
 
 static int exec_check_status(const struct exec_opts *o, enum container_status status,
-			     struct hutch_error **err)
+                             struct hutch_error **err)
 {
 	if (status == STATUS_STOPPED)
 		return herr_msg(err, "cannot exec in a stopped container");
 	if (status == STATUS_PAUSED && !o->ignore_paused)
 		return herr_msg(err, "cannot exec in a paused container "
-				     "(use --ignore-paused to override)");
+		                     "(use --ignore-paused to override)");
 	if (status == STATUS_CREATING)
 		return herr_msg(err, "cannot exec in a container that is being created");
 	return 0;
@@ -165,7 +165,8 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 	if (!s || !(p = exec_build_process(o, s, err)))
 		goto out;
 	if (p->terminal && !o->console_socket && o->detach) {
-		herr_msg(err, "cannot allocate tty if hutch will detach without setting console socket");
+		herr_msg(err,
+		         "cannot allocate tty if hutch will detach without setting console socket");
 		goto out;
 	}
 	if (s->linux_ && s->linux_->seccomp) {
@@ -176,22 +177,22 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 	state_dir = xasprintf("%s/%s", o->root, o->id);
 	state_json = state_oci_json(st, status, false);
 	struct spawn_config sc = {
-		.mode = SPAWN_EXEC,
-		.fifo_fd = -1,
-		.start_err_fd = -1,
-		.spec = s,
-		.process = p,
-		.bundle = st->bundle,
-		.rootfs = st->rootfs,
-		.state_dir = state_dir,
-		.preserve_fds = o->preserve_fds,
-		.console_socket = o->console_socket,
-		.keep_pty = !o->console_socket && !o->detach,
-		.seccomp = sf,
-		.cgroup = cg,
-		.sub_cgroups = o->sub_cgroups,
-		.target_pid = st->pid,
-		.state_json = state_json,
+	    .mode = SPAWN_EXEC,
+	    .fifo_fd = -1,
+	    .start_err_fd = -1,
+	    .spec = s,
+	    .process = p,
+	    .bundle = st->bundle,
+	    .rootfs = st->rootfs,
+	    .state_dir = state_dir,
+	    .preserve_fds = o->preserve_fds,
+	    .console_socket = o->console_socket,
+	    .keep_pty = !o->console_socket && !o->detach,
+	    .seccomp = sf,
+	    .cgroup = cg,
+	    .sub_cgroups = o->sub_cgroups,
+	    .target_pid = st->pid,
+	    .state_json = state_json,
 	};
 	if (spawn_process(&sc, &res, err) < 0)
 		goto out;

@@ -12,7 +12,7 @@
 struct exec_opts {
 	const char *root;
 	const char *id;
-	char **args;		  /* the command, unless process_file */
+	char **args;              /* the command, unless process_file */
 	const char *process_file; /* --process: a JSON process object */
 	bool detach;
 	const char *pid_file;

@@ -46,7 +46,7 @@ static void gen_linux(json_gen *g)
 	json_gen_map_open(g);
 	json_gen_kv_bool(g, "v1", true);
 	json_gen_kv_bool(g, "v2", true);
-	#ifdef HAVE_LIBSYSTEMD
+#ifdef HAVE_LIBSYSTEMD
 	json_gen_kv_bool(g, "systemd", true);
 #else
 	json_gen_kv_bool(g, "systemd", false);
@@ -77,8 +77,13 @@ static void gen_linux(json_gen *g)
 
 char *features_json(void)
 {
-	static const char *const hooks[] = {"prestart",	  "createRuntime", "createContainer",
-					    "startContainer", "poststart",   "poststop", NULL};
+	static const char *const hooks[] = {"prestart",
+	                                    "createRuntime",
+	                                    "createContainer",
+	                                    "startContainer",
+	                                    "poststart",
+	                                    "poststop",
+	                                    NULL};
 	json_gen *g = json_gen_new(true);
 	char *text;
 

@@ -134,8 +134,7 @@ static void send_host(const char *ready, pid_t pid)
 		herr_freep(&e);
 		return;
 	}
-	if (fd < 0 ||
-	    sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, salen) < 0)
+	if (fd < 0 || sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, salen) < 0)
 		log_warn("notify: send to %s: %s", notify_host_socket(), strerror(errno));
 }
 

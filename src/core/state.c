@@ -31,7 +31,7 @@ int state_validate_id(const char *id, struct hutch_error **err)
 	for (const char *p = id; *p; p++) {
 		char c = *p;
 		bool okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' || c == '.';
+		           (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' || c == '.';
 		if (!okc)
 			return herr_msg(err, "invalid container id format: %s", id);
 	}
@@ -265,7 +265,7 @@ enum container_status state_status(int dirfd, const struct container_state *st)
 {
 	if (st->creating)
 		return proc_alive(st->pid, st->pid_start) || st->pid == 0 ? STATUS_CREATING
-									   : STATUS_STOPPED;
+		                                                          : STATUS_STOPPED;
 	if (!proc_alive(st->pid, st->pid_start))
 		return STATUS_STOPPED;
 	if (faccessat(dirfd, STATE_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)

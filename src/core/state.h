@@ -25,18 +25,18 @@ struct container_state {
 	char *id;
 	char *bundle;
 	char *rootfs;
-	pid_t pid;			 /* the init, 0 before it exists */
-	unsigned long long pid_start;	 /* /proc/<pid>/stat starttime: guards against pid reuse */
-	char *created;			 /* RFC 3339 */
-	char *cgroup;			 /* cgroup_serialize() output, may be NULL */
-	bool creating;			 /* create has not finished */
-	bool paused;			 /* set by pause, cleared by resume */
+	pid_t pid;                    /* the init, 0 before it exists */
+	unsigned long long pid_start; /* /proc/<pid>/stat starttime: guards against pid reuse */
+	char *created;                /* RFC 3339 */
+	char *cgroup;                 /* cgroup_serialize() output, may be NULL */
+	bool creating;                /* create has not finished */
+	bool paused;                  /* set by pause, cleared by resume */
 	size_t n_annotations;
 	struct spec_kv *annotations;
 };
 
-#define STATE_FIFO   "exec.fifo"
-#define STATE_CONFIG "config.json"
+#define STATE_FIFO      "exec.fifo"
+#define STATE_CONFIG    "config.json"
 #define STATE_START_ERR "start.err" /* the init's last words if it fails after create */
 
 const char *status_name(enum container_status s);

@@ -137,18 +137,18 @@ int hook_run(const struct spec_hook *h, const char *state_json, struct hutch_err
 	buf[len] = '\0';
 	if (timed_out)
 		return herr_msg(err, "%s: timed out after %llds", h->path,
-				(long long)h->timeout.value);
+		                (long long)h->timeout.value);
 	if (WIFSIGNALED(status))
 		return herr_msg(err, "%s: killed by signal %d%s%s", h->path, WTERMSIG(status),
-				len ? ": " : "", buf);
+		                len ? ": " : "", buf);
 	if (WEXITSTATUS(status) != 0)
 		return herr_msg(err, "%s: exit status %d%s%s", h->path, WEXITSTATUS(status),
-				len ? ": " : "", buf);
+		                len ? ": " : "", buf);
 	return 0;
 }
 
 int hook_run_list(const struct spec_hook_list *l, const char *kind, const char *state_json,
-		  struct hutch_error **err)
+                  struct hutch_error **err)
 {
 	for (size_t i = 0; l && i < l->n; i++)
 		if (hook_run(&l->hooks[i], state_json, err) < 0)

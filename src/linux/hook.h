@@ -15,6 +15,6 @@ int hook_run(const struct spec_hook *h, const char *state_json, struct hutch_err
 /* Run every hook of a list in order, stopping at the first failure. `kind`
  * ("prestart", "poststop", ...) names the list in errors. */
 int hook_run_list(const struct spec_hook_list *l, const char *kind, const char *state_json,
-		  struct hutch_error **err);
+                  struct hutch_error **err);
 
 #endif

@@ -14,7 +14,8 @@ char *idmap_format(const struct spec_id_mapping *m, size_t n)
 	char *buf = xstrdup("");
 
 	for (size_t i = 0; i < n; i++) {
-		char *next = xasprintf("%s%u %u %u\n", buf, m[i].containerID, m[i].hostID, m[i].size);
+		char *next =
+		    xasprintf("%s%u %u %u\n", buf, m[i].containerID, m[i].hostID, m[i].size);
 		free(buf);
 		buf = next;
 	}
@@ -22,7 +23,7 @@ char *idmap_format(const struct spec_id_mapping *m, size_t n)
 }
 
 static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
-		     struct hutch_error **err)
+                     struct hutch_error **err)
 {
 	_cleanup_free_ char *text = NULL;
 	char path[64];

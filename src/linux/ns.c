@@ -20,10 +20,10 @@
 int ns_clone_flag(enum spec_ns_type t)
 {
 	static const int flags[SPEC_NS__COUNT] = {
-		[SPEC_NS_PID] = CLONE_NEWPID,	  [SPEC_NS_NETWORK] = CLONE_NEWNET,
-		[SPEC_NS_MOUNT] = CLONE_NEWNS,	  [SPEC_NS_IPC] = CLONE_NEWIPC,
-		[SPEC_NS_UTS] = CLONE_NEWUTS,	  [SPEC_NS_USER] = CLONE_NEWUSER,
-		[SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
+	    [SPEC_NS_PID] = CLONE_NEWPID,       [SPEC_NS_NETWORK] = CLONE_NEWNET,
+	    [SPEC_NS_MOUNT] = CLONE_NEWNS,      [SPEC_NS_IPC] = CLONE_NEWIPC,
+	    [SPEC_NS_UTS] = CLONE_NEWUTS,       [SPEC_NS_USER] = CLONE_NEWUSER,
+	    [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
 	};
 	return flags[t];
 }
@@ -31,9 +31,9 @@ int ns_clone_flag(enum spec_ns_type t)
 const char *ns_proc_name(enum spec_ns_type t)
 {
 	static const char *const names[SPEC_NS__COUNT] = {
-		[SPEC_NS_PID] = "pid",	   [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt",
-		[SPEC_NS_IPC] = "ipc",	   [SPEC_NS_UTS] = "uts",     [SPEC_NS_USER] = "user",
-		[SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+	    [SPEC_NS_PID] = "pid",       [SPEC_NS_NETWORK] = "net", [SPEC_NS_MOUNT] = "mnt",
+	    [SPEC_NS_IPC] = "ipc",       [SPEC_NS_UTS] = "uts",     [SPEC_NS_USER] = "user",
+	    [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
 	};
 	return names[t];
 }
@@ -59,7 +59,7 @@ int ns_join(enum spec_ns_type t, const char *path, struct hutch_error **err)
 	if (setns(fd, ns_clone_flag(t)) < 0) {
 		if (errno == EINVAL)
 			return herr_msg(err, "join %s namespace: %s is not a %s namespace",
-					spec_ns_type_name(t), path, spec_ns_type_name(t));
+			                spec_ns_type_name(t), path, spec_ns_type_name(t));
 		return herr_errno(err, errno, "join %s namespace %s", spec_ns_type_name(t), path);
 	}
 	return 0;
@@ -68,9 +68,9 @@ int ns_join(enum spec_ns_type t, const char *path, struct hutch_error **err)
 int ns_join_all(const struct spec *s, bool skip_user, struct hutch_error **err)
 {
 	/* user first; mount last so the paths above still resolve on the host */
-	static const enum spec_ns_type order[] = {SPEC_NS_USER, SPEC_NS_IPC,   SPEC_NS_UTS,
-						  SPEC_NS_NETWORK, SPEC_NS_PID, SPEC_NS_CGROUP,
-						  SPEC_NS_TIME, SPEC_NS_MOUNT};
+	static const enum spec_ns_type order[] = {SPEC_NS_USER,    SPEC_NS_IPC,  SPEC_NS_UTS,
+	                                          SPEC_NS_NETWORK, SPEC_NS_PID,  SPEC_NS_CGROUP,
+	                                          SPEC_NS_TIME,    SPEC_NS_MOUNT};
 	int fds[SPEC_NS__COUNT];
 	int r = 0;
 
@@ -86,7 +86,7 @@ int ns_join_all(const struct spec *s, bool skip_user, struct hutch_error **err)
 		fds[n->type] = open(n->path, O_RDONLY | O_CLOEXEC);
 		if (fds[n->type] < 0) {
 			r = herr_errno(err, errno, "open %s namespace %s",
-				       spec_ns_type_name(n->type), n->path);
+			               spec_ns_type_name(n->type), n->path);
 			goto out;
 		}
 	}
@@ -98,10 +98,10 @@ int ns_join_all(const struct spec *s, bool skip_user, struct hutch_error **err)
 			const struct spec_namespace *n = spec_find_namespace(s, t);
 			if (errno == EINVAL)
 				r = herr_msg(err, "join %s namespace: %s is not a %s namespace",
-					     spec_ns_type_name(t), n->path, spec_ns_type_name(t));
+				             spec_ns_type_name(t), n->path, spec_ns_type_name(t));
 			else
 				r = herr_errno(err, errno, "join %s namespace %s",
-					       spec_ns_type_name(t), n->path);
+				               spec_ns_type_name(t), n->path);
 			goto out;
 		}
 	}
@@ -118,8 +118,8 @@ int ns_write_time_offsets(const struct spec_linux *l, struct hutch_error **err)
 
 	for (size_t i = 0; l && i < l->n_timeOffsets; i++) {
 		const struct spec_time_offset *o = &l->timeOffsets[i];
-		char *n = xasprintf("%s%s %lld %u\n", buf, o->clock, (long long)o->secs,
-				    o->nanosecs);
+		char *n =
+		    xasprintf("%s%s %lld %u\n", buf, o->clock, (long long)o->secs, o->nanosecs);
 		free(buf);
 		buf = n;
 	}
@@ -138,8 +138,9 @@ int ns_open_all(pid_t pid, int ret_fds[SPEC_NS__COUNT], struct hutch_error **err
 
 		ret_fds[t] = -1;
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid,
-			 ns_proc_name((enum spec_ns_type)t));
-		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_proc_name((enum spec_ns_type)t));
+		         ns_proc_name((enum spec_ns_type)t));
+		snprintf(self, sizeof(self), "/proc/self/ns/%s",
+		         ns_proc_name((enum spec_ns_type)t));
 		if (stat(path, &a) < 0 || stat(self, &b) < 0)
 			continue; /* the kernel lacks this type */
 		if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)

@@ -42,14 +42,14 @@ struct child {
 	const struct spec *s;
 	const struct spec_process *p;
 	int sock;
-	int fifo;	  /* O_PATH fd of exec.fifo (init only) */
+	int fifo;         /* O_PATH fd of exec.fifo (init only) */
 	char *state_json; /* from the parent, for container-side hooks */
-	char *exe;	  /* resolved executable */
+	char *exe;        /* resolved executable */
 	char **env;
 	struct caps_set caps;
-	bool userns;	  /* we are in a user namespace of the container */
-	int *mount_fds;	  /* idmapped trees from the parent, per spec mount; -1 none */
-	int diag_fd;	  /* hutch's stderr, kept once stdio is the pty; -1 none */
+	bool userns;    /* we are in a user namespace of the container */
+	int *mount_fds; /* idmapped trees from the parent, per spec mount; -1 none */
+	int diag_fd;    /* hutch's stderr, kept once stdio is the pty; -1 none */
 };
 
 /* sync_expect, also collecting the SYNC_MOUNT_FD messages sent before it. */
@@ -68,9 +68,10 @@ static int child_expect(struct child *ch, enum sync_type type, struct hutch_erro
 				return 0;
 			}
 			/* let sync_expect's decoding produce the error */
-			r = m.type == SYNC_ERROR ? herr_raw(err, 0, m.len > 4 ? m.payload + 4 : "error")
-						 : herr_msg(err, "sync: expected %s, got %s",
-							    sync_type_name(type), sync_type_name(m.type));
+			r = m.type == SYNC_ERROR
+			        ? herr_raw(err, 0, m.len > 4 ? m.payload + 4 : "error")
+			        : herr_msg(err, "sync: expected %s, got %s", sync_type_name(type),
+			                   sync_type_name(m.type));
 			sync_msg_clear(&m);
 			return r;
 		}
@@ -145,9 +146,9 @@ static int child_join_init(struct child *ch, struct hutch_error **err)
 
 static int child_join_exec(struct child *ch, struct hutch_error **err)
 {
-	static const enum spec_ns_type order[] = {SPEC_NS_USER, SPEC_NS_IPC,   SPEC_NS_UTS,
-						  SPEC_NS_NETWORK, SPEC_NS_PID, SPEC_NS_CGROUP,
-						  SPEC_NS_TIME, SPEC_NS_MOUNT};
+	static const enum spec_ns_type order[] = {SPEC_NS_USER,    SPEC_NS_IPC,  SPEC_NS_UTS,
+	                                          SPEC_NS_NETWORK, SPEC_NS_PID,  SPEC_NS_CGROUP,
+	                                          SPEC_NS_TIME,    SPEC_NS_MOUNT};
 	int fds[SPEC_NS__COUNT];
 	int r = 0;
 
@@ -157,7 +158,7 @@ static int child_join_exec(struct child *ch, struct hutch_error **err)
 		enum spec_ns_type t = order[k];
 		if (fds[t] >= 0 && setns(fds[t], ns_clone_flag(t)) < 0)
 			r = herr_errno(err, errno, "join the container's %s namespace",
-				       spec_ns_type_name(t));
+			               spec_ns_type_name(t));
 	}
 	ch->userns = fds[SPEC_NS_USER] >= 0;
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
@@ -186,8 +187,9 @@ static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error
 	if (ch->userns) {
 		/* become root of the user namespace; the maps are in place */
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			return herr_errno(err, errno, "become root in the user namespace "
-						      "(is uid/gid 0 mapped?)");
+			return herr_errno(err, errno,
+			                  "become root in the user namespace "
+			                  "(is uid/gid 0 mapped?)");
 	}
 	if (ch->c->mode == SPAWN_INIT && spec_find_namespace(ch->s, SPEC_NS_TIME) &&
 	    !spec_find_namespace(ch->s, SPEC_NS_TIME)->path) {
@@ -227,14 +229,14 @@ static int child_uts(struct child *ch, struct hutch_error **err)
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
 	struct rootfs_opts o = {
-		.spec = ch->s,
-		.bundle = ch->c->bundle,
-		.rootfs = ch->c->rootfs,
-		.no_pivot = ch->c->no_pivot,
-		.in_userns = ch->userns,
-		.userns_fd = -1,
-		.mount_fds = ch->mount_fds,
-		.has_cgroupns = has_ns(ch->s, SPEC_NS_CGROUP),
+	    .spec = ch->s,
+	    .bundle = ch->c->bundle,
+	    .rootfs = ch->c->rootfs,
+	    .no_pivot = ch->c->no_pivot,
+	    .in_userns = ch->userns,
+	    .userns_fd = -1,
+	    .mount_fds = ch->mount_fds,
+	    .has_cgroupns = has_ns(ch->s, SPEC_NS_CGROUP),
 	};
 	struct sync_msg m = {.fd = -1};
 
@@ -251,8 +253,8 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		return -1;
 	ch->state_json = steal_ptr(&m.payload);
 	sync_msg_clear(&m);
-	if (ch->s->hooks &&
-	    hook_run_list(&ch->s->hooks->createContainer, "createContainer", ch->state_json, err) < 0)
+	if (ch->s->hooks && hook_run_list(&ch->s->hooks->createContainer, "createContainer",
+	                                  ch->state_json, err) < 0)
 		return -1;
 	if (rootfs_pivot(&o, err) < 0 || rootfs_finalize(&o, err) < 0)
 		return -1;
@@ -268,7 +270,7 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 	if (!ch->p->terminal)
 		return 0;
 	if (terminal_open(ch->p->has_consoleSize ? &ch->p->consoleSize : NULL, &master, &slave,
-			  err) < 0)
+	                  err) < 0)
 		return -1;
 	if (sync_send(ch->sock, SYNC_PTY, NULL, 0, master, err) < 0) {
 		close(master);
@@ -302,8 +304,8 @@ static int child_procattrs(struct child *ch, struct hutch_error **err)
 		return -1;
 	if (ch->c->mode == SPAWN_EXEC && p->execCPUAffinity && p->execCPUAffinity->final &&
 	    *p->execCPUAffinity->final &&
-	    procattr_set_cpu_affinity(0, p->execCPUAffinity->final,
-				      "process.execCPUAffinity.final", err) < 0)
+	    procattr_set_cpu_affinity(0, p->execCPUAffinity->final, "process.execCPUAffinity.final",
+	                              err) < 0)
 		return -1;
 	if (procattr_check_lsm(p, err) < 0)
 		return -1;
@@ -366,7 +368,9 @@ static const char *env_get(char **env, const char *key)
 {
 	size_t kl = strlen(key);
 
-	strv_foreach(e, env) if (strncmp(*e, key, kl) == 0 && (*e)[kl] == '=') return *e + kl + 1;
+	strv_foreach (e, env)
+		if (strncmp(*e, key, kl) == 0 && (*e)[kl] == '=')
+			return *e + kl + 1;
 	return NULL;
 }
 
@@ -396,7 +400,8 @@ static int child_resolve_exe(struct child *ch, struct hutch_error **err)
 		return check_exec(arg0, arg0, err);
 	}
 	path = env_get(ch->env, "PATH");
-	copy = xstrdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	copy =
+	    xstrdup(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	for (char *save = NULL, *dir = strtok_r(copy, ":", &save); dir;
 	     dir = strtok_r(NULL, ":", &save)) {
 		_cleanup_free_ char *cand = xasprintf("%s/%s", *dir ? dir : ".", arg0);
@@ -449,7 +454,7 @@ static int child_identity(struct child *ch, struct hutch_error **err)
 static int child_setup_process(struct child *ch, struct hutch_error **err)
 {
 	bool early_seccomp = ch->c->seccomp && (!ch->p->noNewPrivileges ||
-						seccomp_filter_uses_notify(ch->c->seccomp));
+	                                        seccomp_filter_uses_notify(ch->c->seccomp));
 
 	if (child_terminal(ch, err) < 0 || child_procattrs(ch, err) < 0 || child_fds(ch, err) < 0)
 		return -1;
@@ -498,8 +503,7 @@ static void child_wait_start(struct child *ch)
 
 /* A failure after `start` released us: tell `start` (through start.err)
  * and the container's stderr, then go. */
-static __attribute__((noreturn)) void child_die(struct child *ch, const char *what,
-						 const char *msg)
+static __attribute__((noreturn)) void child_die(struct child *ch, const char *what, const char *msg)
 {
 	if (ch->c->mode == SPAWN_INIT && ch->c->start_err_fd >= 0)
 		dprintf(ch->c->start_err_fd, "%s: %s", what, msg);
@@ -511,12 +515,12 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 {
 	struct hutch_error *err = NULL;
 	int unused_fd = -1;
-	bool late_seccomp = ch->c->seccomp && ch->p->noNewPrivileges &&
-			    !seccomp_filter_uses_notify(ch->c->seccomp);
+	bool late_seccomp =
+	    ch->c->seccomp && ch->p->noNewPrivileges && !seccomp_filter_uses_notify(ch->c->seccomp);
 
 	if (ch->c->mode == SPAWN_INIT && ch->s->hooks &&
 	    hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
-		    0)
+	        0)
 		child_die(ch, "run startContainer hooks", err->msg);
 	/* as late as possible: only execve runs under the filter */
 	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0)
@@ -530,12 +534,8 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 
 void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 {
-	struct child ch = {.c = c,
-			   .s = c->spec,
-			   .p = c->process,
-			   .sock = sock,
-			   .fifo = c->fifo_fd,
-			   .diag_fd = -1};
+	struct child ch = {
+	    .c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd, .diag_fd = -1};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 

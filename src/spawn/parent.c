@@ -31,11 +31,11 @@
 struct spawn_run {
 	const struct spawn_config *c;
 	int sock;
-	pid_t child;	 /* our direct child */
-	pid_t init;	 /* the container process (== child unless it forked) */
-	int pty;	 /* pty master received from the child */
-	bool user_new;	 /* the child's user ns needs maps from us */
-	char *state;	 /* INIT: the state JSON from the hooks step, for the listener */
+	pid_t child;   /* our direct child */
+	pid_t init;    /* the container process (== child unless it forked) */
+	int pty;       /* pty master received from the child */
+	bool user_new; /* the child's user ns needs maps from us */
+	char *state;   /* INIT: the state JSON from the hooks step, for the listener */
 };
 
 static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
@@ -56,7 +56,7 @@ static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
  * kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain controllers
  * in threaded mode), since cgroup_enter() covers that case. */
 static pid_t spawn_clone(const struct spawn_config *c, unsigned long long flags, int sock,
-			 int parent_sock, bool join_mode, struct hutch_error **err)
+                         int parent_sock, bool join_mode, struct hutch_error **err)
 {
 	int cgfd = c->cgroup && c->mode == SPAWN_INIT ? cgroup_clone_fd(c->cgroup) : -1;
 	pid_t pid = do_clone3(flags, cgfd);
@@ -199,12 +199,14 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 				int32_t en = 0;
 				if (m.len >= sizeof(en))
 					memcpy(&en, m.payload, sizeof(en));
-				herr_raw(err, en, m.len > sizeof(en) ? m.payload + sizeof(en) : "error");
+				herr_raw(err, en,
+				         m.len > sizeof(en) ? m.payload + sizeof(en) : "error");
 			}
 			rc = -1;
 			break;
 		default:
-			rc = herr_msg(err, "sync: unexpected %s from the child", sync_type_name(m.type));
+			rc = herr_msg(err, "sync: unexpected %s from the child",
+			              sync_type_name(m.type));
 		}
 		sync_msg_clear(&m);
 		if (rc < 0)
@@ -238,7 +240,7 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		 * any process enters the namespace (time_namespaces(7)); cgroup
 		 * too, once the child is in its cgroups (its root is set then) */
 		flags = (unsigned long long)ns_new_flags(c->spec) &
-			~(unsigned long long)(CLONE_NEWTIME | CLONE_NEWCGROUP);
+		        ~(unsigned long long)(CLONE_NEWTIME | CLONE_NEWCGROUP);
 		r->user_new = flags & CLONE_NEWUSER;
 	}
 	r->child = spawn_clone(c, flags, child_sock, r->sock, join, err);

@@ -23,44 +23,43 @@ enum spawn_mode {
 /* Called by the parent when the child asks for the prestart/createRuntime
  * hooks; returns the state JSON handed to the container-side hooks (malloc'd). */
 typedef int (*spawn_hooks_fn)(void *ctx, pid_t pid, char **ret_state_json,
-			      struct hutch_error **err);
+                              struct hutch_error **err);
 
 struct spawn_config {
 	enum spawn_mode mode;
-	const struct spec *spec;		 /* for EXEC: the container's config */
-	const struct spec_process *process;	 /* the process to run */
-	const char *bundle;			 /* absolute */
-	const char *rootfs;			 /* absolute */
-	const char *state_dir;			 /* absolute <root>/<id> */
-	int fifo_fd;				 /* INIT: exec.fifo opened O_RDONLY|O_NONBLOCK */
-	int start_err_fd;			 /* INIT: start.err, for failures after start */
+	const struct spec *spec;            /* for EXEC: the container's config */
+	const struct spec_process *process; /* the process to run */
+	const char *bundle;                 /* absolute */
+	const char *rootfs;                 /* absolute */
+	const char *state_dir;              /* absolute <root>/<id> */
+	int fifo_fd;                        /* INIT: exec.fifo opened O_RDONLY|O_NONBLOCK */
+	int start_err_fd;                   /* INIT: start.err, for failures after start */
 	bool no_pivot;
 	bool no_new_keyring;
-	int preserve_fds;			 /* extra fds 3..3+n-1 passed through */
-	const char *console_socket;		 /* send the pty master there */
-	bool keep_pty;				 /* foreground terminal: return the master */
-	const struct seccomp_filter *seccomp;	 /* compiled in the parent, may be NULL */
-	const struct cgroup *cgroup;		 /* may be NULL */
-	char *const *sub_cgroups;		 /* EXEC: --cgroup values, NULL-terminated */
-	pid_t target_pid;			 /* EXEC: the container init */
-	spawn_hooks_fn hooks;			 /* INIT: prestart + createRuntime */
+	int preserve_fds;                     /* extra fds 3..3+n-1 passed through */
+	const char *console_socket;           /* send the pty master there */
+	bool keep_pty;                        /* foreground terminal: return the master */
+	const struct seccomp_filter *seccomp; /* compiled in the parent, may be NULL */
+	const struct cgroup *cgroup;          /* may be NULL */
+	char *const *sub_cgroups;             /* EXEC: --cgroup values, NULL-terminated */
+	pid_t target_pid;                     /* EXEC: the container init */
+	spawn_hooks_fn hooks;                 /* INIT: prestart + createRuntime */
 	void *hooks_ctx;
-	const char *state_json;			 /* EXEC: state for the seccomp listener */
+	const char *state_json; /* EXEC: state for the seccomp listener */
 };
 
 struct spawn_result {
-	pid_t pid;	  /* the container process (host pid) */
-	int pty_master;	  /* -1 unless keep_pty */
-	bool is_child;	  /* pid is our child (else reparented to a subreaper or PID 1) */
+	pid_t pid;      /* the container process (host pid) */
+	int pty_master; /* -1 unless keep_pty */
+	bool is_child;  /* pid is our child (else reparented to a subreaper or PID 1) */
 };
 
 /* Start the child and run the protocol until it reports READY. On failure
  * the child is killed and reaped and *err says what failed (on either side). */
-int spawn_process(const struct spawn_config *c, struct spawn_result *ret,
-		  struct hutch_error **err);
+int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct hutch_error **err);
 
 /* The child side: never returns. `sock` is the child's end of the pair. */
 __attribute__((noreturn)) void spawn_child_main(const struct spawn_config *c, int sock,
-						bool join_mode);
+                                                bool join_mode);
 
 #endif

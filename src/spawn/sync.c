@@ -18,18 +18,18 @@ struct sync_hdr {
 const char *sync_type_name(enum sync_type t)
 {
 	static const char *const names[] = {
-		[SYNC_GO] = "GO",
-		[SYNC_MAPS] = "MAPS",
-		[SYNC_MAPS_DONE] = "MAPS_DONE",
-		[SYNC_PID] = "PID",
-		[SYNC_HOOKS] = "HOOKS",
-		[SYNC_HOOKS_DONE] = "HOOKS_DONE",
-		[SYNC_PTY] = "PTY",
-		[SYNC_SECCOMP] = "SECCOMP",
-		[SYNC_SECCOMP_DONE] = "SECCOMP_DONE",
-		[SYNC_READY] = "READY",
-		[SYNC_ERROR] = "ERROR",
-		[SYNC_MOUNT_FD] = "MOUNT_FD",
+	    [SYNC_GO] = "GO",
+	    [SYNC_MAPS] = "MAPS",
+	    [SYNC_MAPS_DONE] = "MAPS_DONE",
+	    [SYNC_PID] = "PID",
+	    [SYNC_HOOKS] = "HOOKS",
+	    [SYNC_HOOKS_DONE] = "HOOKS_DONE",
+	    [SYNC_PTY] = "PTY",
+	    [SYNC_SECCOMP] = "SECCOMP",
+	    [SYNC_SECCOMP_DONE] = "SECCOMP_DONE",
+	    [SYNC_READY] = "READY",
+	    [SYNC_ERROR] = "ERROR",
+	    [SYNC_MOUNT_FD] = "MOUNT_FD",
 	};
 	return (t >= SYNC_GO && t <= SYNC_MOUNT_FD) ? names[t] : "unknown";
 }
@@ -42,7 +42,7 @@ int sync_pair(int fds[2], struct hutch_error **err)
 }
 
 int sync_send(int sock, enum sync_type type, const void *payload, size_t len, int fd,
-	      struct hutch_error **err)
+              struct hutch_error **err)
 {
 	struct sync_hdr hdr = {.type = (uint32_t)type, .len = (uint32_t)len};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, len}};
@@ -116,8 +116,8 @@ int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err)
 		char b[CMSG_SPACE(8 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
-			     .msg_controllen = sizeof(u.b)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
 	ssize_t n;
 
 	do
@@ -176,7 +176,7 @@ int sync_expect(int sock, enum sync_type type, struct sync_msg *ret, struct hutc
 	}
 	if (m.type != type) {
 		herr_msg(err, "sync: expected %s, got %s", sync_type_name(type),
-			 sync_type_name(m.type));
+		         sync_type_name(m.type));
 		sync_msg_clear(&m);
 		return -1;
 	}

@@ -63,7 +63,7 @@ struct sync_msg {
 	enum sync_type type;
 	size_t len;
 	char *payload; /* malloc'd, NUL-terminated (len excludes the NUL); NULL when len == 0 */
-	int fd;	       /* received fd or -1 */
+	int fd;        /* received fd or -1 */
 };
 
 const char *sync_type_name(enum sync_type t);
@@ -73,7 +73,7 @@ int sync_pair(int fds[2], struct hutch_error **err);
 
 /* Send one message; fd < 0 sends none. */
 int sync_send(int sock, enum sync_type type, const void *payload, size_t len, int fd,
-	      struct hutch_error **err);
+              struct hutch_error **err);
 
 /* Send SYNC_ERROR carrying e (errnum + message). Best effort, never fails. */
 void sync_send_error(int sock, const struct hutch_error *e);

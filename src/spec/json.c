@@ -11,8 +11,8 @@
 #include <yajl/yajl_tree.h>
 
 /* json_node is yajl's tree node; the cast is the whole abstraction. */
-#define Y(n)  ((yajl_val)(n))
-#define N(v)  ((json_node *)(v))
+#define Y(n) ((yajl_val)(n))
+#define N(v) ((json_node *)(v))
 
 /* yajl builds and frees trees recursively, so a hostile document of deeply
  * nested arrays would overflow the stack; no config needs this depth. */
@@ -110,7 +110,8 @@ enum json_type json_type_of(const json_node *n)
 
 const char *json_type_name(enum json_type t)
 {
-	static const char *const names[] = {"null", "boolean", "number", "string", "object", "array"};
+	static const char *const names[] = {"null",   "boolean", "number",
+	                                    "string", "object",  "array"};
 	return names[t];
 }
 

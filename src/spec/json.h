@@ -21,8 +21,8 @@ void json_freep(json_node **n);
 #define _cleanup_json_ __attribute__((cleanup(json_freep)))
 
 enum json_type json_type_of(const json_node *n);
-const char *json_type_name(enum json_type t); /* "string", "object", ... */
-const char *json_string(const json_node *n);	/* NULL unless a string */
+const char *json_type_name(enum json_type t);     /* "string", "object", ... */
+const char *json_string(const json_node *n);      /* NULL unless a string */
 const char *json_number_text(const json_node *n); /* the number as written; NULL unless a number */
 bool json_bool(const json_node *n);
 size_t json_len(const json_node *n); /* elements of an array / keys of an object, else 0 */

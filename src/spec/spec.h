@@ -112,7 +112,7 @@ struct spec_process {
 	char **args;
 	char *commandLine;
 	char **env;
-	char *cwd; /* REQUIRED */
+	char *cwd;                              /* REQUIRED */
 	struct spec_capabilities *capabilities; /* NULL when absent */
 	size_t n_rlimits;
 	struct spec_rlimit *rlimits;
@@ -177,13 +177,13 @@ struct spec_device {
 	int64_t major;
 	int64_t minor;
 	struct opt_i64 fileMode; /* uint32 */
-	struct opt_i64 uid;	 /* uint32 */
-	struct opt_i64 gid;	 /* uint32 */
+	struct opt_i64 uid;      /* uint32 */
+	struct opt_i64 gid;      /* uint32 */
 };
 
 struct spec_net_device {
 	char *hostName; /* the object key */
-	char *name;	/* name inside the container; NULL: same as hostName */
+	char *name;     /* name inside the container; NULL: same as hostName */
 };
 
 /* linux.resources.devices[] */
@@ -222,7 +222,7 @@ struct spec_cpu {
 struct spec_blkio_weight_device {
 	int64_t major;
 	int64_t minor;
-	struct opt_u64 weight;	    /* uint16 */
+	struct opt_u64 weight;     /* uint16 */
 	struct opt_u64 leafWeight; /* uint16 */
 };
 
@@ -233,7 +233,7 @@ struct spec_blkio_throttle {
 };
 
 struct spec_blkio {
-	struct opt_u64 weight;	    /* uint16 */
+	struct opt_u64 weight;     /* uint16 */
 	struct opt_u64 leafWeight; /* uint16 */
 	size_t n_weightDevice;
 	struct spec_blkio_weight_device *weightDevice;
@@ -264,7 +264,7 @@ struct spec_network {
 };
 
 struct spec_rdma {
-	char *device; /* the object key */
+	char *device;              /* the object key */
 	struct opt_u64 hcaHandles; /* uint32 */
 	struct opt_u64 hcaObjects; /* uint32 */
 };
@@ -309,15 +309,15 @@ struct spec_seccomp_arg {
 };
 
 struct spec_seccomp_syscall {
-	char **names; /* REQUIRED */
-	char *action; /* REQUIRED: SCMP_ACT_* */
+	char **names;            /* REQUIRED */
+	char *action;            /* REQUIRED: SCMP_ACT_* */
 	struct opt_u64 errnoRet; /* uint32 */
 	size_t n_args;
 	struct spec_seccomp_arg *args;
 };
 
 struct spec_seccomp {
-	char *defaultAction; /* REQUIRED */
+	char *defaultAction;            /* REQUIRED */
 	struct opt_u64 defaultErrnoRet; /* uint32 */
 	char **architectures;
 	char **flags;
@@ -386,11 +386,11 @@ struct spec *spec_load(const char *path, struct hutch_error **err);
 
 /* Parse a standalone `process` object (exec --process FILE). */
 struct spec_process *spec_parse_process(const char *origin, const char *json, size_t len,
-					struct hutch_error **err);
+                                        struct hutch_error **err);
 
 /* Parse a standalone LinuxResources object (update --resources). */
 struct spec_resources *spec_parse_resources(const char *origin, const char *json, size_t len,
-					    struct hutch_error **err);
+                                            struct hutch_error **err);
 
 /* Semantic checks that do not need the host (validate.c): absolute cwd and
  * mount destinations, known capability/rlimit/namespace names, duplicate
@@ -398,11 +398,11 @@ struct spec_resources *spec_parse_resources(const char *origin, const char *json
  * name the JSON path. Returns 0 or -1. */
 int spec_validate(const struct spec *s, struct hutch_error **err);
 int spec_validate_process(const struct spec_process *p, const char *origin,
-			  struct hutch_error **err);
+                          struct hutch_error **err);
 /* The linux.resources checks alone (update --resources); paths start at the
  * resources object: "<origin>: .devices[0].access: ...". */
 int spec_validate_resources(const struct spec_resources *r, const char *origin,
-			    struct hutch_error **err);
+                            struct hutch_error **err);
 
 void spec_free(struct spec *s);
 void spec_process_free(struct spec_process *p);
@@ -412,7 +412,7 @@ void spec_freep(struct spec **s);
 
 /* Helpers shared by consumers. */
 const char *spec_ns_type_name(enum spec_ns_type t); /* "pid", "network", ... */
-int spec_ns_type_from_name(const char *name);	    /* -1 when unknown */
+int spec_ns_type_from_name(const char *name);       /* -1 when unknown */
 const struct spec_namespace *spec_find_namespace(const struct spec *s, enum spec_ns_type t);
 const char *spec_annotation(const struct spec *s, const char *key);
 

@@ -59,7 +59,6 @@ static int check_absolute(const struct vctx *v, const char *s, const char *path)
 
 /* --- process ------------------------------------------------------------ */
 
-
 static int check_rlimits(const struct vctx *v, const struct spec_process *p)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {

@@ -48,11 +48,11 @@ static inline void cleanup_strvp(char ***p)
 	strv_free(*p);
 }
 
-#define _cleanup_free_	   __attribute__((cleanup(cleanup_freep)))
-#define _cleanup_close_	   __attribute__((cleanup(cleanup_closep)))
+#define _cleanup_free_     __attribute__((cleanup(cleanup_freep)))
+#define _cleanup_close_    __attribute__((cleanup(cleanup_closep)))
 #define _cleanup_fclose_   __attribute__((cleanup(cleanup_fclosep)))
 #define _cleanup_closedir_ __attribute__((cleanup(cleanup_closedirp)))
-#define _cleanup_strv_	   __attribute__((cleanup(cleanup_strvp)))
+#define _cleanup_strv_     __attribute__((cleanup(cleanup_strvp)))
 
 /* Take ownership out of a cleanup variable. */
 #define steal_ptr(pp)                                                                              \

@@ -16,14 +16,15 @@ struct hutch_error {
  * is 0). Always returns -1 so callers can `return herr_errno(...)`.
  * If *err is already set it is replaced (the old one is freed). */
 int herr_errno(struct hutch_error **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Same as herr_errno(err, 0, ...): an error with no errno. */
 int herr_msg(struct hutch_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prefix an existing error with context: "<fmt>: <old message>". Keeps errnum.
  * Returns -1. If *err is NULL (a bug), creates an error from fmt alone. */
-int herr_prefix(struct hutch_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int herr_prefix(struct hutch_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Build an error from an errnum and a complete message received from elsewhere
  * (e.g. the container init over the sync socket). Returns -1. */

@@ -38,7 +38,8 @@ int fs_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, struct hutch_error **err)
+int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
+                    struct hutch_error **err)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
@@ -70,7 +71,8 @@ int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len, st
 	return 0;
 }
 
-int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len, struct hutch_error **err)
+int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
+                     struct hutch_error **err)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
@@ -82,7 +84,7 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len, 
 }
 
 int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-			 struct hutch_error **err)
+                         struct hutch_error **err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

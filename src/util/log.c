@@ -107,7 +107,7 @@ static char *format_json(enum log_level level, const char *msg)
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
 	json_escape_into(esc, msg);
 	line = xasprintf("{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s.%09ldZ\"}\n",
-			 level_name(level), esc, tbuf, ts.tv_nsec);
+	                 level_name(level), esc, tbuf, ts.tv_nsec);
 	free(esc);
 	return line;
 }

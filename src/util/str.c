@@ -101,7 +101,9 @@ char **strv_dup(char *const *strv)
 
 bool strv_contains(char *const *strv, const char *s)
 {
-	strv_foreach(p, strv) if (strcmp(*p, s) == 0) return true;
+	strv_foreach (p, strv)
+		if (strcmp(*p, s) == 0)
+			return true;
 	return false;
 }
 

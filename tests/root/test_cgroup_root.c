@@ -423,7 +423,8 @@ static void t_devices(void)
 	    show(&e);
 	if (cgroup_get_path(cg, "devices")) {
 		_cleanup_free_ char *l = read_in(cg, "devices", "devices.list");
-		check(strcmp(l, "c 1:3 rwm") == 0, "v1 devices.list is exactly the new rule (%s)", l);
+		check(strcmp(l, "c 1:3 rwm") == 0, "v1 devices.list is exactly the new rule (%s)",
+		      l);
 	}
 	pid_t pid = spawn(&w, child_devices, NULL);
 	cgroup_enter(cg, pid, &e), show(&e);

@@ -32,7 +32,8 @@ static inline bool tap_is_str(const char *got, const char *want, const char *wha
 	bool same = (got == NULL && want == NULL) || (got && want && strcmp(got, want) == 0);
 
 	if (!tap_ok(same, "%s", what))
-		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)", want ? want : "(null)");
+		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)",
+		       want ? want : "(null)");
 	return same;
 }
 #define is_str(got, want, what) tap_is_str((got), (want), (what))

@@ -34,8 +34,8 @@ static void test_store(void)
 	struct hutch_error *err = NULL;
 	char id[] = "c1", bundle[] = "/b", rootfs[] = "/b/rootfs",
 	     created[] = "2026-01-01T00:00:00.000000000Z", k[] = "k", v[] = "v";
-	struct container_state st = {.id = id, .bundle = bundle, .rootfs = rootfs,
-				     .created = created};
+	struct container_state st = {
+	    .id = id, .bundle = bundle, .rootfs = rootfs, .created = created};
 	struct spec_kv ann[] = {{k, v}};
 	struct container_state *back = NULL;
 	int fd, fd2;

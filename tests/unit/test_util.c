@@ -28,7 +28,8 @@ static void test_str(void)
 	char **v = NULL;
 	char buf[64];
 
-	ok(str_to_u64("18446744073709551615", &u) == 0 && u == 18446744073709551615ULL, "u64 max exact");
+	ok(str_to_u64("18446744073709551615", &u) == 0 && u == 18446744073709551615ULL,
+	   "u64 max exact");
 	ok(str_to_u64("18446744073709551616", &u) < 0, "u64 overflow rejected");
 	ok(str_to_u64("-1", &u) < 0, "negative rejected as u64");
 	ok(str_to_i64("-9223372036854775808", &i) == 0, "i64 min");

@@ -11,13 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const all_controllers[] = {"",	   "cpu",    "cpuacct", "cpuset",
-					       "memory",   "devices", "freezer", "blkio",
-					       "pids",	   "hugetlb", "net_cls", "net_prio",
-					       "perf_event", "rdma",  "misc",	 NULL};
+static const char *const all_controllers[] = {
+    "",     "cpu",     "cpuacct", "cpuset",   "memory",     "devices", "freezer", "blkio",
+    "pids", "hugetlb", "net_cls", "net_prio", "perf_event", "rdma",    "misc",    NULL};
 
 static int enter_one(const struct cgroup *cg, const char *ctrl, const char *sub, pid_t pid,
-		     bool required, char ***done, struct hutch_error **err)
+                     bool required, char ***done, struct hutch_error **err)
 {
 	_cleanup_free_ char *dir = cgroup_get_dir(cg, ctrl);
 	_cleanup_free_ char *procs = NULL;
@@ -53,8 +52,10 @@ int cgroup_enter_sub(const struct cgroup *cg, const char *arg, pid_t pid, struct
 	while (*sub == '/')
 		sub++;
 	if (!*sub || strstr(sub, "..") || strchr(sub, '\n'))
-		return herr_msg(err, "--cgroup %s: expected [CONTROLLER[,CONTROLLER]:]SUBPATH inside "
-				     "the container's cgroup", arg);
+		return herr_msg(err,
+		                "--cgroup %s: expected [CONTROLLER[,CONTROLLER]:]SUBPATH inside "
+		                "the container's cgroup",
+		                arg);
 	if (!colon) {
 		for (size_t i = 0; all_controllers[i] && r == 0; i++)
 			r = enter_one(cg, all_controllers[i], sub, pid, false, &done, err);
