@@ -12,7 +12,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 need_root
-apt_install "${BUILD_DEPS[@]}" busybox-static python3 python3-pytest python3-jsonschema \
+apt_install "${BUILD_DEPS[@]}" busybox-static clang-format python3 python3-pytest python3-jsonschema \
 	runc podman conmon containerd qemu-system-x86 iproute2 procps util-linux
 build -Dwerror=true
 
