@@ -11,15 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct vctx {
-	const char *origin;
-	const char *prefix; /* JSON path of the object being checked: "" or ".process" */
-	struct hutch_error **err;
-};
-
 /* "<origin>: <prefix><fmt...>"; fmt starts with the rest of the path. */
-static int vfail(const struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int vfail(const struct vctx *v, const char *fmt, ...)
+int vfail(const struct vctx *v, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;

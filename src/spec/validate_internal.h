@@ -6,6 +6,17 @@
 
 #include "spec/spec.h"
 
+/* Where a check is: errors read "<origin>: <prefix><rest of the path>: ...". */
+struct vctx {
+	const char *origin;
+	const char *prefix; /* JSON path of the object being checked: "" or ".process" */
+	struct hutch_error **err;
+};
+
+/* Fail with "<origin>: <prefix><fmt...>"; fmt starts with the rest of the
+ * path. Always returns -1. */
+int vfail(const struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 extern const char *const spec_rlimit_names[];
 extern const char *const spec_sched_policy_names[];
 extern const char *const spec_sched_flag_names[];
