@@ -9,6 +9,7 @@
 # it, the runtime of the rest of the suite (the built hutch, or $HUTCH_RUNTIME). Running the
 # same tests with HUTCH_E2E_RUNTIME=runc shows whether a difference is the runtime's.
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -343,3 +344,18 @@ def engine_dir(prefix):
     d = tempfile.mkdtemp(prefix=prefix)
     os.chmod(d, 0o755)
     return d
+
+
+def name_factory(request, remove):
+    """A generator fixture body: yields make() giving this test's container names
+    ("e2e-<test>-N"); afterwards calls remove(name) for each."""
+    made = []
+    base = re.sub(r"[^a-z0-9]", "-", request.node.name.lower().replace("test_", ""))[:40]
+
+    def make():
+        made.append("e2e-%s-%d" % (base, len(made) + 1))
+        return made[-1]
+
+    yield make
+    for n in made:
+        remove(n)

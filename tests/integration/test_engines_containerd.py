@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from engines import IMAGE, Containerd, Podman, e2e_runtime, engine_dir, make_rootfs_tar, remove_tree
+from engines import IMAGE, Containerd, Podman, e2e_runtime, engine_dir, make_rootfs_tar, name_factory, remove_tree
 from lib import is_alive
 
 pytestmark = [
@@ -53,16 +53,7 @@ def ctr(runtime_path, oci_archive):
 @pytest.fixture
 def cid(ctr, request):
     """Factory of container ids for this test; their tasks and containers are removed afterwards."""
-    made = []
-    base = re.sub(r"[^a-z0-9]", "-", request.node.name.lower().replace("test_", ""))[:40]
-
-    def make():
-        made.append("e2e-%s-%d" % (base, len(made) + 1))
-        return made[-1]
-
-    yield make
-    for c in made:
-        ctr.remove(c)
+    yield from name_factory(request, ctr.remove)
 
 
 SERVER = ["sh", "-c", "trap 'echo got-term; exit 5' TERM; echo started; while :; do sleep 1 & wait; done"]

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from engines import IMAGE, Podman, e2e_runtime, engine_dir, make_rootfs_tar, pty_run, run_cmd
+from engines import IMAGE, Podman, e2e_runtime, engine_dir, make_rootfs_tar, name_factory, pty_run, run_cmd
 
 pytestmark = [
     pytest.mark.engines,
@@ -35,16 +35,7 @@ def podman(runtime_path, probe_path):
 @pytest.fixture
 def name(podman, request):
     """Factory of container names for this test; the containers are removed afterwards."""
-    made = []
-    base = re.sub(r"[^a-z0-9]", "-", request.node.name.lower().replace("test_", ""))[:40]
-
-    def make():
-        made.append("e2e-%s-%d" % (base, len(made) + 1))
-        return made[-1]
-
-    yield make
-    for n in made:
-        podman("rm", "--force", "--time", "0", n, timeout=60)
+    yield from name_factory(request, lambda n: podman("rm", "--force", "--time", "0", n, timeout=60))
 
 
 # A container that prints, then waits until SIGTERM and exits 0 (sh as pid 1 would ignore it).
