@@ -19,6 +19,7 @@
 #include "util/log.h"
 #include "util/str.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -378,8 +379,16 @@ static int check_exec(const char *path, const char *arg0, struct hutch_error **e
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0)
-		return herr_errno(err, errno, "exec: \"%s\": stat %s", arg0, path);
+	if (stat(path, &st) < 0) {
+		/* engines match runc's lower-case wording ("no such file or directory") */
+		int e = errno;
+		char reason[128];
+		snprintf(reason, sizeof(reason), "%s", strerror(e));
+		reason[0] = (char)tolower((unsigned char)reason[0]);
+		herr_msg(err, "exec: \"%s\": stat %s: %s", arg0, path, reason);
+		(*err)->errnum = e;
+		return -1;
+	}
 	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
 		return herr_msg(err, "exec: \"%s\": permission denied", arg0);
 	return 0;

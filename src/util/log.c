@@ -16,6 +16,41 @@ static int log_fd = -1;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
 static bool log_dbg;
 static int log_stderr = STDERR_FILENO;
+/* Lines for the --log file held back until exit: a failing call leaves only
+ * its error there, since podman parses the whole file as one JSON object. */
+static char *pending;
+static size_t pending_len;
+
+static void write_all(int fd, const char *s, size_t len);
+
+static void log_flush(void)
+{
+	if (pending && log_fd >= 0)
+		write_all(log_fd, pending, pending_len);
+	free(pending);
+	pending = NULL;
+	pending_len = 0;
+}
+
+static void log_file_line(enum log_level level, const char *line)
+{
+	size_t len = strlen(line);
+
+	if (log_dbg) { /* --debug: everything, at once, as it happens */
+		write_all(log_fd, line, len);
+		return;
+	}
+	if (level == LOG_ERROR) {
+		free(pending);
+		pending = NULL;
+		pending_len = 0;
+		write_all(log_fd, line, len);
+		return;
+	}
+	pending = xrealloc(pending, pending_len + len + 1);
+	memcpy(pending + pending_len, line, len + 1);
+	pending_len += len;
+}
 
 int log_init(const char *path, enum log_format format, bool debug)
 {
@@ -27,6 +62,8 @@ int log_init(const char *path, enum log_format format, bool debug)
 			return -1;
 		if (log_fd >= 0)
 			close(log_fd);
+		else
+			atexit(log_flush);
 		log_fd = fd;
 	}
 	return 0;
@@ -129,7 +166,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 			line = format_json(level, msg);
 		else
 			line = xasprintf("%s: %s\n", level_name(level), msg);
-		write_all(log_fd, line, strlen(line));
+		log_file_line(level, line);
 		free(line);
 	}
 	if (log_fd < 0 || level <= LOG_WARN || log_dbg) {

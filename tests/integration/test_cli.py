@@ -156,3 +156,32 @@ def test_log_file_json_on_failure(runtime, test_dir):
     last = json.loads(lines[-1])
     assert last["level"] == "error"
     assert "does not exist" in last["msg"]
+
+
+def test_failing_call_leaves_exactly_one_json_object(runtime, bundle, container, test_dir):
+    # podman reads the whole --log file as one JSON object when a call fails, so a
+    # warning logged on the way (deprecated kernel memory limit) must not be there too
+    log = os.path.join(test_dir, "log.json")
+    b = bundle(["/nonexistent"])
+    b.linux.setdefault("resources", {})["memory"] = {"kernel": 64 << 20}
+    c = container(b)
+    c._prepare()
+    r = runtime.cmd("--log", log, "--log-format", "json", "run", "--bundle", b.path, c.id)
+    assert r.returncode != 0
+    with open(log) as f:
+        obj = json.load(f)
+    assert obj["level"] == "error" and "no such file or directory" in obj["msg"], obj
+    assert set(obj) == {"level", "msg", "time"}
+
+
+def test_successful_call_keeps_its_warnings_in_the_log(runtime, bundle, container, test_dir):
+    log = os.path.join(test_dir, "log.json")
+    b = bundle(["/probe"])
+    b.linux.setdefault("resources", {})["memory"] = {"kernel": 64 << 20}
+    c = container(b)
+    c._prepare()
+    r = runtime.cmd("--log", log, "--log-format", "json", "run", "--bundle", b.path, c.id)
+    assert r.returncode == 0, r.stderr
+    with open(log) as f:
+        lines = [json.loads(l) for l in f.read().splitlines() if l.strip()]
+    assert any(l["level"] == "warning" and "kernel" in l["msg"] for l in lines), lines
