@@ -498,10 +498,10 @@ static void child_wait_start(struct child *ch)
 			break;
 		}
 		ssize_t n = read(ch->fifo, &c, 1);
-		if (n == 1) {
-			close(ch->fifo);
+		/* keep the fd: it is close-on-exec, and `start` waits for the last
+		 * reader to go to know the user process is running */
+		if (n == 1)
 			return;
-		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			break;
 		usleep(10000); /* a writer came and went without writing: keep waiting */

@@ -179,3 +179,17 @@ def test_poststop_runs_on_delete_of_created_container(bundle, container):
     assert c.delete().returncode == 0
     with open(log) as f:
         assert f.read().split() == ["ran"]
+
+
+def test_poststart_waits_for_a_slow_start_container_hook(bundle, container, runtime):
+    # poststart runs after the user process started: a startContainer hook that takes
+    # its time must still come first (start waits for the init's exec)
+    if runtime.binary.endswith("/runc"):
+        pytest.xfail("runc 1.1 runs poststart during create (opencontainers/runc#4347)")
+    b = hooked_bundle(bundle)
+    b.config["hooks"]["startContainer"] = [
+        {"path": "/bin/sh", "args": ["sh", "-c", "sleep 0.5; echo startContainer >> /hooks.log"]}]
+    c = container(b)
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    assert _read_log(b)[:5] == ORDER[:5]
