@@ -428,3 +428,14 @@ class Container:
     def facts(self):
         """Probe facts from the container's stdout (after the probe printed them)."""
         return parse_probe(self.output())
+
+
+def cgroup_paths(pid):
+    """{controller: path} for the v1 lines and {'': path} for the v2 line of /proc/PID/cgroup."""
+    paths = {}
+    with open("/proc/%d/cgroup" % pid) as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            for ctrl in controllers.split(",") if controllers else [""]:
+                paths[ctrl] = path
+    return paths

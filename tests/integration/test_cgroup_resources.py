@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from lib import cgroup_dirs, wait_dead
+from lib import cgroup_dirs, cgroup_paths, wait_dead
 
 pytestmark = pytest.mark.cgroups
 
@@ -95,20 +95,9 @@ def need(controller, *files):
             pytest.skip("this %s host has no %s file" % (HOST.mode, f))
 
 
-def cgroup_of(pid):
-    """{controller: path} for v1 lines and {'': path} for the v2 line of /proc/PID/cgroup."""
-    paths = {}
-    with open("/proc/%d/cgroup" % pid) as f:
-        for line in f:
-            _, ctrls, path = line.rstrip("\n").split(":", 2)
-            for c in ctrls.split(",") if ctrls else [""]:
-                paths[c] = path
-    return paths
-
-
 def cg_dir(pid, controller):
     """The container's directory holding `controller`'s files (v1 mount, else cgroup2)."""
-    paths = cgroup_of(pid)
+    paths = cgroup_paths(pid)
     if controller in HOST.v1 and controller in paths:
         return os.path.join(HOST.v1[controller], paths[controller].lstrip("/"))
     if HOST.v2 and "" in paths:
@@ -672,8 +661,8 @@ def test_cgroup_manager_disabled_creates_no_cgroup(bundle, container, runtime):
                          out=c.out, err=c.err)
     assert r.returncode == 0, r.stderr
     pid = c.pid
-    mine = cgroup_of(os.getpid())
-    theirs = cgroup_of(pid)
+    mine = cgroup_paths(os.getpid())
+    theirs = cgroup_paths(pid)
     for d in cgroup_dirs(c.cgroups_path):
         assert not os.path.exists(d), d
     assert theirs == mine
@@ -714,7 +703,7 @@ def test_systemd_cgroup(bundle, container, runtime):
     r = runtime.detached("--systemd-cgroup", "create", "--bundle", b.path, c.id, out=c.out, err=c.err)
     assert r.returncode == 0, r.stderr
     pid = c.pid
-    paths = cgroup_of(pid)
+    paths = cgroup_paths(pid)
     path = paths.get("pids") or paths[""]
     assert path == "/system.slice/" + unit, paths
     assert cg_read(pid, "pids", "pids.max") == "21"

@@ -8,20 +8,9 @@ import time
 
 import pytest
 
-from lib import wait_dead
+from lib import cgroup_paths, wait_dead
 
 pytestmark = pytest.mark.cgroups
-
-
-def cgroup_paths(pid):
-    """{controller-or-'': path} from the host's view of /proc/PID/cgroup."""
-    paths = {}
-    with open("/proc/%d/cgroup" % pid) as f:
-        for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            for ctrl in controllers.split(",") if controllers else [""]:
-                paths[ctrl] = path
-    return paths
 
 
 def _cgroup2_mount():
