@@ -261,8 +261,13 @@ int cgroup_pids(const struct cgroup *cg, pid_t **ret, size_t *ret_n, struct hutc
 	_cleanup_free_ char *dir = cg_dir(h);
 	if (access(dir, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	if (cg_collect_pids(dir, &pids, &n, err) < 0)
-		return herr_prefix(err, "cgroup: list processes");
+	if (cg_collect_pids(dir, &pids, &n, err) < 0) {
+		if ((*err)->errnum != ENOENT)
+			return herr_prefix(err, "cgroup: list processes");
+		/* the cgroup went away while we read it: no processes */
+		herr_freep(err);
+		n = 0;
+	}
 	*ret = steal_ptr(&pids);
 	*ret_n = n;
 	return 0;

@@ -118,8 +118,8 @@ int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, struct hutch_error
 		(*pids)[(*n)++] = (pid_t)v;
 	}
 	d = opendir(dir);
-	if (!d)
-		return herr_errno(err, errno, "opendir %s", dir);
+	if (!d) /* ENOENT: removed under us (systemd drops an empty scope) */
+		return errno == ENOENT ? 0 : herr_errno(err, errno, "opendir %s", dir);
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
