@@ -114,3 +114,33 @@ def test_existing_name_in_container_fails(dummy, bundle, container):
     assert HOST_DEV in r.stderr and "already exists" in r.stderr, r.stderr
     assert_nothing_left(c, c.runtime)
     assert host_has(HOST_DEV)
+
+
+def test_ipv6_address_kept(dummy, bundle, container):
+    dummy()
+    subprocess.run(["ip", "addr", "add", "fd00:123::2/64", "dev", HOST_DEV, "nodad"], check=True)
+    b = net_bundle(bundle, {HOST_DEV: {"name": "eth9"}}, ["ip", "-o", "addr", "show", "dev", "eth9"])
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert "inet 10.123.0.2/24" in r.stdout and "inet6 fd00:123::2/64" in r.stdout, r.stdout
+
+
+def test_netns_joined_by_path_keeps_the_device(dummy, bundle, container):
+    dummy()
+    ns = "hutch-netdev-%d" % os.getpid()
+    subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        b = net_bundle(bundle, {HOST_DEV: {"name": "eth9"}}, ["ip", "-o", "addr", "show", "dev", "eth9"])
+        b.remove_namespace("network")
+        b.add_namespace("network", "/run/netns/" + ns)
+        r = container(b).run()
+        assert r.returncode == 0, r.stderr
+        assert "inet 10.123.0.2/24" in r.stdout, r.stdout
+        # the namespace outlives the container, and the device stays in it
+        ip = subprocess.run(["ip", "-n", ns, "-o", "addr", "show", "dev", "eth9"],
+                            capture_output=True, text=True)
+        assert "10.123.0.2/24" in ip.stdout, ip.stdout + ip.stderr
+        assert not host_has(HOST_DEV)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
