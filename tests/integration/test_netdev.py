@@ -144,3 +144,28 @@ def test_netns_joined_by_path_keeps_the_device(dummy, bundle, container):
         assert not host_has(HOST_DEV)
     finally:
         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def test_with_user_namespace(dummy, bundle, container):
+    # the network namespace then belongs to the container's user namespace
+    dummy()
+    b = net_bundle(bundle, {HOST_DEV: {"name": "eth9"}}, ["ip", "-o", "addr", "show", "dev", "eth9"])
+    b.add_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.config["root"]["readonly"] = True
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert "inet 10.123.0.2/24" in r.stdout, r.stdout
+
+
+def test_new_netns_while_joining_another_namespace(dummy, bundle, container):
+    # a namespace given by path makes the init unshare its network namespace itself, after
+    # it was started: the devices must still land there
+    dummy()
+    b = net_bundle(bundle, {HOST_DEV: {"name": "eth9"}}, ["ip", "-o", "addr", "show", "dev", "eth9"])
+    b.remove_namespace("ipc")
+    b.add_namespace("ipc", "/proc/%d/ns/ipc" % os.getpid())
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert "inet 10.123.0.2/24" in r.stdout, r.stdout
