@@ -118,13 +118,16 @@ static int nl_exchange(int fd, struct nl_req *r, nl_cb cb, void *ctx)
 	if (send(fd, r, r->h.nlmsg_len, 0) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t len = recv(fd, buf, NL_BUF, 0);
+		/* MSG_TRUNC: the real length, so a cut reply is an error, not garbage */
+		ssize_t len = recv(fd, buf, NL_BUF, MSG_TRUNC);
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len < 0)
 			return -errno;
 		if (len == 0)
 			return -EPIPE;
+		if (len > NL_BUF)
+			return -EMSGSIZE;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len);
 		     h = NLMSG_NEXT(h, len)) {
 			int rc = nl_handle(h, seq, cb, ctx);
