@@ -77,9 +77,6 @@ static int check_unsupported(const struct spec *s, struct hutch_error **err)
 {
 	const struct spec_linux *l = s->linux_;
 
-	if (l && l->n_netDevices)
-		return herr_msg(err, "config.json: .linux.netDevices: moving network devices into "
-		                     "the container is not supported by this build");
 	if (l && l->mountLabel && *l->mountLabel)
 		return herr_msg(err, "config.json: .linux.mountLabel: %s",
 		                procattr_selinux_enabled()

@@ -71,7 +71,7 @@ static void gen_linux(json_gen *g)
 	json_gen_map_open(g);
 	gen_enabled(g, "idmap", true);
 	json_gen_map_close(g);
-	gen_enabled(g, "netDevices", false);
+	gen_enabled(g, "netDevices", true);
 	json_gen_map_close(g);
 }
 

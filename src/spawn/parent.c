@@ -5,6 +5,7 @@
 #include "spawn/sync.h"
 #include "linux/cgroup/cgroup.h"
 #include "linux/idmap.h"
+#include "linux/netdev.h"
 #include "linux/ns.h"
 #include "linux/rootfs.h"
 #include "linux/seccomp.h"
@@ -98,10 +99,32 @@ static int handle_pty(struct spawn_run *r, int fd, struct hutch_error **err)
 	return 0;
 }
 
+/* linux.netDevices, once the init is in its network namespace (the child may
+ * have unshared or joined it after SYNC_GO) and before the prestart hooks,
+ * which may expect the devices there. */
+static int move_net_devices(struct spawn_run *r, struct hutch_error **err)
+{
+	const struct spec_linux *l = r->c->spec->linux_;
+	_cleanup_close_ int netns = -1;
+	char path[64];
+
+	if (r->c->mode != SPAWN_INIT || !l || !l->n_netDevices)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)r->init);
+	netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns < 0)
+		return herr_errno(err, errno, "open %s", path);
+	if (netdev_move_all(l->netDevices, l->n_netDevices, netns, err) < 0)
+		return herr_prefix(err, "linux.netDevices");
+	return 0;
+}
+
 static int handle_hooks(struct spawn_run *r, struct hutch_error **err)
 {
 	_cleanup_free_ char *state = NULL;
 
+	if (move_net_devices(r, err) < 0)
+		return -1;
 	if (r->c->hooks && r->c->hooks(r->c->hooks_ctx, r->init, &state, err) < 0)
 		return -1;
 	if (!state)

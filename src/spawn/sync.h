@@ -19,8 +19,9 @@
  *                                                       init into a pid ns; the sender
  *                                                       exits afterwards
  *  child       SYNC_HOOKS         -                     SYNC_HOOKS_DONE: payload = state
- *                                                       JSON; parent ran prestart and
- *                                                       createRuntime hooks
+ *                                                       JSON; parent moved linux.netDevices
+ *                                                       into the init's network ns, then
+ *                                                       ran prestart and createRuntime hooks
  *  child       SYNC_PTY           - , fd pty master     (none)
  *  child       SYNC_SECCOMP       - , fd notify         SYNC_SECCOMP_DONE: parent sent the
  *                                                       fd to linux.seccomp.listenerPath
