@@ -27,7 +27,6 @@ struct create_opts {
 struct created {
 	pid_t pid;
 	int pty_master; /* -1 unless keep_pty and process.terminal */
-	bool is_child;
 };
 
 /* create: everything up to the init blocked on exec.fifo. On failure nothing

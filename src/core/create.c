@@ -214,7 +214,6 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 	    .process = x->spec->process,
 	    .bundle = x->bundle,
 	    .rootfs = x->rootfs,
-	    .state_dir = x->state_dir,
 	    .fifo_fd = x->fifo_fd,
 	    .start_err_fd = x->start_err_fd,
 	    .no_pivot = x->o->no_pivot,
@@ -237,7 +236,6 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 		return herr_msg(err, "container init exited during setup");
 	ret->pid = res.pid;
 	ret->pty_master = res.pty_master;
-	ret->is_child = res.is_child;
 	if (state_write(x->dirfd, &x->st, err) < 0)
 		return -1;
 	if (x->o->pid_file && write_pid_file(x->o->pid_file, res.pid, err) < 0)

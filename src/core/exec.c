@@ -144,7 +144,6 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 	_cleanup_spec_ struct spec *s = NULL;
 	_cleanup_free_ char *cfg = NULL;
 	_cleanup_free_ char *state_json = NULL;
-	_cleanup_free_ char *state_dir = NULL;
 	struct seccomp_filter *sf = NULL;
 	struct spec_process *p = NULL;
 	struct cgroup *cg = NULL;
@@ -174,7 +173,6 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		if (seccomp_compile_cached(s->linux_->seccomp, cache, &sf, err) < 0)
 			goto out;
 	}
-	state_dir = xasprintf("%s/%s", o->root, o->id);
 	state_json = state_oci_json(st, status, false);
 	struct spawn_config sc = {
 	    .mode = SPAWN_EXEC,
@@ -184,7 +182,6 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 	    .process = p,
 	    .bundle = st->bundle,
 	    .rootfs = st->rootfs,
-	    .state_dir = state_dir,
 	    .preserve_fds = o->preserve_fds,
 	    .console_socket = o->console_socket,
 	    .keep_pty = !o->console_socket && !o->detach,

@@ -50,19 +50,24 @@ int ns_new_flags(const struct spec *s)
 	return flags;
 }
 
+/* setns(fd) into a namespace of type t that was opened from `path`. */
+static int ns_setns(int fd, enum spec_ns_type t, const char *path, struct hutch_error **err)
+{
+	if (setns(fd, ns_clone_flag(t)) == 0)
+		return 0;
+	if (errno == EINVAL)
+		return herr_msg(err, "join %s namespace: %s is not a %s namespace",
+		                spec_ns_type_name(t), path, spec_ns_type_name(t));
+	return herr_errno(err, errno, "join %s namespace %s", spec_ns_type_name(t), path);
+}
+
 int ns_join(enum spec_ns_type t, const char *path, struct hutch_error **err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return herr_errno(err, errno, "open %s namespace %s", spec_ns_type_name(t), path);
-	if (setns(fd, ns_clone_flag(t)) < 0) {
-		if (errno == EINVAL)
-			return herr_msg(err, "join %s namespace: %s is not a %s namespace",
-			                spec_ns_type_name(t), path, spec_ns_type_name(t));
-		return herr_errno(err, errno, "join %s namespace %s", spec_ns_type_name(t), path);
-	}
-	return 0;
+	return ns_setns(fd, t, path, err);
 }
 
 int ns_join_all(const struct spec *s, bool skip_user, struct hutch_error **err)
@@ -94,16 +99,9 @@ int ns_join_all(const struct spec *s, bool skip_user, struct hutch_error **err)
 		enum spec_ns_type t = order[k];
 		if (fds[t] < 0)
 			continue;
-		if (setns(fds[t], ns_clone_flag(t)) < 0) {
-			const struct spec_namespace *n = spec_find_namespace(s, t);
-			if (errno == EINVAL)
-				r = herr_msg(err, "join %s namespace: %s is not a %s namespace",
-				             spec_ns_type_name(t), n->path, spec_ns_type_name(t));
-			else
-				r = herr_errno(err, errno, "join %s namespace %s",
-				               spec_ns_type_name(t), n->path);
+		r = ns_setns(fds[t], t, spec_find_namespace(s, t)->path, err);
+		if (r < 0)
 			goto out;
-		}
 	}
 out:
 	for (size_t k = 0; k < SPEC_NS__COUNT; k++)

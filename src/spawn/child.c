@@ -63,16 +63,7 @@ static int child_expect(struct child *ch, enum sync_type type, struct hutch_erro
 		if (sync_recv(ch->sock, &m, err) < 0)
 			return -1;
 		if (m.type != SYNC_MOUNT_FD) {
-			int r;
-			if (m.type == type) {
-				sync_msg_clear(&m);
-				return 0;
-			}
-			/* let sync_expect's decoding produce the error */
-			r = m.type == SYNC_ERROR
-			        ? herr_raw(err, 0, m.len > 4 ? m.payload + 4 : "error")
-			        : herr_msg(err, "sync: expected %s, got %s", sync_type_name(type),
-			                   sync_type_name(m.type));
+			int r = sync_check(&m, type, err);
 			sync_msg_clear(&m);
 			return r;
 		}

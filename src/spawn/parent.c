@@ -217,15 +217,7 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 			m.fd = -1;
 			break;
 		case SYNC_ERROR:
-			/* re-deliver through sync_expect's decoding */
-			{
-				int32_t en = 0;
-				if (m.len >= sizeof(en))
-					memcpy(&en, m.payload, sizeof(en));
-				herr_raw(err, en,
-				         m.len > sizeof(en) ? m.payload + sizeof(en) : "error");
-			}
-			rc = -1;
+			rc = sync_check(&m, SYNC_READY, err); /* the child's own error */
 			break;
 		default:
 			rc = herr_msg(err, "sync: unexpected %s from the child",
@@ -303,6 +295,5 @@ int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct
 			;
 	ret->pid = r.init;
 	ret->pty_master = r.pty;
-	ret->is_child = r.init == r.child;
 	return 0;
 }

@@ -31,7 +31,6 @@ struct spawn_config {
 	const struct spec_process *process; /* the process to run */
 	const char *bundle;                 /* absolute */
 	const char *rootfs;                 /* absolute */
-	const char *state_dir;              /* absolute <root>/<id> */
 	int fifo_fd;                        /* INIT: exec.fifo opened O_RDONLY|O_NONBLOCK */
 	int start_err_fd;                   /* INIT: start.err, for failures after start */
 	bool no_pivot;
@@ -51,7 +50,6 @@ struct spawn_config {
 struct spawn_result {
 	pid_t pid;      /* the container process (host pid) */
 	int pty_master; /* -1 unless keep_pty */
-	bool is_child;  /* pid is our child (else reparented to a subreaper or PID 1) */
 };
 
 /* Start the child and run the protocol until it reports READY. On failure

@@ -160,23 +160,28 @@ void sync_msg_clear(struct sync_msg *m)
 	m->fd = -1;
 }
 
+int sync_check(const struct sync_msg *m, enum sync_type type, struct hutch_error **err)
+{
+	if (m->type == SYNC_ERROR) {
+		int32_t en = 0;
+		if (m->len >= sizeof(en))
+			memcpy(&en, m->payload, sizeof(en));
+		return herr_raw(err, en,
+		                m->len > sizeof(en) ? m->payload + sizeof(en) : "unknown error");
+	}
+	if (m->type != type)
+		return herr_msg(err, "sync: expected %s, got %s", sync_type_name(type),
+		                sync_type_name(m->type));
+	return 0;
+}
+
 int sync_expect(int sock, enum sync_type type, struct sync_msg *ret, struct hutch_error **err)
 {
 	struct sync_msg m = {.fd = -1};
 
 	if (sync_recv(sock, &m, err) < 0)
 		return -1;
-	if (m.type == SYNC_ERROR) {
-		int32_t en = 0;
-		if (m.len >= sizeof(en))
-			memcpy(&en, m.payload, sizeof(en));
-		herr_raw(err, en, m.len > sizeof(en) ? m.payload + sizeof(en) : "unknown error");
-		sync_msg_clear(&m);
-		return -1;
-	}
-	if (m.type != type) {
-		herr_msg(err, "sync: expected %s, got %s", sync_type_name(type),
-		         sync_type_name(m.type));
+	if (sync_check(&m, type, err) < 0) {
 		sync_msg_clear(&m);
 		return -1;
 	}

@@ -86,6 +86,10 @@ int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err);
  * errno and message; any other type is a protocol error. */
 int sync_expect(int sock, enum sync_type type, struct sync_msg *ret, struct hutch_error **err);
 
+/* 0 when m is of `type`; else -1 with *err: the sender's error for
+ * SYNC_ERROR, a protocol error otherwise. m is left alone. */
+int sync_check(const struct sync_msg *m, enum sync_type type, struct hutch_error **err);
+
 /* Free payload and close fd. */
 void sync_msg_clear(struct sync_msg *m);
 
