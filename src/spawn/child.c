@@ -3,8 +3,7 @@
  * pivot_root, terminal, process attributes, identity, seccomp, READY, then
  * (init) wait on exec.fifo and execve. Every failure goes to the parent as
  * SYNC_ERROR and the child _exits. */
-#include "spawn/spawn.h"
-#include "spawn/sync.h"
+#include "spawn/spawn_internal.h"
 #include "linux/caps.h"
 #include "linux/hook.h"
 #include "linux/ns.h"
@@ -43,9 +42,10 @@ struct child {
 	const struct spec *s;
 	const struct spec_process *p;
 	int sock;
-	int fifo;         /* O_PATH fd of exec.fifo (init only) */
-	char *state_json; /* from the parent, for container-side hooks */
-	char *exe;        /* resolved executable */
+	struct sync_walk walk; /* our position in the handshake (sync.h) */
+	int fifo;              /* O_PATH fd of exec.fifo (init only) */
+	char *state_json;      /* from the parent, for container-side hooks */
+	char *exe;             /* resolved executable */
 	char **env;
 	struct caps_set caps;
 	bool userns;    /* we are in a user namespace of the container */
@@ -53,18 +53,29 @@ struct child {
 	int diag_fd;    /* hutch's stderr, kept once stdio is the pty; -1 none */
 };
 
-/* sync_expect, also collecting the SYNC_MOUNT_FD messages sent before it. */
-static int child_expect(struct child *ch, enum sync_type type, struct hutch_error **err)
+static int child_send(struct child *ch, enum sync_type type, int fd, struct hutch_error **err)
+{
+	return sync_walk_send(&ch->walk, ch->sock, type, NULL, 0, fd, err);
+}
+
+/* The parent's next step, which must be `type`, also collecting the
+ * SYNC_MOUNT_FD messages sent before it. The message is returned in *ret
+ * (may be NULL). */
+static int child_expect(struct child *ch, enum sync_type type, struct sync_msg *ret,
+                        struct hutch_error **err)
 {
 	for (;;) {
 		struct sync_msg m = {.fd = -1};
 		int32_t idx;
 
-		if (sync_recv(ch->sock, &m, err) < 0)
+		if (sync_walk_recv(&ch->walk, ch->sock, &m, err) < 0)
 			return -1;
 		if (m.type != SYNC_MOUNT_FD) {
 			int r = sync_check(&m, type, err);
-			sync_msg_clear(&m);
+			if (r == 0 && ret)
+				*ret = m;
+			else
+				sync_msg_clear(&m);
 			return r;
 		}
 		if (m.len != sizeof(idx) || m.fd < 0) {
@@ -104,11 +115,12 @@ static int child_fork_into_pidns(struct child *ch, struct hutch_error **err)
 	if (pid > 0) {
 		int32_t p = (int32_t)pid;
 		struct hutch_error *e = NULL;
-		if (sync_send(ch->sock, SYNC_PID, &p, sizeof(p), -1, &e) < 0)
+		if (sync_walk_send(&ch->walk, ch->sock, SYNC_PID, &p, sizeof(p), -1, &e) < 0)
 			kill(pid, SIGKILL);
 		_exit(0);
 	}
-	return 0;
+	/* the intermediate sends PID for us: our copy of the walk moves past it */
+	return sync_walk_step(&ch->walk, SYNC_CHILD, SYNC_PID, err);
 }
 
 /* Namespaces given by path (or, for exec, all of the container's). */
@@ -123,8 +135,8 @@ static int child_join_init(struct child *ch, struct hutch_error **err)
 	} else if (user) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			return herr_errno(err, errno, "unshare user namespace");
-		if (sync_send(ch->sock, SYNC_MAPS, NULL, 0, -1, err) < 0 ||
-		    child_expect(ch, SYNC_MAPS_DONE, err) < 0)
+		if (child_send(ch, SYNC_MAPS, -1, err) < 0 ||
+		    child_expect(ch, SYNC_MAPS_DONE, NULL, err) < 0)
 			return -1;
 	}
 	if (ns_join_all(ch->s, true, err) < 0)
@@ -161,8 +173,10 @@ static int child_join_exec(struct child *ch, struct hutch_error **err)
 	return r;
 }
 
-static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error **err)
+static int child_namespaces(struct child *ch, struct hutch_error **err)
 {
+	bool join_mode = ch->walk.mode == SYNC_MODE_JOIN;
+
 	if (ch->c->mode == SPAWN_EXEC) {
 		if (child_join_exec(ch, err) < 0)
 			return -1;
@@ -240,8 +254,8 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		return -1;
 	if (has_ns(ch->s, SPEC_NS_UTS) && child_uts(ch, err) < 0)
 		return -1;
-	if (sync_send(ch->sock, SYNC_HOOKS, NULL, 0, -1, err) < 0 ||
-	    sync_expect(ch->sock, SYNC_HOOKS_DONE, &m, err) < 0)
+	if (child_send(ch, SYNC_HOOKS, -1, err) < 0 ||
+	    child_expect(ch, SYNC_HOOKS_DONE, &m, err) < 0)
 		return -1;
 	ch->state_json = steal_ptr(&m.payload);
 	sync_msg_clear(&m);
@@ -264,7 +278,7 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 	if (terminal_open(ch->p->has_consoleSize ? &ch->p->consoleSize : NULL, &master, &slave,
 	                  err) < 0)
 		return -1;
-	if (sync_send(ch->sock, SYNC_PTY, NULL, 0, master, err) < 0) {
+	if (child_send(ch, SYNC_PTY, master, err) < 0) {
 		close(master);
 		close(slave);
 		return -1;
@@ -433,12 +447,12 @@ static int child_seccomp(struct child *ch, struct hutch_error **err)
 		return herr_prefix(err, "load seccomp filter");
 	if (nfd < 0)
 		return 0;
-	if (sync_send(ch->sock, SYNC_SECCOMP, NULL, 0, nfd, err) < 0) {
+	if (child_send(ch, SYNC_SECCOMP, nfd, err) < 0) {
 		close(nfd);
 		return -1;
 	}
 	close(nfd);
-	return sync_expect(ch->sock, SYNC_SECCOMP_DONE, NULL, err);
+	return child_expect(ch, SYNC_SECCOMP_DONE, NULL, err);
 }
 
 /* Capabilities and user, in the order caps.h documents. */
@@ -502,13 +516,18 @@ static void child_wait_start(struct child *ch)
 }
 
 /* A failure after `start` released us: tell `start` (through start.err)
- * and the container's stderr, then go. */
-static __attribute__((noreturn)) void child_die(struct child *ch, const char *what, const char *msg)
+ * and the container's stderr, then go: 127 when `errnum` says something was
+ * not found, 126 otherwise. The code is picked first: the writes below may
+ * change errno. */
+static __attribute__((noreturn)) void child_die(struct child *ch, int errnum, const char *what,
+                                                const char *msg)
 {
+	int code = errnum == ENOENT ? 127 : 126;
+
 	if (ch->c->mode == SPAWN_INIT && ch->c->start_err_fd >= 0)
 		dprintf(ch->c->start_err_fd, "%s: %s", what, msg);
 	dprintf(2, "hutch: %s: %s\n", what, msg);
-	_exit(errno == ENOENT ? 127 : 126);
+	_exit(code);
 }
 
 static __attribute__((noreturn)) void child_exec(struct child *ch)
@@ -521,24 +540,24 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 	if (ch->c->mode == SPAWN_INIT && ch->s->hooks &&
 	    hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
 	        0)
-		child_die(ch, "run startContainer hooks", err->msg);
+		child_die(ch, err->errnum, "run startContainer hooks", err->msg);
 	/* as late as possible: only execve runs under the filter */
 	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0)
-		child_die(ch, "load seccomp filter", err->msg);
+		child_die(ch, err->errnum, "load seccomp filter", err->msg);
 	execve(ch->exe, ch->p->args, ch->env);
 	int e = errno;
 	_cleanup_free_ char *what = xasprintf("exec %s", ch->exe);
-	errno = e;
-	child_die(ch, what, strerror(e));
+	child_die(ch, e, what, strerror(e));
 }
 
-void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
+void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mode)
 {
 	struct child ch = {
 	    .c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd, .diag_fd = -1};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 
+	sync_walk_init(&ch.walk, mode, SYNC_CHILD);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -546,10 +565,9 @@ void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 	ch.mount_fds = xmalloc((c->spec->n_mounts + 1) * sizeof(int));
 	for (size_t i = 0; i <= c->spec->n_mounts; i++)
 		ch.mount_fds[i] = -1;
-	if (child_expect(&ch, SYNC_GO, &err) < 0)
+	if (child_expect(&ch, SYNC_GO, NULL, &err) < 0)
 		_exit(1);
-	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 ||
-	    child_namespaces(&ch, join_mode, &err) < 0)
+	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 || child_namespaces(&ch, &err) < 0)
 		child_fail(&ch, err);
 	if (c->mode == SPAWN_INIT) {
 		if (child_keyring(&ch, &err) < 0 || child_rootfs(&ch, &err) < 0)
@@ -565,7 +583,7 @@ void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 		close(ch.diag_fd);
 		ch.diag_fd = -1;
 	}
-	if (sync_send(sock, SYNC_READY, NULL, 0, -1, &err) < 0)
+	if (child_send(&ch, SYNC_READY, -1, &err) < 0)
 		_exit(1);
 	if (c->mode == SPAWN_INIT)
 		child_wait_start(&ch);

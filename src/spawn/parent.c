@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The runtime side of spawning: clone3 the child (into its cgroup where the
  * kernel allows), write its id maps, answer its requests, wait for READY. */
-#include "spawn/spawn.h"
-#include "spawn/sync.h"
+#include "spawn/spawn_internal.h"
 #include "linux/cgroup/cgroup.h"
 #include "linux/idmap.h"
 #include "linux/netdev.h"
@@ -32,6 +31,7 @@
 struct spawn_run {
 	const struct spawn_config *c;
 	int sock;
+	struct sync_walk walk;
 	pid_t child;   /* our direct child */
 	pid_t init;    /* the container process (== child unless it forked) */
 	int pty;       /* pty master received from the child */
@@ -57,7 +57,7 @@ static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
  * kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain controllers
  * in threaded mode), since cgroup_enter() covers that case. */
 static pid_t spawn_clone(const struct spawn_config *c, unsigned long long flags, int sock,
-                         int parent_sock, bool join_mode, struct hutch_error **err)
+                         int parent_sock, enum sync_mode mode, struct hutch_error **err)
 {
 	int cgfd = c->cgroup && c->mode == SPAWN_INIT ? cgroup_clone_fd(c->cgroup) : -1;
 	pid_t pid = do_clone3(flags, cgfd);
@@ -73,7 +73,7 @@ static pid_t spawn_clone(const struct spawn_config *c, unsigned long long flags,
 		return herr_errno(err, errno, "clone3");
 	if (pid == 0) {
 		close(parent_sock);
-		spawn_child_main(c, sock, join_mode);
+		spawn_child_main(c, sock, mode);
 	}
 	return pid;
 }
@@ -131,7 +131,7 @@ static int handle_hooks(struct spawn_run *r, struct hutch_error **err)
 		state = xstrdup("{}");
 	free(r->state);
 	r->state = xstrdup(state);
-	return sync_send(r->sock, SYNC_HOOKS_DONE, state, strlen(state), -1, err);
+	return sync_walk_send(&r->walk, r->sock, SYNC_HOOKS_DONE, state, strlen(state), -1, err);
 }
 
 static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
@@ -145,7 +145,7 @@ static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
 	close(fd);
 	if (rc < 0)
 		return -1;
-	return sync_send(r->sock, SYNC_SECCOMP_DONE, NULL, 0, -1, err);
+	return sync_walk_send(&r->walk, r->sock, SYNC_SECCOMP_DONE, NULL, 0, -1, err);
 }
 
 /* Write the child's id maps, then hand it the idmapped mount trees only we
@@ -172,20 +172,33 @@ static int write_maps(struct spawn_run *r, struct hutch_error **err)
 		if (fds[i] < 0)
 			continue;
 		if (rc == 0)
-			rc = sync_send(r->sock, SYNC_MOUNT_FD, &idx, sizeof(idx), fds[i], err);
+			rc = sync_walk_send(&r->walk, r->sock, SYNC_MOUNT_FD, &idx, sizeof(idx),
+			                    fds[i], err);
 		close(fds[i]);
 	}
 	return rc;
 }
 
-/* Answer the child's requests until READY. */
+static int handle_pid(struct spawn_run *r, const struct sync_msg *m, struct hutch_error **err)
+{
+	int32_t p;
+
+	if (m->len != sizeof(p))
+		return herr_msg(err, "sync: malformed PID message");
+	memcpy(&p, m->payload, sizeof(p));
+	r->init = p;
+	return 0;
+}
+
+/* Answer the child's requests until READY; the walk refuses any message out
+ * of its mode's order (sync.h). */
 static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 {
 	for (;;) {
 		struct sync_msg m = {.fd = -1};
 		int rc = 0;
 
-		if (sync_recv(r->sock, &m, err) < 0)
+		if (sync_walk_recv(&r->walk, r->sock, &m, err) < 0)
 			return -1;
 		switch (m.type) {
 		case SYNC_READY:
@@ -194,16 +207,11 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 		case SYNC_MAPS:
 			rc = write_maps(r, err);
 			if (rc == 0)
-				rc = sync_send(r->sock, SYNC_MAPS_DONE, NULL, 0, -1, err);
+				rc = sync_walk_send(&r->walk, r->sock, SYNC_MAPS_DONE, NULL, 0, -1,
+				                    err);
 			break;
 		case SYNC_PID:
-			if (m.len == sizeof(int32_t)) {
-				int32_t p;
-				memcpy(&p, m.payload, sizeof(p));
-				r->init = p;
-			} else {
-				rc = herr_msg(err, "sync: malformed PID message");
-			}
+			rc = handle_pid(r, &m, err);
 			break;
 		case SYNC_HOOKS:
 			rc = handle_hooks(r, err);
@@ -216,10 +224,7 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 			rc = handle_seccomp(r, m.fd, err);
 			m.fd = -1;
 			break;
-		case SYNC_ERROR:
-			rc = sync_check(&m, SYNC_READY, err); /* the child's own error */
-			break;
-		default:
+		default: /* the walk lets only the steps above through */
 			rc = herr_msg(err, "sync: unexpected %s from the child",
 			              sync_type_name(m.type));
 		}
@@ -247,10 +252,13 @@ static void spawn_abort(struct spawn_run *r)
 static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error **err)
 {
 	const struct spawn_config *c = r->c;
-	bool join = c->mode == SPAWN_EXEC || any_ns_path(c->spec);
+	enum sync_mode mode = c->mode == SPAWN_EXEC  ? SYNC_MODE_EXEC
+	                      : any_ns_path(c->spec) ? SYNC_MODE_JOIN
+	                                             : SYNC_MODE_CREATE;
 	unsigned long long flags = 0;
 
-	if (!join) {
+	sync_walk_init(&r->walk, mode, SYNC_PARENT);
+	if (mode == SYNC_MODE_CREATE) {
 		/* time is unshared by the child: offsets must be written before
 		 * any process enters the namespace (time_namespaces(7)); cgroup
 		 * too, once the child is in its cgroups (its root is set then) */
@@ -258,7 +266,7 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		        ~(unsigned long long)(CLONE_NEWTIME | CLONE_NEWCGROUP);
 		r->user_new = flags & CLONE_NEWUSER;
 	}
-	r->child = spawn_clone(c, flags, child_sock, r->sock, join, err);
+	r->child = spawn_clone(c, flags, child_sock, r->sock, mode, err);
 	close(child_sock);
 	if (r->child < 0)
 		return -1;
@@ -270,7 +278,7 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
 		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)
 			return -1;
-	return sync_send(r->sock, SYNC_GO, NULL, 0, -1, err);
+	return sync_walk_send(&r->walk, r->sock, SYNC_GO, NULL, 0, -1, err);
 }
 
 int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct hutch_error **err)
