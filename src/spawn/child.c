@@ -50,7 +50,6 @@ struct child {
 	struct caps_set caps;
 	bool userns;    /* we are in a user namespace of the container */
 	int *mount_fds; /* idmapped trees from the parent, per spec mount; -1 none */
-	int diag_fd;    /* hutch's stderr, kept once stdio is the pty; -1 none */
 };
 
 static int child_send(struct child *ch, enum sync_type type, int fd, struct hutch_error **err)
@@ -90,6 +89,15 @@ static int child_expect(struct child *ch, enum sync_type type, struct sync_msg *
 		ch->mount_fds[idx] = steal_fd(&m.fd);
 		sync_msg_clear(&m);
 	}
+}
+
+/* Our diagnostics (capability warnings, ...) go to the runtime, which logs
+ * them: our own stderr is the container's. */
+static void child_log(void *ctx, enum log_level level, const char *msg)
+{
+	struct child *ch = ctx;
+
+	sync_send_log(ch->sock, level, msg);
 }
 
 static __attribute__((noreturn)) void child_fail(struct child *ch, struct hutch_error *err)
@@ -284,10 +292,6 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 		return -1;
 	}
 	close(master);
-	/* keep our diagnostics on hutch's stderr, not the container's terminal */
-	ch->diag_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (ch->diag_fd >= 0)
-		log_set_stderr_fd(ch->diag_fd);
 	return terminal_make_controlling(slave, err);
 }
 
@@ -552,12 +556,12 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 
 void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mode)
 {
-	struct child ch = {
-	    .c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd, .diag_fd = -1};
+	struct child ch = {.c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 
 	sync_walk_init(&ch.walk, mode, SYNC_CHILD);
+	log_set_sink(child_log, &ch);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -577,12 +581,6 @@ void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mod
 		child_fail(&ch, err);
 	/* create exits once we are READY; its death must not kill us */
 	prctl(PR_SET_PDEATHSIG, 0);
-	/* nor may we keep its stderr open: callers read create's output to EOF */
-	if (ch.diag_fd >= 0) {
-		log_set_stderr_fd(STDERR_FILENO);
-		close(ch.diag_fd);
-		ch.diag_fd = -1;
-	}
 	if (child_send(&ch, SYNC_READY, -1, &err) < 0)
 		_exit(1);
 	if (c->mode == SPAWN_INIT)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Framing, fd passing and error transport for the parent/child protocol. */
 #include "spawn/sync.h"
+#include "util/log.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@ const char *sync_type_name(enum sync_type t)
 	    [SYNC_READY] = "READY",
 	    [SYNC_ERROR] = "ERROR",
 	    [SYNC_MOUNT_FD] = "MOUNT_FD",
+	    [SYNC_LOG] = "LOG",
 	};
 	return (t >= SYNC_GO && t < sizeof(names) / sizeof(names[0]) && names[t]) ? names[t]
 	                                                                          : "unknown";
@@ -67,20 +69,31 @@ int sync_send(int sock, enum sync_type type, const void *payload, size_t len, in
 	return 0;
 }
 
+/* A message {int32 number, text}, the text cut to fit. Best effort. */
+static void send_numbered(int sock, enum sync_type type, int32_t num, const char *text)
+{
+	size_t tl = strlen(text);
+	char *buf;
+	struct hutch_error *ignored = NULL;
+
+	if (tl > SYNC_MAX_PAYLOAD - sizeof(num))
+		tl = SYNC_MAX_PAYLOAD - sizeof(num);
+	buf = xmalloc(sizeof(num) + tl);
+	memcpy(buf, &num, sizeof(num));
+	memcpy(buf + sizeof(num), text, tl);
+	if (sync_send(sock, type, buf, sizeof(num) + tl, -1, &ignored) < 0)
+		herr_freep(&ignored);
+	free(buf);
+}
+
 void sync_send_error(int sock, const struct hutch_error *e)
 {
-	const char *m = e && e->msg ? e->msg : "unknown error";
-	size_t ml = strlen(m);
-	char *buf;
-	int32_t en = e ? e->errnum : 0;
+	send_numbered(sock, SYNC_ERROR, e ? e->errnum : 0, e && e->msg ? e->msg : "unknown error");
+}
 
-	if (ml > SYNC_MAX_PAYLOAD - sizeof(en))
-		ml = SYNC_MAX_PAYLOAD - sizeof(en);
-	buf = xmalloc(sizeof(en) + ml);
-	memcpy(buf, &en, sizeof(en));
-	memcpy(buf + sizeof(en), m, ml);
-	sync_send(sock, SYNC_ERROR, buf, sizeof(en) + ml, -1, &(struct hutch_error *){NULL});
-	free(buf);
+void sync_send_log(int sock, int level, const char *msg)
+{
+	send_numbered(sock, SYNC_LOG, level, msg);
 }
 
 static int take_fd(struct msghdr *msg)
@@ -301,7 +314,7 @@ int sync_walk_step(struct sync_walk *w, enum sync_side from, enum sync_type type
 	size_t n;
 	const struct sync_step *s = walk_steps(w, &n);
 
-	if (type == SYNC_ERROR)
+	if (type == SYNC_ERROR || (type == SYNC_LOG && from == SYNC_CHILD))
 		return 0;
 	for (size_t i = w->pos; i < n; i++) {
 		bool allowed = !(s[i].flags & STEP_REPLY) || request_taken(w, s, i);
@@ -332,6 +345,19 @@ int sync_walk_send(struct sync_walk *w, int sock, enum sync_type type, const voi
 	return sync_send(sock, type, payload, len, fd, err);
 }
 
+/* A SYNC_LOG record from the child, into our own log. */
+static void forward_log(const struct sync_msg *m)
+{
+	int32_t level = LOG_WARN;
+
+	if (m->len < sizeof(level))
+		return;
+	memcpy(&level, m->payload, sizeof(level));
+	if (level < LOG_ERROR || level > LOG_DEBUG)
+		level = LOG_WARN;
+	log_msg((enum log_level)level, "%s", m->payload + sizeof(level));
+}
+
 int sync_walk_recv(struct sync_walk *w, int sock, struct sync_msg *ret, struct hutch_error **err)
 {
 	enum sync_side other = w->self == SYNC_PARENT ? SYNC_CHILD : SYNC_PARENT;
@@ -339,6 +365,12 @@ int sync_walk_recv(struct sync_walk *w, int sock, struct sync_msg *ret, struct h
 
 	if (sync_recv(sock, &m, err) < 0)
 		return -1;
+	while (m.type == SYNC_LOG && other == SYNC_CHILD) {
+		forward_log(&m);
+		sync_msg_clear(&m);
+		if (sync_recv(sock, &m, err) < 0)
+			return -1;
+	}
 	if (m.type == SYNC_ERROR || sync_walk_step(w, other, m.type, err) < 0) {
 		if (m.type == SYNC_ERROR)
 			sync_check(&m, SYNC_READY, err); /* the sender's own error */

@@ -29,6 +29,10 @@
  *  child       SYNC_READY         -                     (none) init is set up and blocks
  *                                                       on exec.fifo (or, for exec, is
  *                                                       about to execve)
+ *  child       SYNC_LOG           int32 level + text    (none) a diagnostic line (a warning);
+ *                                                       the parent logs it to --log (or its
+ *                                                       stderr), never to the container's
+ *                                                       stdio; allowed at any point
  *  either      SYNC_ERROR         int32 errno + text    (none) the sender gives up and exits
  *
  * The order is fixed per mode, and both sides walk the same list of steps
@@ -79,6 +83,10 @@ int sync_send(int sock, enum sync_type type, const void *payload, size_t len, in
 /* Send SYNC_ERROR carrying e (errnum + message). Best effort, never fails. */
 void sync_send_error(int sock, const struct hutch_error *e);
 
+/* Send SYNC_LOG: one diagnostic line at `level` (an enum log_level). Best
+ * effort, never fails. */
+void sync_send_log(int sock, int level, const char *msg);
+
 /* Receive one message. EOF is an error ("the other side exited"). */
 int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err);
 
@@ -111,8 +119,8 @@ void sync_walk_init(struct sync_walk *w, enum sync_mode mode, enum sync_side sel
 
 /* Record that `from` sends `type` now: 0 when the mode's list allows it at
  * this point (skipping optional steps that did not happen), else -1 with a
- * protocol error naming what was expected. SYNC_ERROR is never part of the
- * list and always allowed. */
+ * protocol error naming what was expected. SYNC_ERROR (from either side) and
+ * SYNC_LOG (from the child) are never part of the list and always allowed. */
 int sync_walk_step(struct sync_walk *w, enum sync_side from, enum sync_type type,
                    struct hutch_error **err);
 
@@ -123,8 +131,9 @@ bool sync_walk_done(const struct sync_walk *w);
 int sync_walk_send(struct sync_walk *w, int sock, enum sync_type type, const void *payload,
                    size_t len, int fd, struct hutch_error **err);
 
-/* Receive the other side's next step: SYNC_ERROR becomes *err, anything out
- * of order is a protocol error (the message is cleared then). On success
+/* Receive the other side's next step: SYNC_LOG records are logged with
+ * log_msg and skipped (the parent's side), SYNC_ERROR becomes *err, anything
+ * out of order is a protocol error (the message is cleared then). On success
  * *ret holds the message. */
 int sync_walk_recv(struct sync_walk *w, int sock, struct sync_msg *ret, struct hutch_error **err);
 

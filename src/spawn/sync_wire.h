@@ -20,6 +20,7 @@ enum sync_type {
 	SYNC_READY,
 	SYNC_ERROR,
 	SYNC_MOUNT_FD,
+	SYNC_LOG,
 };
 
 /* One frame: this header, then `len` bytes of payload, in one SOCK_SEQPACKET

@@ -2,6 +2,7 @@
 # The process object: capabilities (all five sets), rlimits (lowered only: this host lacks
 # CAP_SYS_RESOURCE), user/groups/umask, cwd, env, noNewPrivileges, oomScoreAdj, and a
 # seccomp filter.
+import json
 import os
 
 import pytest
@@ -88,6 +89,40 @@ def test_unknown_capability_is_a_warning(bundle, container):
     assert r.returncode == 0, r.stderr
     assert "CAP_NOT_A_CAP" in r.stderr
     assert parse_probe(r.stdout)["CapBnd"] == mask(CAP_KILL)
+
+
+def _log_lines(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f.read().splitlines() if line.strip()]
+
+
+def test_init_warnings_go_to_the_log_not_the_container(bundle, container, runtime, test_dir):
+    # The init's own warnings (here: an unknown capability, parsed inside the container
+    # process) belong to --log in its format; the container's stdio is the workload's.
+    log = os.path.join(test_dir, "log.json")
+    b = bundle(["/probe"])
+    b.process["capabilities"] = {k: ["CAP_KILL", "CAP_NOT_A_CAP"] for k in ("bounding", "effective", "permitted")}
+    c = container(b)
+    c._prepare()
+    r = runtime.detached("--log", log, "--log-format", "json", "create", "--bundle", b.path, c.id,
+                         out=c.out, err=c.err)
+    assert r.returncode == 0, r.stderr
+    assert c.start().returncode == 0
+    c.wait_status("stopped")
+    assert "CAP_NOT_A_CAP" not in c.stderr_output() + c.output()
+    warnings = [l for l in _log_lines(log) if l["level"] == "warning"]
+    assert any("CAP_NOT_A_CAP" in l["msg"] for l in warnings), warnings
+
+
+def test_exec_warnings_go_to_the_log_not_the_process(bundle, container, runtime, test_dir):
+    log = os.path.join(test_dir, "log.json")
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0 and c.start().returncode == 0
+    r = runtime.cmd("--log", log, "--log-format", "json", "exec", "--cap", "CAP_NOT_A_CAP", c.id,
+                    "/probe")
+    assert r.returncode == 0, r.stderr
+    assert "CAP_NOT_A_CAP" not in r.stdout + r.stderr
+    assert any("CAP_NOT_A_CAP" in l["msg"] for l in _log_lines(log) if l["level"] == "warning")
 
 
 def test_rlimits_lowered(bundle, container):

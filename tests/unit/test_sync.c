@@ -4,6 +4,7 @@
 #include "tap.h"
 #include "spawn/sync.h"
 #include "util/error.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -290,6 +291,43 @@ static void test_walk_error_any_time(void)
 	pair_close(&p);
 }
 
+static char logged[256];
+static enum log_level logged_level;
+
+static void capture(void *ctx, enum log_level level, const char *msg)
+{
+	(void)ctx;
+	logged_level = level;
+	snprintf(logged, sizeof(logged), "%s", msg);
+}
+
+static void test_walk_log_records(void)
+{
+	struct hutch_error *err = NULL;
+	struct sync_msg m = {.fd = -1};
+	struct pair p;
+	char *e;
+
+	log_set_sink(capture, NULL);
+	pair_open(&p, SYNC_MODE_EXEC);
+	pass(&p, PAR, SYNC_GO);
+	sync_send_log(p.sv[1], LOG_WARN, "process.capabilities.bounding: CAP_X");
+	sync_walk_send(&p.child, p.sv[1], SYNC_READY, NULL, 0, -1, &err);
+	ok(sync_walk_recv(&p.parent, p.sv[0], &m, &err) == 0 && m.type == SYNC_READY,
+	   "a LOG record between steps does not disturb the walk");
+	is_str(logged, "process.capabilities.bounding: CAP_X", "and reaches the parent's log");
+	ok(logged_level == LOG_WARN, "at its level");
+	sync_msg_clear(&m);
+	pair_close(&p);
+
+	pair_open(&p, SYNC_MODE_EXEC);
+	e = inject(&p, PAR, SYNC_LOG);
+	ok(e != NULL, "LOG from the parent is refused");
+	free(e);
+	pair_close(&p);
+	log_set_sink(NULL, NULL);
+}
+
 int main(void)
 {
 	test_payload_and_fd();
@@ -299,5 +337,6 @@ int main(void)
 	test_walk_refusals();
 	test_walk_join_exec();
 	test_walk_error_any_time();
+	test_walk_log_records();
 	return done_testing();
 }
