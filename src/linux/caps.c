@@ -191,7 +191,13 @@ static void set_flags(cap_t c, cap_flag_t flag, uint64_t mask, int last)
 			cap_set_flag(c, flag, 1, &v, CAP_SET);
 }
 
-static int apply_ambient(uint64_t ambient, int last, struct hutch_error **err)
+/* The kernel raises an ambient capability only if it is both permitted and
+ * inheritable (capabilities(7), "Ambient capability set"): one that the
+ * granted sets do not hold is left out with a debug line, not a warning, as
+ * runc does - either the config itself does not list it in both (a default
+ * config from older `runc spec` lists ambient capabilities without
+ * inheritable ones), or permitted/inheritable already warned about it. */
+static int apply_ambient(uint64_t ambient, uint64_t possible, int last, struct hutch_error **err)
 {
 	char name[64];
 
@@ -201,6 +207,12 @@ static int apply_ambient(uint64_t ambient, int last, struct hutch_error **err)
 	for (int c = 0; c <= last; c++) {
 		if (!(ambient & CAP_BIT(c)))
 			continue;
+		if (!(possible & CAP_BIT(c))) {
+			log_debug("process.capabilities.ambient: %s is not both permitted and "
+			          "inheritable; not raised",
+			          cap_name(c, name));
+			continue;
+		}
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			log_warn("process.capabilities.ambient: cannot raise %s: %s",
 			         cap_name(c, name), strerror(errno));
@@ -231,7 +243,7 @@ int caps_apply(const struct caps_set *set, struct hutch_error **err)
 		                  (unsigned long long)ok.effective,
 		                  (unsigned long long)ok.permitted,
 		                  (unsigned long long)ok.inheritable);
-	return apply_ambient(set->ambient, last, err);
+	return apply_ambient(set->ambient, ok.permitted & ok.inheritable, last, err);
 }
 
 const char *const *caps_known_names(void)

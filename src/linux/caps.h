@@ -65,8 +65,10 @@ int caps_keep_on_setuid(bool keep, struct hutch_error **err);
 /* Set the effective, permitted and inheritable sets with capset(2), then clear
  * the ambient set and raise each ambient capability. Capabilities the process
  * cannot grant (not in its permitted set, or an inheritable one outside the
- * bounding set) are left out with a warning rather than failing; an ambient
- * capability that cannot be raised (not in both P and I) is also a warning.
+ * bounding set) are left out with a warning rather than failing. An ambient
+ * capability outside the granted permitted and inheritable sets cannot be
+ * raised (capabilities(7)) and is left out with a debug line only, as runc
+ * does; a raise the kernel refuses otherwise is a warning.
  * Fails if capset itself fails. */
 int caps_apply(const struct caps_set *set, struct hutch_error **err);
 

@@ -125,6 +125,48 @@ def test_exec_warnings_go_to_the_log_not_the_process(bundle, container, runtime,
     assert any("CAP_NOT_A_CAP" in l["msg"] for l in _log_lines(log) if l["level"] == "warning")
 
 
+def _spec_config(runtime, b):
+    """The config `spec` writes, with the probe instead of an interactive shell."""
+    r = runtime.cmd("spec", "--bundle", b.path, root=False)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(b.path, "config.json")) as f:
+        cfg = json.load(f)
+    cfg["process"]["terminal"] = False
+    return cfg
+
+
+def test_default_spec_runs_silently(bundle, container, runtime):
+    # A user's first container (and every exec into it) says nothing but its own output:
+    # the default capabilities are consistent, as runc spec's (no inheritable, no ambient)
+    b = bundle(["/probe"])
+    b.config = _spec_config(runtime, b)
+    b.config["process"]["args"] = ["/probe"]
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    f = parse_probe(r.stdout)
+    assert f["CapEff"] == f["CapPrm"] == mask(CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE)
+    assert f["CapInh"] == f["CapAmb"] == mask()
+    b.config["process"]["args"] = ["/probe", "sleep"]
+    c = container(b)
+    r = c.run(detach=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    r = runtime.cmd("exec", c.id, "/probe", "exit", "0")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert c.stderr_output() == ""
+
+
+def test_ambient_listed_without_inheritable_is_not_a_warning(bundle, container):
+    # config.md lets a config list ambient capabilities the kernel cannot raise (not
+    # inheritable); runc leaves them out silently
+    b = bundle(["/probe"])
+    b.process["capabilities"]["ambient"] = ["CAP_KILL"]
+    b.process["capabilities"].pop("inheritable", None)
+    r = container(b).run()
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert parse_probe(r.stdout)["CapAmb"] == mask()
+
+
 def test_rlimits_lowered(bundle, container):
     b = bundle(["/probe"])
     b.process["rlimits"] = [
