@@ -267,8 +267,8 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		return -1;
 	ch->state_json = steal_ptr(&m.payload);
 	sync_msg_clear(&m);
-	if (ch->s->hooks && hook_run_list(&ch->s->hooks->createContainer, "createContainer",
-	                                  ch->state_json, err) < 0)
+	if (ch->s->hooks && hook_run_list_in(&ch->s->hooks->createContainer, "createContainer",
+	                                     ch->state_json, ch->c->rootfs, err) < 0)
 		return -1;
 	if (rootfs_pivot(&o, err) < 0 || rootfs_finalize(&o, err) < 0)
 		return -1;
