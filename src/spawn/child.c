@@ -6,6 +6,7 @@
 #include "spawn/spawn_internal.h"
 #include "linux/caps.h"
 #include "linux/hook.h"
+#include "linux/netdev.h"
 #include "linux/ns.h"
 #include "linux/procattr.h"
 #include "linux/rlimit.h"
@@ -111,6 +112,14 @@ static bool has_ns(const struct spec *s, enum spec_ns_type t)
 	return spec_find_namespace(s, t) != NULL;
 }
 
+/* A namespace the container gets a new one of (not one joined by path). */
+static bool new_ns(const struct spec *s, enum spec_ns_type t)
+{
+	const struct spec_namespace *ns = spec_find_namespace(s, t);
+
+	return ns && !ns->path;
+}
+
 /* Fork so the rest runs as pid 1 of the pid namespace we just entered
  * (setns/unshare of a pid ns only applies to children); the intermediate
  * reports the new pid and leaves. */
@@ -205,6 +214,9 @@ static int child_namespaces(struct child *ch, struct hutch_error **err)
 			                  "become root in the user namespace "
 			                  "(is uid/gid 0 mapped?)");
 	}
+	if (ch->c->mode == SPAWN_INIT && new_ns(ch->s, SPEC_NS_NETWORK) &&
+	    netdev_loopback_up(err) < 0)
+		return -1;
 	if (ch->c->mode == SPAWN_INIT && spec_find_namespace(ch->s, SPEC_NS_TIME) &&
 	    !spec_find_namespace(ch->s, SPEC_NS_TIME)->path) {
 		if (unshare(CLONE_NEWTIME) < 0)
@@ -216,6 +228,18 @@ static int child_namespaces(struct child *ch, struct hutch_error **err)
 		if (ns_join(SPEC_NS_TIME, "/proc/self/ns/time_for_children", err) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* Our own session, as runc does, for the init and for exec alike: inside the
+ * container /proc/self/stat then shows the process's own pid as its process
+ * group and session (not 0, the caller's, outside the pid namespace), and a
+ * terminal can become our controlling one (terminal_make_controlling). Done
+ * once in the pid namespace: for join and exec after the fork into it. */
+static int child_session(struct hutch_error **err)
+{
+	if (setsid() < 0 && !(errno == EPERM && getsid(0) == getpid()))
+		return herr_errno(err, errno, "setsid");
 	return 0;
 }
 
@@ -571,7 +595,8 @@ void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mod
 		ch.mount_fds[i] = -1;
 	if (child_expect(&ch, SYNC_GO, NULL, &err) < 0)
 		_exit(1);
-	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 || child_namespaces(&ch, &err) < 0)
+	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 || child_namespaces(&ch, &err) < 0 ||
+	    child_session(&err) < 0)
 		child_fail(&ch, err);
 	if (c->mode == SPAWN_INIT) {
 		if (child_keyring(&ch, &err) < 0 || child_rootfs(&ch, &err) < 0)

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The process object: capabilities (all five sets), rlimits (lowered only: this host lacks
 # CAP_SYS_RESOURCE), user/groups/umask, cwd, env, noNewPrivileges, oomScoreAdj, and a
-# seccomp filter.
+# seccomp filter; where the runtime's warnings go; the session of the init and of exec, and
+# loopback in a new network namespace.
 import json
 import os
 
@@ -303,3 +304,32 @@ def test_lsm_label_without_the_lsm_is_a_clear_error(bundle, container, runtime, 
     assert r.returncode != 0
     assert "process.%s" % field in r.stderr and "%s is not enabled" % lsm in r.stderr, r.stderr
     assert_nothing_left(c, runtime)
+
+
+def _stat_ids(text):
+    """(pid, pgrp, session) from a /proc/PID/stat line."""
+    fields = text[text.rindex(")") + 2:].split()
+    return text.split()[0], fields[2], fields[3]
+
+
+def test_init_and_exec_get_their_own_session(bundle, container, runtime):
+    # runc calls setsid for the init and for exec: inside, pgrp == session == the pid, not 0
+    # (a session leader outside the pid namespace)
+    b = bundle(["sh", "-c", "cat /proc/self/stat; exec /probe sleep"])
+    c = container(b)
+    assert c.run(detach=True).returncode == 0
+    pid, pgrp, sid = _stat_ids(c.wait_output(")"))
+    assert pid != "1"  # cat, a child of the init's shell: in the shell's group and session
+    assert (pgrp, sid) == ("1", "1")
+    r = runtime.cmd("exec", c.id, "cat", "/proc/self/stat")
+    assert r.returncode == 0, r.stderr
+    pid, pgrp, sid = _stat_ids(r.stdout)
+    assert pid != "1" and pgrp == pid and sid == pid, r.stdout
+
+
+def test_loopback_is_up_in_a_new_network_namespace(bundle, container):
+    # as runc: lo of a network namespace the container gets is up (IFF_UP|IFF_LOOPBACK)
+    b = bundle(["cat", "/sys/class/net/lo/flags"])
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "0x9"
