@@ -6,6 +6,7 @@
 #include "linux/idmap.h"
 #include "linux/netdev.h"
 #include "linux/ns.h"
+#include "linux/procattr.h"
 #include "linux/rootfs.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
@@ -249,6 +250,21 @@ static void spawn_abort(struct spawn_run *r)
 		close(r->pty);
 }
 
+/* config.md: execCPUAffinity.initial is where the process runs before it
+ * moves to the container's cgroup (which may give it the cgroup's cpuset),
+ * `final` where it runs after (the child applies it). Only for exec: the
+ * field does not apply to the init. The child waits for GO, so it has not
+ * moved anywhere yet. */
+static int exec_initial_affinity(struct spawn_run *r, struct hutch_error **err)
+{
+	const struct spec_exec_cpu_affinity *a = r->c->process->execCPUAffinity;
+
+	if (r->c->mode != SPAWN_EXEC || !a || !a->initial || !*a->initial)
+		return 0;
+	return procattr_set_cpu_affinity(r->child, a->initial, "process.execCPUAffinity.initial",
+	                                 err);
+}
+
 static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error **err)
 {
 	const struct spawn_config *c = r->c;
@@ -271,6 +287,8 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 	if (r->child < 0)
 		return -1;
 	r->init = r->child;
+	if (exec_initial_affinity(r, err) < 0)
+		return -1;
 	if (r->user_new && write_maps(r, err) < 0)
 		return -1;
 	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0)
