@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The container side of spawning, top to bottom: namespaces, rootfs, hooks,
- * pivot_root, terminal, process attributes, identity, seccomp, READY, then
- * (init) wait on exec.fifo and execve. Every failure goes to the parent as
- * SYNC_ERROR and the child _exits. */
+ * pivot_root, terminal, process attributes, identity, seccomp, then the exec
+ * of the sealed helper program (exe.h), which reports READY, waits on
+ * exec.fifo (init) and execs the user's program. With startContainer hooks
+ * the child reports READY, waits and runs them itself before that exec.
+ * Every failure before READY goes to the parent as SYNC_ERROR and the child
+ * _exits. */
 #include "spawn/spawn_internal.h"
+#include "spawn/exe.h"
 #include "linux/caps.h"
 #include "linux/hook.h"
 #include "linux/netdev.h"
@@ -49,8 +53,10 @@ struct child {
 	char *exe;             /* resolved executable */
 	char **env;
 	struct caps_set caps;
-	bool userns;    /* we are in a user namespace of the container */
-	int *mount_fds; /* idmapped trees from the parent, per spec mount; -1 none */
+	bool userns;        /* we are in a user namespace of the container */
+	int *mount_fds;     /* idmapped trees from the parent, per spec mount; -1 none */
+	int helper_fd;      /* the sealed hutch-init from the parent (exe.h) */
+	bool early_seccomp; /* the filter is loaded before the helper's exec */
 };
 
 static int child_send(struct child *ch, enum sync_type type, int fd, struct hutch_error **err)
@@ -370,24 +376,25 @@ static int child_fds(struct child *ch, struct hutch_error **err)
 /* Close what we inherited from the runtime beyond the kept fds, now: the
  * locked state directory among them, whose lock would otherwise outlive
  * `create` in this process and block every later command. */
-static void child_close_inherited(const struct spawn_config *c, int sock)
+static void child_close_inherited(const struct spawn_config *c, int sock, int helper_fd)
 {
 	unsigned int from = 3 + (unsigned int)child_kept_fds(c);
-	int keep[3] = {sock, -1, -1};
+	int keep[4] = {sock, helper_fd, -1, -1};
+	const int n = 4;
 
 	if (c->mode == SPAWN_INIT) {
-		keep[1] = c->fifo_fd;
-		keep[2] = c->start_err_fd;
+		keep[2] = c->fifo_fd;
+		keep[3] = c->start_err_fd;
 	}
 	/* ascending order, so the ranges between them can be closed in one pass */
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
 			if (keep[j] < keep[i]) {
 				int t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		if (keep[i] < 0)
 			continue;
 		if ((unsigned int)keep[i] > from)
@@ -493,11 +500,29 @@ static int child_identity(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
+/* Non-dumpable from here on: /proc/<pid>/{fd,exe,environ,mem} of this
+ * process - the host's hutch binary as exe, the sync socket, exec.fifo,
+ * start.err - open only to a holder of CAP_SYS_PTRACE (ptrace(2), "Ptrace
+ * access mode checking"). Until now our full capabilities kept container
+ * processes out (their capabilities must be a superset of ours); the
+ * identity step drops ours to the container's. Not earlier: a non-dumpable
+ * process's /proc/<pid> files belong to root of the user namespace its mm
+ * belongs to - for a child cloned into a new user namespace, the runtime's -
+ * so an unprivileged runtime could no longer write our uid_map or open our
+ * /proc/<pid>/ns, and we could no longer write our own oom_score_adj,
+ * attr/exec or timens_offsets (all done above). The helper we exec last
+ * makes itself non-dumpable again first thing. */
+static int child_nondumpable(struct hutch_error **err)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return herr_errno(err, errno, "prctl PR_SET_DUMPABLE 0");
+	return 0;
+}
+
 static int child_setup_process(struct child *ch, struct hutch_error **err)
 {
-	bool early_seccomp = ch->c->seccomp && (!ch->p->noNewPrivileges ||
-	                                        seccomp_filter_uses_notify(ch->c->seccomp));
-
+	ch->early_seccomp = ch->c->seccomp &&
+	                    (!ch->p->noNewPrivileges || seccomp_filter_uses_notify(ch->c->seccomp));
 	if (child_terminal(ch, err) < 0 || child_procattrs(ch, err) < 0 || child_fds(ch, err) < 0)
 		return -1;
 	ch->env = strv_dup(ch->p->env);
@@ -507,18 +532,20 @@ static int child_setup_process(struct child *ch, struct hutch_error **err)
 	if (ch->p->noNewPrivileges && procattr_set_no_new_privs(err) < 0)
 		return -1;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes
-	 * in before the capabilities are dropped (runc does the same). */
-	if (early_seccomp && child_seccomp(ch, err) < 0)
+	 * in before the capabilities are dropped (runc does the same). The
+	 * helper's few system calls then run under it too (exe.h). */
+	if (ch->early_seccomp && child_seccomp(ch, err) < 0)
 		return -1;
-	if (child_identity(ch, err) < 0)
+	if (child_nondumpable(err) < 0 || child_identity(ch, err) < 0)
 		return -1;
 	return child_resolve_exe(ch, err);
 }
 
-/* Block until `start` writes a byte into exec.fifo. The runtime opened our
- * read end before the clone: no path lookup, so neither the state dir's
- * permissions (user namespaces) nor /proc (non-dumpable after setuid) get in
- * the way. A fifo without writers polls as idle until one has connected. */
+/* Block until `start` writes a byte into exec.fifo (only with startContainer
+ * hooks, which run after it; otherwise the helper waits). The runtime opened
+ * our read end before the clone: no path lookup, so neither the state dir's
+ * permissions (user namespaces) nor /proc get in the way. A fifo without
+ * writers polls as idle until one has connected. */
 static void child_wait_start(struct child *ch)
 {
 	struct pollfd p = {.fd = ch->fifo, .events = POLLIN};
@@ -531,8 +558,8 @@ static void child_wait_start(struct child *ch)
 			break;
 		}
 		ssize_t n = read(ch->fifo, &c, 1);
-		/* keep the fd: it is close-on-exec, and `start` waits for the last
-		 * reader to go to know the user process is running */
+		/* keep the fd: `start` waits for the last reader to go to know the
+		 * user process is running */
 		if (n == 1)
 			return;
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -558,29 +585,98 @@ static __attribute__((noreturn)) void child_die(struct child *ch, int errnum, co
 	_exit(code);
 }
 
-static __attribute__((noreturn)) void child_exec(struct child *ch)
+/* A copy of `fd`, without close-on-exec, for the helper: above every fd the
+ * process keeps (stdio, --preserve-fds, LISTEN_FDS), so none is shadowed. */
+static int child_pass_fd(const struct child *ch, int fd, struct hutch_error **err)
 {
-	struct hutch_error *err = NULL;
-	int unused_fd = -1;
-	bool late_seccomp =
-	    ch->c->seccomp && ch->p->noNewPrivileges && !seccomp_filter_uses_notify(ch->c->seccomp);
+	int copy = fcntl(fd, F_DUPFD, 3 + child_kept_fds(ch->c));
 
-	if (ch->c->mode == SPAWN_INIT && ch->s->hooks &&
-	    hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
-	        0)
-		child_die(ch, err->errnum, "run startContainer hooks", err->msg);
-	/* as late as possible: only execve runs under the filter */
-	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0)
-		child_die(ch, err->errnum, "load seccomp filter", err->msg);
-	execve(ch->exe, ch->p->args, ch->env);
-	int e = errno;
-	_cleanup_free_ char *what = xasprintf("exec %s", ch->exe);
-	child_die(ch, e, what, strerror(e));
+	if (copy < 0)
+		return herr_errno(err, errno, "pass fd %d to the helper", fd);
+	return copy;
 }
 
-void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mode)
+/* The helper's fds: the sync socket when it reports READY, exec.fifo and
+ * start.err for the init, and the late seccomp filter (noNewPrivileges true,
+ * no listener: loaded by the helper right before its execve). */
+static int child_helper_fds(struct child *ch, bool ready, struct exe_helper_call *call,
+                            struct hutch_error **err)
 {
-	struct child ch = {.c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd};
+	_cleanup_close_ int bpf = -1;
+
+	if (ready && (call->sync_fd = child_pass_fd(ch, ch->sock, err)) < 0)
+		return -1;
+	if (ch->c->mode == SPAWN_INIT) {
+		call->wait = ready;
+		if ((call->fifo_fd = child_pass_fd(ch, ch->fifo, err)) < 0 ||
+		    (call->err_fd = child_pass_fd(ch, ch->c->start_err_fd, err)) < 0)
+			return -1;
+	}
+	if (ch->c->seccomp && !ch->early_seccomp) {
+		bpf = exe_helper_bpf(ch->c->seccomp, err);
+		if (bpf < 0 || (call->bpf_fd = child_pass_fd(ch, bpf, err)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The last step of the runtime in the container process: exec the sealed
+ * helper, which execs ch->exe. `ready`: the helper reports READY (no
+ * startContainer hooks are left to run). Returns only on failure. */
+static int child_exec_helper(struct child *ch, bool ready, struct hutch_error **err)
+{
+	struct exe_helper_call call = {.sync_fd = -1,
+	                               .fifo_fd = -1,
+	                               .err_fd = -1,
+	                               .bpf_fd = -1,
+	                               .path = ch->exe,
+	                               .argv = ch->p->args};
+	uint64_t caps[4];
+	bool bridge = false;
+	char **argv;
+	int e;
+
+	if (child_helper_fds(ch, ready, &call, err) < 0 || caps_exec_bridge(caps, &bridge, err) < 0)
+		return -1;
+	call.caps = bridge ? caps : NULL;
+	argv = exe_helper_argv(&call);
+	exe_helper_exec(ch->helper_fd, argv, ch->env);
+	e = errno;
+	strv_free(argv);
+	if ((e == EPERM || e == EACCES) && ch->early_seccomp)
+		return herr_errno(err, e,
+		                  "exec the runtime's helper (hutch-init): the seccomp profile, "
+		                  "loaded before it because noNewPrivileges is false, must allow "
+		                  "execveat");
+	return herr_errno(err, e, "exec the runtime's helper (hutch-init)");
+}
+
+/* startContainer hooks run after `start`: READY now, wait for start, run
+ * them, then the helper. Failures go to start.err (child_die). */
+static __attribute__((noreturn)) void child_start_hooks(struct child *ch)
+{
+	struct hutch_error *err = NULL;
+
+	/* create exits once we are READY; its death must not kill us */
+	prctl(PR_SET_PDEATHSIG, 0);
+	if (child_send(ch, SYNC_READY, -1, &err) < 0)
+		_exit(1);
+	child_wait_start(ch);
+	if (hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
+	    0)
+		child_die(ch, err->errnum, "run startContainer hooks", err->msg);
+	child_exec_helper(ch, false, &err);
+	child_die(ch, err->errnum, "start the container process", err->msg);
+}
+
+void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mode, int helper_fd)
+{
+	struct child ch = {.c = c,
+	                   .s = c->spec,
+	                   .p = c->process,
+	                   .sock = sock,
+	                   .fifo = c->fifo_fd,
+	                   .helper_fd = helper_fd};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 
@@ -589,7 +685,7 @@ void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mod
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	child_close_inherited(c, sock);
+	child_close_inherited(c, sock, helper_fd);
 	ch.mount_fds = xmalloc((c->spec->n_mounts + 1) * sizeof(int));
 	for (size_t i = 0; i <= c->spec->n_mounts; i++)
 		ch.mount_fds[i] = -1;
@@ -604,11 +700,9 @@ void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mod
 	}
 	if (child_setup_process(&ch, &err) < 0)
 		child_fail(&ch, err);
-	/* create exits once we are READY; its death must not kill us */
-	prctl(PR_SET_PDEATHSIG, 0);
-	if (child_send(&ch, SYNC_READY, -1, &err) < 0)
-		_exit(1);
-	if (c->mode == SPAWN_INIT)
-		child_wait_start(&ch);
-	child_exec(&ch);
+	if (c->mode == SPAWN_INIT && ch.s->hooks && ch.s->hooks->startContainer.n > 0)
+		child_start_hooks(&ch);
+	/* the helper sends READY once it runs: a failed exec is still create's */
+	child_exec_helper(&ch, true, &err);
+	child_fail(&ch, err);
 }

@@ -2,6 +2,7 @@
 /* The runtime side of spawning: clone3 the child (into its cgroup where the
  * kernel allows), write its id maps, answer its requests, wait for READY. */
 #include "spawn/spawn_internal.h"
+#include "spawn/exe.h"
 #include "linux/cgroup/cgroup.h"
 #include "linux/idmap.h"
 #include "linux/netdev.h"
@@ -32,6 +33,7 @@
 struct spawn_run {
 	const struct spawn_config *c;
 	int sock;
+	int helper_fd; /* the sealed helper the child execs last (exe.h) */
 	struct sync_walk walk;
 	pid_t child;   /* our direct child */
 	pid_t init;    /* the container process (== child unless it forked) */
@@ -57,9 +59,10 @@ static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
 /* clone3 with the namespace flags; falls back to plain placement when the
  * kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain controllers
  * in threaded mode), since cgroup_enter() covers that case. */
-static pid_t spawn_clone(const struct spawn_config *c, unsigned long long flags, int sock,
-                         int parent_sock, enum sync_mode mode, struct hutch_error **err)
+static pid_t spawn_clone(const struct spawn_run *r, unsigned long long flags, int sock,
+                         enum sync_mode mode, struct hutch_error **err)
 {
+	const struct spawn_config *c = r->c;
 	int cgfd = c->cgroup && c->mode == SPAWN_INIT ? cgroup_clone_fd(c->cgroup) : -1;
 	pid_t pid = do_clone3(flags, cgfd);
 
@@ -73,8 +76,8 @@ static pid_t spawn_clone(const struct spawn_config *c, unsigned long long flags,
 	if (pid < 0)
 		return herr_errno(err, errno, "clone3");
 	if (pid == 0) {
-		close(parent_sock);
-		spawn_child_main(c, sock, mode);
+		close(r->sock);
+		spawn_child_main(c, sock, mode, r->helper_fd);
 	}
 	return pid;
 }
@@ -235,6 +238,30 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 	}
 }
 
+/* The child hung up without an ERROR: if it was killed (a seccomp profile
+ * that kills a system call the runtime needs before the user's program, such
+ * as execveat, sends SIGSYS), say so. Only for a direct child, which we can
+ * wait for; it is dying or dead once its socket end is closed. */
+static void spawn_explain_death(struct spawn_run *r, struct hutch_error **err)
+{
+	int st;
+
+	if (!*err || (*err)->errnum != 0 || r->child <= 0 || r->init != r->child ||
+	    strcmp((*err)->msg, "sync: the other side exited unexpectedly") != 0)
+		return;
+	if (waitpid(r->child, &st, 0) != r->child)
+		return;
+	r->child = r->init = -1; /* reaped: nothing left to kill */
+	if (WIFSIGNALED(st))
+		herr_msg(
+		    err, "the container process was killed by signal %d (SIG%s) during set-up%s",
+		    WTERMSIG(st), sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?",
+		    WTERMSIG(st) == SIGSYS ? ": the seccomp profile kills a system call the "
+		                             "runtime needs before the process starts (such "
+		                             "as execveat)"
+		                           : "");
+}
+
 static void spawn_abort(struct spawn_run *r)
 {
 	if (r->init > 0 && r->init != r->child)
@@ -282,7 +309,7 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		        ~(unsigned long long)(CLONE_NEWTIME | CLONE_NEWCGROUP);
 		r->user_new = flags & CLONE_NEWUSER;
 	}
-	r->child = spawn_clone(c, flags, child_sock, r->sock, mode, err);
+	r->child = spawn_clone(r, flags, child_sock, mode, err);
 	close(child_sock);
 	if (r->child < 0)
 		return -1;
@@ -302,12 +329,15 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct hutch_error **err)
 {
 	struct spawn_run r = {.c = c, .sock = -1, .pty = -1};
+	_cleanup_close_ int helper_fd = exe_helper_open(err);
 	int pair[2];
 
-	if (sync_pair(pair, err) < 0)
+	if (helper_fd < 0 || sync_pair(pair, err) < 0)
 		return -1;
 	r.sock = pair[0];
+	r.helper_fd = helper_fd;
 	if (spawn_start(&r, pair[1], err) < 0 || spawn_converse(&r, err) < 0) {
+		spawn_explain_death(&r, err);
 		spawn_abort(&r);
 		close(r.sock);
 		free(r.state);

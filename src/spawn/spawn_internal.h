@@ -8,8 +8,9 @@
 #include "spawn/sync.h"
 
 /* The child side: never returns. `sock` is the child's end of the pair;
- * `mode` picks the handshake's list of steps (sync.h). */
+ * `mode` picks the handshake's list of steps (sync.h); `helper_fd` is the
+ * sealed helper program (exe.h) it execs as its last step. */
 __attribute__((noreturn)) void spawn_child_main(const struct spawn_config *c, int sock,
-                                                enum sync_mode mode);
+                                                enum sync_mode mode, int helper_fd);
 
 #endif

@@ -26,9 +26,13 @@
  *  child       SYNC_PTY           - , fd pty master     (none)
  *  child       SYNC_SECCOMP       - , fd notify         SYNC_SECCOMP_DONE: parent sent the
  *                                                       fd to linux.seccomp.listenerPath
- *  child       SYNC_READY         -                     (none) init is set up and blocks
- *                                                       on exec.fifo (or, for exec, is
- *                                                       about to execve)
+ *  child       SYNC_READY         -                     (none) the process is set up and
+ *                                                       runs the helper program (exe.h),
+ *                                                       which sends READY itself, then
+ *                                                       waits on exec.fifo (init) or execs
+ *                                                       the program (exec). With
+ *                                                       startContainer hooks the child
+ *                                                       sends it and waits itself
  *  child       SYNC_LOG           int32 level + text    (none) a diagnostic line (a warning);
  *                                                       the parent logs it to --log (or its
  *                                                       stderr), never to the container's
@@ -50,8 +54,11 @@
  * Whoever receives SYNC_ERROR turns it into its own error (sync_expect does
  * this), so the user sees one line naming what failed on the other side. The
  * executable is resolved and checked before SYNC_READY, so a missing one fails
- * create; an execve failure after that is printed on the container's stderr
- * and the process exits 127 (not found) or 126. */
+ * create, and so does a failed exec of the helper (the child still holds the
+ * socket then). After READY the parent has hung up: what fails then (a
+ * startContainer hook, the seccomp filter, the program's execve) is written
+ * to start.err, which `start` reports, and to the container's stderr, and
+ * the process exits 127 (not found) or 126. */
 #ifndef HUTCH_SPAWN_SYNC_H
 #define HUTCH_SPAWN_SYNC_H
 

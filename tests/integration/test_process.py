@@ -5,6 +5,8 @@
 # loopback in a new network namespace.
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -333,3 +335,64 @@ def test_loopback_is_up_in_a_new_network_namespace(bundle, container):
     r = container(b).run()
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "0x9"
+
+
+def test_file_capabilities_with_no_new_privileges_as_non_root(bundle, container):
+    # With no_new_privs, a non-root program with file capabilities gets those of them the
+    # process was permitted before its execve (capabilities(7)). The runtime's own last step
+    # (its helper program) must not shrink that set first: as runc without an intermediate.
+    b = bundle(["/probe-cap"])
+    shutil.copy2(os.path.join(b.rootfs, "probe"), os.path.join(b.rootfs, "probe-cap"))
+    subprocess.run(["setcap", "cap_net_bind_service,cap_kill+ep", os.path.join(b.rootfs, "probe-cap")],
+                   check=True)
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    caps = ["CAP_NET_BIND_SERVICE", "CAP_CHOWN"]
+    b.process["capabilities"] = {"bounding": caps + ["CAP_KILL"], "permitted": caps, "effective": caps}
+    b.process["noNewPrivileges"] = True
+    f = probe_run(container, b)
+    assert f["uid"] == "1000" and f["NoNewPrivs"] == "1"
+    # CAP_KILL: in the file's set but not permitted before; CAP_CHOWN: not in the file's set
+    assert f["CapPrm"] == f["CapEff"] == mask(CAP_NET_BIND_SERVICE), f
+    assert f["CapAmb"] == mask() and f["CapInh"] == mask()
+
+
+def _seccomp(rules):
+    return {"defaultAction": "SCMP_ACT_ALLOW",
+            "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+            "syscalls": rules}
+
+
+@pytest.mark.parametrize("action,expect", [
+    ("SCMP_ACT_ERRNO", "must allow execveat"),
+    ("SCMP_ACT_KILL_PROCESS", "killed by signal 31 (SIGSYS)"),
+])
+def test_early_seccomp_denying_execveat_fails_create_clearly(action, expect, bundle, container,
+                                                             runtime):
+    # noNewPrivileges false: the filter goes in before the capabilities are dropped, so the
+    # runtime's last step (execveat of its helper) runs under it; a profile that forbids it
+    # is a clear error of create, not a container that dies after start.
+    if runtime.is_runc:
+        pytest.skip("the message is hutch's")
+    b = bundle(["/probe"])
+    b.process["noNewPrivileges"] = False
+    b.linux["seccomp"] = _seccomp([{"names": ["execveat"], "action": action}])
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert expect in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)
+
+
+def test_late_seccomp_sees_only_the_programs_execve(bundle, container):
+    # noNewPrivileges true: the helper loads the filter as its very last step, so calls the
+    # runtime makes before (prctl, fcntl, ppoll on exec.fifo, capset, execveat) are not
+    # filtered, and the program's own execve (not execveat) is the first call that is
+    b = bundle(["/probe", "exit", "0"])
+    b.process["noNewPrivileges"] = True
+    names = ["prctl", "fcntl", "ppoll", "poll", "capset", "execveat", "memfd_create"]
+    b.linux["seccomp"] = _seccomp([{"names": names, "action": "SCMP_ACT_KILL_PROCESS"}])
+    c = container(b)
+    assert c.create().returncode == 0, c.stderr_output()
+    assert c.start().returncode == 0
+    c.wait_status("stopped")
+    assert c.stderr_output() == ""
