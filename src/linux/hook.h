@@ -19,10 +19,24 @@ int hook_run(const struct spec_hook *h, const char *state_json, struct hutch_err
 int hook_run_list(const struct spec_hook_list *l, const char *kind, const char *state_json,
                   struct hutch_error **err);
 
-/* hook_run_list with each hook's working directory set to `cwd` (NULL: the
- * caller's). createContainer hooks run with the container's root there, as
- * runc does, so relative paths in them resolve inside the container. */
-int hook_run_list_in(const struct spec_hook_list *l, const char *kind, const char *state_json,
-                     const char *cwd, struct hutch_error **err);
+/* How the hooks of a list are started, where that differs from the runtime's
+ * own hooks (all fields may be NULL):
+ *   cwd   the working directory (else the caller's). createContainer hooks
+ *         run in the container's root, as runc does, so relative paths in
+ *         them resolve inside the container.
+ *   exec  replaces execve(path, argv, envp) in the hook's process, once its
+ *         fds (all but 0-2 close-on-exec), signal mask and cwd are set; it
+ *         returns only on failure, with errno set. The container side starts
+ *         its hooks through its sealed helper this way (spawn/exe.h), so no
+ *         process it starts in the container runs the host's hutch binary. */
+struct hook_how {
+	const char *cwd;
+	void (*exec)(void *ctx, const char *path, char *const argv[], char *const envp[]);
+	void *ctx;
+};
+
+/* hook_run_list, each hook started as `how` says (NULL: as hook_run). */
+int hook_run_list_how(const struct spec_hook_list *l, const char *kind, const char *state_json,
+                      const struct hook_how *how, struct hutch_error **err);
 
 #endif

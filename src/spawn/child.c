@@ -269,6 +269,23 @@ static int child_uts(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
+/* hook_how.exec for the hooks we run inside the container: through the
+ * helper, so that even a "#!/proc/self/exe" hook never runs the host's
+ * hutch binary in there. */
+static void child_hook_exec(void *ctx, const char *path, char *const argv[], char *const envp[])
+{
+	const struct child *ch = ctx;
+	struct exe_helper_call call = {
+	    .sync_fd = -1, .fifo_fd = -1, .err_fd = -1, .bpf_fd = -1, .path = path, .argv = argv};
+	char **hargv = exe_helper_argv(&call);
+	int e;
+
+	exe_helper_exec(ch->helper_fd, hargv, envp);
+	e = errno;
+	strv_free(hargv);
+	errno = e;
+}
+
 /* From the mounts to pivot_root, with the create hooks in between. */
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
@@ -283,6 +300,7 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	    .has_cgroupns = has_ns(ch->s, SPEC_NS_CGROUP),
 	};
 	struct sync_msg m = {.fd = -1};
+	struct hook_how how = {.cwd = ch->c->rootfs, .exec = child_hook_exec, .ctx = ch};
 
 	if (!has_ns(ch->s, SPEC_NS_MOUNT))
 		return herr_msg(err, "linux.namespaces: a mount namespace is required");
@@ -297,8 +315,8 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		return -1;
 	ch->state_json = steal_ptr(&m.payload);
 	sync_msg_clear(&m);
-	if (ch->s->hooks && hook_run_list_in(&ch->s->hooks->createContainer, "createContainer",
-	                                     ch->state_json, ch->c->rootfs, err) < 0)
+	if (ch->s->hooks && hook_run_list_how(&ch->s->hooks->createContainer, "createContainer",
+	                                      ch->state_json, &how, err) < 0)
 		return -1;
 	if (rootfs_pivot(&o, err) < 0 || rootfs_finalize(&o, err) < 0)
 		return -1;
@@ -655,6 +673,7 @@ static int child_exec_helper(struct child *ch, bool ready, struct hutch_error **
  * them, then the helper. Failures go to start.err (child_die). */
 static __attribute__((noreturn)) void child_start_hooks(struct child *ch)
 {
+	struct hook_how how = {.exec = child_hook_exec, .ctx = ch};
 	struct hutch_error *err = NULL;
 
 	/* create exits once we are READY; its death must not kill us */
@@ -662,8 +681,8 @@ static __attribute__((noreturn)) void child_start_hooks(struct child *ch)
 	if (child_send(ch, SYNC_READY, -1, &err) < 0)
 		_exit(1);
 	child_wait_start(ch);
-	if (hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
-	    0)
+	if (hook_run_list_how(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &how,
+	                      &err) < 0)
 		child_die(ch, err->errnum, "run startContainer hooks", err->msg);
 	child_exec_helper(ch, false, &err);
 	child_die(ch, err->errnum, "start the container process", err->msg);

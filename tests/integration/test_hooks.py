@@ -273,3 +273,20 @@ def test_create_container_hook_runs_in_the_container_root(bundle, container, tes
     assert c.create().returncode == 0, c.stderr_output()
     with open(out) as f:
         assert f.read().split() == [os.path.realpath(b.rootfs), "found"]
+
+
+def test_container_side_hooks_never_run_the_runtime_binary(bundle, container):
+    # A startContainer hook's path resolves in the container, so a hostile image can make it a
+    # "#!/proc/self/exe" script: the kernel then runs whatever the hook's process is. The
+    # runtime starts such hooks through its sealed helper, which refuses to be a script
+    # interpreter; the runtime's own binary must never run in there (CVE-2019-5736).
+    b = bundle(["/probe", "exit", "0"])
+    with open(os.path.join(b.rootfs, "hook"), "w") as f:
+        f.write("#!/proc/self/exe\n")
+    os.chmod(os.path.join(b.rootfs, "hook"), 0o755)
+    b.config["hooks"] = {"startContainer": [{"path": "/hook"}]}
+    c = container(b)
+    assert c.create().returncode == 0, c.stderr_output()
+    r = c.start()
+    assert r.returncode != 0
+    assert "hutch-init: part of the hutch container runtime" in r.stderr, r.stderr
