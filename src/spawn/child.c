@@ -322,6 +322,11 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		return -1;
 	if (o.userns_fd >= 0)
 		close(o.userns_fd);
+	/* the parent's idmapped trees are attached now: none stays open for
+	 * process.cwd "/proc/self/fd/N" to reach (CVE-2024-21626) */
+	for (size_t i = 0; i < ch->s->n_mounts; i++)
+		if (ch->mount_fds[i] >= 0)
+			close(steal_fd(&ch->mount_fds[i]));
 	return 0;
 }
 
