@@ -93,6 +93,8 @@ static int child_expect(struct child *ch, enum sync_type type, struct sync_msg *
 			sync_msg_clear(&m);
 			return herr_msg(err, "sync: MOUNT_FD for mount %d out of range", idx);
 		}
+		if (ch->mount_fds[idx] >= 0)
+			close(ch->mount_fds[idx]); /* sent twice: keep the last */
 		ch->mount_fds[idx] = steal_fd(&m.fd);
 		sync_msg_clear(&m);
 	}

@@ -210,6 +210,7 @@ def _run_with_fds(runtime, test_dir, c, *args):
         return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, timeout=60)
 
 
+@pytest.mark.attack
 def test_hooks_get_only_stdio(bundle, container, runtime, test_dir):
     # runtime.md: a hook gets the state on stdin; nothing else of the runtime or its caller
     # (here fds 3 and 4 of the caller) may reach it
