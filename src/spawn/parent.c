@@ -246,8 +246,7 @@ static void spawn_explain_death(struct spawn_run *r, struct hutch_error **err)
 {
 	int st;
 
-	if (!*err || (*err)->errnum != 0 || r->child <= 0 || r->init != r->child ||
-	    strcmp((*err)->msg, "sync: the other side exited unexpectedly") != 0)
+	if (!*err || (*err)->errnum != EPIPE || r->child <= 0 || r->init != r->child)
 		return;
 	if (waitpid(r->child, &st, 0) != r->child)
 		return;

@@ -138,7 +138,7 @@ int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err)
 	}
 	if (n == 0) {
 		free(buf);
-		return herr_msg(err, "sync: the other side exited unexpectedly");
+		return herr_raw(err, EPIPE, "sync: the other side exited unexpectedly");
 	}
 	ret->fd = take_fd(&msg);
 	memcpy(&hdr, buf, sizeof(hdr));

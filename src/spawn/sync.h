@@ -94,7 +94,8 @@ void sync_send_error(int sock, const struct hutch_error *e);
  * effort, never fails. */
 void sync_send_log(int sock, int level, const char *msg);
 
-/* Receive one message. EOF is an error ("the other side exited"). */
+/* Receive one message. EOF is an error with errnum EPIPE ("sync: the other
+ * side exited unexpectedly"). */
 int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err);
 
 /* Receive and require `type`. SYNC_ERROR becomes *err with the sender's
