@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
 
@@ -191,7 +192,13 @@ static void set_flags(cap_t c, cap_flag_t flag, uint64_t mask, int last)
 			cap_set_flag(c, flag, 1, &v, CAP_SET);
 }
 
-static int apply_ambient(uint64_t ambient, int last, struct hutch_error **err)
+/* The kernel raises an ambient capability only if it is both permitted and
+ * inheritable (capabilities(7), "Ambient capability set"): one that the
+ * granted sets do not hold is left out with a debug line, not a warning, as
+ * runc does - either the config itself does not list it in both (a default
+ * config from older `runc spec` lists ambient capabilities without
+ * inheritable ones), or permitted/inheritable already warned about it. */
+static int apply_ambient(uint64_t ambient, uint64_t possible, int last, struct hutch_error **err)
 {
 	char name[64];
 
@@ -201,6 +208,12 @@ static int apply_ambient(uint64_t ambient, int last, struct hutch_error **err)
 	for (int c = 0; c <= last; c++) {
 		if (!(ambient & CAP_BIT(c)))
 			continue;
+		if (!(possible & CAP_BIT(c))) {
+			log_debug("process.capabilities.ambient: %s is not both permitted and "
+			          "inheritable; not raised",
+			          cap_name(c, name));
+			continue;
+		}
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			log_warn("process.capabilities.ambient: cannot raise %s: %s",
 			         cap_name(c, name), strerror(errno));
@@ -231,7 +244,7 @@ int caps_apply(const struct caps_set *set, struct hutch_error **err)
 		                  (unsigned long long)ok.effective,
 		                  (unsigned long long)ok.permitted,
 		                  (unsigned long long)ok.inheritable);
-	return apply_ambient(set->ambient, last, err);
+	return apply_ambient(set->ambient, ok.permitted & ok.inheritable, last, err);
 }
 
 const char *const *caps_known_names(void)
@@ -245,4 +258,61 @@ const char *const *caps_known_names(void)
 		}
 	}
 	return (const char *const *)names;
+}
+
+static uint64_t read_ambient(int last)
+{
+	uint64_t a = 0;
+
+	for (int c = 0; c <= last; c++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
+			a |= CAP_BIT(c);
+	return a;
+}
+
+static int set_sets(uint64_t e, uint64_t p, uint64_t i, int last, struct hutch_error **err)
+{
+	cap_t c = cap_init();
+	int r;
+
+	if (!c)
+		return herr_errno(err, errno, "cap_init");
+	set_flags(c, CAP_EFFECTIVE, e, last);
+	set_flags(c, CAP_PERMITTED, p, last);
+	set_flags(c, CAP_INHERITABLE, i, last);
+	r = cap_set_proc(c);
+	cap_free(c);
+	return r < 0 ? herr_errno(err, errno, "capset") : 0;
+}
+
+int caps_exec_bridge(uint64_t restore[4], bool *ret_needed, struct hutch_error **err)
+{
+	int last = caps_last_cap();
+	uint64_t p, i, e, a, carry;
+	char name[64];
+
+	*ret_needed = false;
+	/* root keeps bounding|inheritable across any execve; without
+	 * no_new_privs the permitted set before an execve plays no part */
+	if (getuid() == 0 || geteuid() == 0 || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return 0;
+	if (read_proc_caps(last, &p, &i, &e) < 0)
+		return herr_errno(err, errno, "read the capability sets");
+	a = read_ambient(last);
+	carry = p & (read_bounding(last) | i) & ~a;
+	if (!carry)
+		return 0;
+	restore[0] = e & (a | carry);
+	restore[1] = p & (a | carry);
+	restore[2] = i;
+	restore[3] = a;
+	if (set_sets(e, p, i | carry, last, err) < 0)
+		return herr_prefix(err, "carry capabilities through the helper's execve");
+	for (int c = 0; c <= last; c++)
+		if ((carry & CAP_BIT(c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			return herr_errno(err, errno, "carry %s through the helper's execve",
+			                  cap_name(c, name));
+	*ret_needed = true;
+	return 0;
 }

@@ -32,6 +32,21 @@ int caps_parse(const struct spec_capabilities *c, struct caps_set *ret, struct h
  * ones the running kernel lacks; NULL-terminated, static. For `features`. */
 const char *const *caps_known_names(void);
 
+/* Before an execve of an intermediate program that has no file capabilities
+ * (the runtime's helper, which then execs the real program): a process that
+ * is not root loses at that execve every permitted capability outside its
+ * ambient set (capabilities(7): P' = (P(I) & F(I)) | (F(P) & bounding) |
+ * P'(ambient)). That only changes what the real program gets when
+ * no_new_privs is set (its execve then keeps no more than the permitted set
+ * it had, which would be the intermediate's) and the real program has file
+ * capabilities. In that case only, widen the inheritable and ambient sets to
+ * carry the permitted capabilities through (those within bounding or
+ * inheritable: no execve could use the others), set *ret_needed and fill
+ * restore[] with the sets to put back after that execve (effective,
+ * permitted, inheritable, ambient: what this process has now, as far as it
+ * survives). Otherwise *ret_needed is false and nothing changes. */
+int caps_exec_bridge(uint64_t restore[4], bool *ret_needed, struct hutch_error **err);
+
 /* Highest capability value the running kernel knows (cap_last_cap). */
 int caps_last_cap(void);
 
@@ -65,8 +80,10 @@ int caps_keep_on_setuid(bool keep, struct hutch_error **err);
 /* Set the effective, permitted and inheritable sets with capset(2), then clear
  * the ambient set and raise each ambient capability. Capabilities the process
  * cannot grant (not in its permitted set, or an inheritable one outside the
- * bounding set) are left out with a warning rather than failing; an ambient
- * capability that cannot be raised (not in both P and I) is also a warning.
+ * bounding set) are left out with a warning rather than failing. An ambient
+ * capability outside the granted permitted and inheritable sets cannot be
+ * raised (capabilities(7)) and is left out with a debug line only, as runc
+ * does; a raise the kernel refuses otherwise is a warning.
  * Fails if capset itself fails. */
 int caps_apply(const struct caps_set *set, struct hutch_error **err);
 

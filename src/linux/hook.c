@@ -5,6 +5,7 @@
 #include "util/str.h"
 
 #include <errno.h>
+#include <linux/close_range.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,20 +38,46 @@ static int state_pipe(const char *state, struct hutch_error **err)
 	return p[0];
 }
 
-static __attribute__((noreturn)) void hook_exec(const struct spec_hook *h, int in, int out)
+/* Every fd from 3 up closes at the execve: a hook gets the state on stdin,
+ * its output pipe on stdout and stderr, and nothing of the runtime's or its
+ * caller's (a leaked directory fd is a way out of a container,
+ * CVE-2024-21626). Close-on-exec rather than closed: a runner may still need
+ * one of them for the exec itself. */
+static void cloexec_above_stdio(void)
+{
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+}
+
+static __attribute__((noreturn)) void hook_exec(const struct spec_hook *h, int in, int out,
+                                                const struct hook_how *how)
 {
 	char *fallback[] = {h->path, NULL};
-	char *empty_env[] = {NULL};
-
-	dup2(in, 0);
-	dup2(out, 1);
-	dup2(out, 2);
+	char **argv = h->args && h->args[0] ? h->args : fallback;
+	char **envp = h->env ? h->env : environ;
 	sigset_t all;
+	int e;
+
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(127);
+	cloexec_above_stdio();
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	execve(h->path, h->args && h->args[0] ? h->args : fallback, h->env ? h->env : empty_env);
-	dprintf(2, "exec %s: %s", h->path, strerror(errno));
-	_exit(127);
+	if (how && how->cwd && chdir(how->cwd) < 0) {
+		dprintf(2, "chdir %s: %s", how->cwd, strerror(errno));
+		_exit(127);
+	}
+	/* config.md: env has environ's semantics, so a hook without one gets the
+	 * runtime's environment (runc and crun do the same) */
+	if (how && how->exec)
+		how->exec(how->ctx, h->path, argv, envp);
+	else
+		execve(h->path, argv, envp);
+	e = errno;
+	dprintf(2, "exec %s: %s", h->path, strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
 }
 
 static long long now_ms(void)
@@ -107,7 +134,8 @@ timed_out:
 	return 1;
 }
 
-int hook_run(const struct spec_hook *h, const char *state_json, struct hutch_error **err)
+static int hook_run_how(const struct spec_hook *h, const char *state_json,
+                        const struct hook_how *how, struct hutch_error **err)
 {
 	_cleanup_close_ int in = state_pipe(state_json, err);
 	int out[2];
@@ -128,7 +156,7 @@ int hook_run(const struct spec_hook *h, const char *state_json, struct hutch_err
 		return herr_errno(err, errno, "fork hook %s", h->path);
 	}
 	if (pid == 0)
-		hook_exec(h, in, out[1]);
+		hook_exec(h, in, out[1], how);
 	close(out[1]);
 	timed_out = hook_wait(pid, out[0], deadline, buf, &len, &status);
 	close(out[0]);
@@ -147,11 +175,22 @@ int hook_run(const struct spec_hook *h, const char *state_json, struct hutch_err
 	return 0;
 }
 
+int hook_run(const struct spec_hook *h, const char *state_json, struct hutch_error **err)
+{
+	return hook_run_how(h, state_json, NULL, err);
+}
+
+int hook_run_list_how(const struct spec_hook_list *l, const char *kind, const char *state_json,
+                      const struct hook_how *how, struct hutch_error **err)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (hook_run_how(&l->hooks[i], state_json, how, err) < 0)
+			return herr_prefix(err, "%s hook #%zu", kind, i);
+	return 0;
+}
+
 int hook_run_list(const struct spec_hook_list *l, const char *kind, const char *state_json,
                   struct hutch_error **err)
 {
-	for (size_t i = 0; l && i < l->n; i++)
-		if (hook_run(&l->hooks[i], state_json, err) < 0)
-			return herr_prefix(err, "%s hook #%zu", kind, i);
-	return 0;
+	return hook_run_list_how(l, kind, state_json, NULL, err);
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 char *idmap_format(const struct spec_id_mapping *m, size_t n)
 {
@@ -37,11 +38,27 @@ static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *
 	return 0;
 }
 
+/* Without CAP_SETGID over the parent namespace, the kernel takes a gid_map
+ * only once setgroups(2) is denied in the namespace (user_namespaces(7),
+ * "The /proc/[pid]/setgroups file"): the case of a runtime run by an
+ * unprivileged user. */
+static int deny_setgroups(pid_t pid, struct hutch_error **err)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (fs_write_file_at(AT_FDCWD, path, "deny", 4, err) < 0)
+		return herr_prefix(err, "deny setgroups for an unprivileged gid_map");
+	return 0;
+}
+
 int idmap_write(pid_t pid, const struct spec_linux *l, struct hutch_error **err)
 {
 	if (!l)
 		return 0;
 	if (write_map(pid, "uid_map", l->uidMappings, l->n_uidMappings, err) < 0)
+		return -1;
+	if (l->n_gidMappings && geteuid() != 0 && deny_setgroups(pid, err) < 0)
 		return -1;
 	return write_map(pid, "gid_map", l->gidMappings, l->n_gidMappings, err);
 }

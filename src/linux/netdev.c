@@ -309,6 +309,20 @@ static int nl_open_in(int netns_fd, int *ret_fd, struct hutch_error **err)
 	return 0;
 }
 
+int netdev_loopback_up(struct hutch_error **err)
+{
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int index, rc;
+
+	if (fd < 0)
+		return herr_errno(err, errno, "loopback: netlink socket");
+	index = link_index(fd, "lo");
+	rc = index < 0 ? index : link_up(fd, index);
+	if (rc < 0)
+		return herr_errno(err, -rc, "bring the loopback interface up");
+	return 0;
+}
+
 bool netdev_name_is_template(const char *name)
 {
 	return strstr(name, "%d") != NULL;

@@ -27,6 +27,12 @@
 int netdev_move_all(const struct spec_net_device *devs, size_t n, int netns_fd,
                     struct hutch_error **err);
 
+/* Set the loopback interface ("lo") of the caller's network namespace up,
+ * over rtnetlink. A new network namespace starts with it down; runc sets it
+ * up for a namespace it creates, and so does the container init. Needs
+ * CAP_NET_ADMIN over the namespace. */
+int netdev_loopback_up(struct hutch_error **err);
+
 /* Whether a container-side name is a template the kernel fills ("net%d"). */
 bool netdev_name_is_template(const char *name);
 

@@ -21,9 +21,9 @@
  *   procattr_set_apparmor_profile / procattr_set_selinux_label (just before exec:
  *     both only take effect at the next execve)
  *   procattr_set_no_new_privs, seccomp, procattr_cloexec_from, execve
- * execCPUAffinity is applied by the runtime parent: `initial` to the child pid
- * before it joins the container cgroup, `final` after it joined
- * (procattr_set_cpu_affinity). */
+ * execCPUAffinity (exec only): the runtime parent applies `initial` to the
+ * child's pid before the child enters the container's cgroup, the child
+ * applies `final` to itself after it entered (procattr_set_cpu_affinity). */
 
 /* --- oomScoreAdj --------------------------------------------------------- */
 

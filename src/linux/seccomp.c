@@ -491,6 +491,14 @@ int seccomp_filter_load(const struct seccomp_filter *f, int *ret_notify_fd,
 	return 0;
 }
 
+void seccomp_filter_program(const struct seccomp_filter *f, const void **ret_insns, size_t *ret_len,
+                            unsigned int *ret_flags)
+{
+	*ret_insns = f->insns;
+	*ret_len = f->len;
+	*ret_flags = f->flags;
+}
+
 bool seccomp_filter_uses_notify(const struct seccomp_filter *f)
 {
 	return f->notify;

@@ -77,6 +77,14 @@ int seccomp_compile_cached(const struct spec_seccomp *s, const char *cache_dir,
 int seccomp_filter_load(const struct seccomp_filter *f, int *ret_notify_fd,
                         struct hutch_error **err);
 
+/* The compiled program (*ret_len struct sock_filter instructions at
+ * *ret_insns, owned by f) and the seccomp(2) flags to load it with, for a
+ * loader other than seccomp_filter_load: the container's helper program
+ * loads the late filter (spawn/exe.h). Not for filters that use
+ * SCMP_ACT_NOTIFY (those need the listener flag and fd). */
+void seccomp_filter_program(const struct seccomp_filter *f, const void **ret_insns, size_t *ret_len,
+                            unsigned int *ret_flags);
+
 /* True when loading creates a listener fd that must go to listenerPath. */
 bool seccomp_filter_uses_notify(const struct seccomp_filter *f);
 

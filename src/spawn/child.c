@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The container side of spawning, top to bottom: namespaces, rootfs, hooks,
- * pivot_root, terminal, process attributes, identity, seccomp, READY, then
- * (init) wait on exec.fifo and execve. Every failure goes to the parent as
- * SYNC_ERROR and the child _exits. */
-#include "spawn/spawn.h"
-#include "spawn/sync.h"
+ * pivot_root, terminal, process attributes, identity, seccomp, then the exec
+ * of the sealed helper program (exe.h), which reports READY, waits on
+ * exec.fifo (init) and execs the user's program. With startContainer hooks
+ * the child reports READY, waits and runs them itself before that exec.
+ * Every failure before READY goes to the parent as SYNC_ERROR and the child
+ * _exits. */
+#include "spawn/spawn_internal.h"
+#include "spawn/exe.h"
 #include "linux/caps.h"
 #include "linux/hook.h"
+#include "linux/netdev.h"
 #include "linux/ns.h"
 #include "linux/procattr.h"
 #include "linux/rlimit.h"
@@ -43,28 +47,41 @@ struct child {
 	const struct spec *s;
 	const struct spec_process *p;
 	int sock;
-	int fifo;         /* O_PATH fd of exec.fifo (init only) */
-	char *state_json; /* from the parent, for container-side hooks */
-	char *exe;        /* resolved executable */
+	struct sync_walk walk; /* our position in the handshake (sync.h) */
+	int fifo;              /* O_PATH fd of exec.fifo (init only) */
+	char *state_json;      /* from the parent, for container-side hooks */
+	char *exe;             /* resolved executable */
 	char **env;
 	struct caps_set caps;
-	bool userns;    /* we are in a user namespace of the container */
-	int *mount_fds; /* idmapped trees from the parent, per spec mount; -1 none */
-	int diag_fd;    /* hutch's stderr, kept once stdio is the pty; -1 none */
+	bool userns;        /* we are in a user namespace of the container */
+	int *mount_fds;     /* idmapped trees from the parent, per spec mount; -1 none */
+	int helper_fd;      /* the sealed hutch-init from the parent (exe.h) */
+	bool early_seccomp; /* the filter is loaded before the helper's exec */
 };
 
-/* sync_expect, also collecting the SYNC_MOUNT_FD messages sent before it. */
-static int child_expect(struct child *ch, enum sync_type type, struct hutch_error **err)
+static int child_send(struct child *ch, enum sync_type type, int fd, struct hutch_error **err)
+{
+	return sync_walk_send(&ch->walk, ch->sock, type, NULL, 0, fd, err);
+}
+
+/* The parent's next step, which must be `type`, also collecting the
+ * SYNC_MOUNT_FD messages sent before it. The message is returned in *ret
+ * (may be NULL). */
+static int child_expect(struct child *ch, enum sync_type type, struct sync_msg *ret,
+                        struct hutch_error **err)
 {
 	for (;;) {
 		struct sync_msg m = {.fd = -1};
 		int32_t idx;
 
-		if (sync_recv(ch->sock, &m, err) < 0)
+		if (sync_walk_recv(&ch->walk, ch->sock, &m, err) < 0)
 			return -1;
 		if (m.type != SYNC_MOUNT_FD) {
 			int r = sync_check(&m, type, err);
-			sync_msg_clear(&m);
+			if (r == 0 && ret)
+				*ret = m;
+			else
+				sync_msg_clear(&m);
 			return r;
 		}
 		if (m.len != sizeof(idx) || m.fd < 0) {
@@ -76,9 +93,20 @@ static int child_expect(struct child *ch, enum sync_type type, struct hutch_erro
 			sync_msg_clear(&m);
 			return herr_msg(err, "sync: MOUNT_FD for mount %d out of range", idx);
 		}
+		if (ch->mount_fds[idx] >= 0)
+			close(ch->mount_fds[idx]); /* sent twice: keep the last */
 		ch->mount_fds[idx] = steal_fd(&m.fd);
 		sync_msg_clear(&m);
 	}
+}
+
+/* Our diagnostics (capability warnings, ...) go to the runtime, which logs
+ * them: our own stderr is the container's. */
+static void child_log(void *ctx, enum log_level level, const char *msg)
+{
+	struct child *ch = ctx;
+
+	sync_send_log(ch->sock, level, msg);
 }
 
 static __attribute__((noreturn)) void child_fail(struct child *ch, struct hutch_error *err)
@@ -90,6 +118,14 @@ static __attribute__((noreturn)) void child_fail(struct child *ch, struct hutch_
 static bool has_ns(const struct spec *s, enum spec_ns_type t)
 {
 	return spec_find_namespace(s, t) != NULL;
+}
+
+/* A namespace the container gets a new one of (not one joined by path). */
+static bool new_ns(const struct spec *s, enum spec_ns_type t)
+{
+	const struct spec_namespace *ns = spec_find_namespace(s, t);
+
+	return ns && !ns->path;
 }
 
 /* Fork so the rest runs as pid 1 of the pid namespace we just entered
@@ -104,11 +140,12 @@ static int child_fork_into_pidns(struct child *ch, struct hutch_error **err)
 	if (pid > 0) {
 		int32_t p = (int32_t)pid;
 		struct hutch_error *e = NULL;
-		if (sync_send(ch->sock, SYNC_PID, &p, sizeof(p), -1, &e) < 0)
+		if (sync_walk_send(&ch->walk, ch->sock, SYNC_PID, &p, sizeof(p), -1, &e) < 0)
 			kill(pid, SIGKILL);
 		_exit(0);
 	}
-	return 0;
+	/* the intermediate sends PID for us: our copy of the walk moves past it */
+	return sync_walk_step(&ch->walk, SYNC_CHILD, SYNC_PID, err);
 }
 
 /* Namespaces given by path (or, for exec, all of the container's). */
@@ -123,8 +160,8 @@ static int child_join_init(struct child *ch, struct hutch_error **err)
 	} else if (user) {
 		if (unshare(CLONE_NEWUSER) < 0)
 			return herr_errno(err, errno, "unshare user namespace");
-		if (sync_send(ch->sock, SYNC_MAPS, NULL, 0, -1, err) < 0 ||
-		    child_expect(ch, SYNC_MAPS_DONE, err) < 0)
+		if (child_send(ch, SYNC_MAPS, -1, err) < 0 ||
+		    child_expect(ch, SYNC_MAPS_DONE, NULL, err) < 0)
 			return -1;
 	}
 	if (ns_join_all(ch->s, true, err) < 0)
@@ -161,8 +198,10 @@ static int child_join_exec(struct child *ch, struct hutch_error **err)
 	return r;
 }
 
-static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error **err)
+static int child_namespaces(struct child *ch, struct hutch_error **err)
 {
+	bool join_mode = ch->walk.mode == SYNC_MODE_JOIN;
+
 	if (ch->c->mode == SPAWN_EXEC) {
 		if (child_join_exec(ch, err) < 0)
 			return -1;
@@ -183,6 +222,9 @@ static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error
 			                  "become root in the user namespace "
 			                  "(is uid/gid 0 mapped?)");
 	}
+	if (ch->c->mode == SPAWN_INIT && new_ns(ch->s, SPEC_NS_NETWORK) &&
+	    netdev_loopback_up(err) < 0)
+		return -1;
 	if (ch->c->mode == SPAWN_INIT && spec_find_namespace(ch->s, SPEC_NS_TIME) &&
 	    !spec_find_namespace(ch->s, SPEC_NS_TIME)->path) {
 		if (unshare(CLONE_NEWTIME) < 0)
@@ -194,6 +236,18 @@ static int child_namespaces(struct child *ch, bool join_mode, struct hutch_error
 		if (ns_join(SPEC_NS_TIME, "/proc/self/ns/time_for_children", err) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* Our own session, as runc does, for the init and for exec alike: inside the
+ * container /proc/self/stat then shows the process's own pid as its process
+ * group and session (not 0, the caller's, outside the pid namespace), and a
+ * terminal can become our controlling one (terminal_make_controlling). Done
+ * once in the pid namespace: for join and exec after the fork into it. */
+static int child_session(struct hutch_error **err)
+{
+	if (setsid() < 0 && !(errno == EPERM && getsid(0) == getpid()))
+		return herr_errno(err, errno, "setsid");
 	return 0;
 }
 
@@ -217,6 +271,23 @@ static int child_uts(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
+/* hook_how.exec for the hooks we run inside the container: through the
+ * helper, so that even a "#!/proc/self/exe" hook never runs the host's
+ * hutch binary in there. */
+static void child_hook_exec(void *ctx, const char *path, char *const argv[], char *const envp[])
+{
+	const struct child *ch = ctx;
+	struct exe_helper_call call = {
+	    .sync_fd = -1, .fifo_fd = -1, .err_fd = -1, .bpf_fd = -1, .path = path, .argv = argv};
+	char **hargv = exe_helper_argv(&call);
+	int e;
+
+	exe_helper_exec(ch->helper_fd, hargv, envp);
+	e = errno;
+	strv_free(hargv);
+	errno = e;
+}
+
 /* From the mounts to pivot_root, with the create hooks in between. */
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
@@ -231,6 +302,7 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	    .has_cgroupns = has_ns(ch->s, SPEC_NS_CGROUP),
 	};
 	struct sync_msg m = {.fd = -1};
+	struct hook_how how = {.cwd = ch->c->rootfs, .exec = child_hook_exec, .ctx = ch};
 
 	if (!has_ns(ch->s, SPEC_NS_MOUNT))
 		return herr_msg(err, "linux.namespaces: a mount namespace is required");
@@ -240,18 +312,23 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		return -1;
 	if (has_ns(ch->s, SPEC_NS_UTS) && child_uts(ch, err) < 0)
 		return -1;
-	if (sync_send(ch->sock, SYNC_HOOKS, NULL, 0, -1, err) < 0 ||
-	    sync_expect(ch->sock, SYNC_HOOKS_DONE, &m, err) < 0)
+	if (child_send(ch, SYNC_HOOKS, -1, err) < 0 ||
+	    child_expect(ch, SYNC_HOOKS_DONE, &m, err) < 0)
 		return -1;
 	ch->state_json = steal_ptr(&m.payload);
 	sync_msg_clear(&m);
-	if (ch->s->hooks && hook_run_list(&ch->s->hooks->createContainer, "createContainer",
-	                                  ch->state_json, err) < 0)
+	if (ch->s->hooks && hook_run_list_how(&ch->s->hooks->createContainer, "createContainer",
+	                                      ch->state_json, &how, err) < 0)
 		return -1;
 	if (rootfs_pivot(&o, err) < 0 || rootfs_finalize(&o, err) < 0)
 		return -1;
 	if (o.userns_fd >= 0)
 		close(o.userns_fd);
+	/* the parent's idmapped trees are attached now: none stays open for
+	 * process.cwd "/proc/self/fd/N" to reach (CVE-2024-21626) */
+	for (size_t i = 0; i < ch->s->n_mounts; i++)
+		if (ch->mount_fds[i] >= 0)
+			close(steal_fd(&ch->mount_fds[i]));
 	return 0;
 }
 
@@ -264,16 +341,12 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 	if (terminal_open(ch->p->has_consoleSize ? &ch->p->consoleSize : NULL, &master, &slave,
 	                  err) < 0)
 		return -1;
-	if (sync_send(ch->sock, SYNC_PTY, NULL, 0, master, err) < 0) {
+	if (child_send(ch, SYNC_PTY, master, err) < 0) {
 		close(master);
 		close(slave);
 		return -1;
 	}
 	close(master);
-	/* keep our diagnostics on hutch's stderr, not the container's terminal */
-	ch->diag_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (ch->diag_fd >= 0)
-		log_set_stderr_fd(ch->diag_fd);
 	return terminal_make_controlling(slave, err);
 }
 
@@ -328,24 +401,25 @@ static int child_fds(struct child *ch, struct hutch_error **err)
 /* Close what we inherited from the runtime beyond the kept fds, now: the
  * locked state directory among them, whose lock would otherwise outlive
  * `create` in this process and block every later command. */
-static void child_close_inherited(const struct spawn_config *c, int sock)
+static void child_close_inherited(const struct spawn_config *c, int sock, int helper_fd)
 {
 	unsigned int from = 3 + (unsigned int)child_kept_fds(c);
-	int keep[3] = {sock, -1, -1};
+	int keep[4] = {sock, helper_fd, -1, -1};
+	const int n = 4;
 
 	if (c->mode == SPAWN_INIT) {
-		keep[1] = c->fifo_fd;
-		keep[2] = c->start_err_fd;
+		keep[2] = c->fifo_fd;
+		keep[3] = c->start_err_fd;
 	}
 	/* ascending order, so the ranges between them can be closed in one pass */
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
 			if (keep[j] < keep[i]) {
 				int t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		if (keep[i] < 0)
 			continue;
 		if ((unsigned int)keep[i] > from)
@@ -433,12 +507,12 @@ static int child_seccomp(struct child *ch, struct hutch_error **err)
 		return herr_prefix(err, "load seccomp filter");
 	if (nfd < 0)
 		return 0;
-	if (sync_send(ch->sock, SYNC_SECCOMP, NULL, 0, nfd, err) < 0) {
+	if (child_send(ch, SYNC_SECCOMP, nfd, err) < 0) {
 		close(nfd);
 		return -1;
 	}
 	close(nfd);
-	return sync_expect(ch->sock, SYNC_SECCOMP_DONE, NULL, err);
+	return child_expect(ch, SYNC_SECCOMP_DONE, NULL, err);
 }
 
 /* Capabilities and user, in the order caps.h documents. */
@@ -451,11 +525,29 @@ static int child_identity(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
+/* Non-dumpable from here on: /proc/<pid>/{fd,exe,environ,mem} of this
+ * process - the host's hutch binary as exe, the sync socket, exec.fifo,
+ * start.err - open only to a holder of CAP_SYS_PTRACE (ptrace(2), "Ptrace
+ * access mode checking"). Until now our full capabilities kept container
+ * processes out (their capabilities must be a superset of ours); the
+ * identity step drops ours to the container's. Not earlier: a non-dumpable
+ * process's /proc/<pid> files belong to root of the user namespace its mm
+ * belongs to - for a child cloned into a new user namespace, the runtime's -
+ * so an unprivileged runtime could no longer write our uid_map or open our
+ * /proc/<pid>/ns, and we could no longer write our own oom_score_adj,
+ * attr/exec or timens_offsets (all done above). The helper we exec last
+ * makes itself non-dumpable again first thing. */
+static int child_nondumpable(struct hutch_error **err)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return herr_errno(err, errno, "prctl PR_SET_DUMPABLE 0");
+	return 0;
+}
+
 static int child_setup_process(struct child *ch, struct hutch_error **err)
 {
-	bool early_seccomp = ch->c->seccomp && (!ch->p->noNewPrivileges ||
-	                                        seccomp_filter_uses_notify(ch->c->seccomp));
-
+	ch->early_seccomp = ch->c->seccomp &&
+	                    (!ch->p->noNewPrivileges || seccomp_filter_uses_notify(ch->c->seccomp));
 	if (child_terminal(ch, err) < 0 || child_procattrs(ch, err) < 0 || child_fds(ch, err) < 0)
 		return -1;
 	ch->env = strv_dup(ch->p->env);
@@ -465,18 +557,20 @@ static int child_setup_process(struct child *ch, struct hutch_error **err)
 	if (ch->p->noNewPrivileges && procattr_set_no_new_privs(err) < 0)
 		return -1;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes
-	 * in before the capabilities are dropped (runc does the same). */
-	if (early_seccomp && child_seccomp(ch, err) < 0)
+	 * in before the capabilities are dropped (runc does the same). The
+	 * helper's few system calls then run under it too (exe.h). */
+	if (ch->early_seccomp && child_seccomp(ch, err) < 0)
 		return -1;
-	if (child_identity(ch, err) < 0)
+	if (child_nondumpable(err) < 0 || child_identity(ch, err) < 0)
 		return -1;
 	return child_resolve_exe(ch, err);
 }
 
-/* Block until `start` writes a byte into exec.fifo. The runtime opened our
- * read end before the clone: no path lookup, so neither the state dir's
- * permissions (user namespaces) nor /proc (non-dumpable after setuid) get in
- * the way. A fifo without writers polls as idle until one has connected. */
+/* Block until `start` writes a byte into exec.fifo (only with startContainer
+ * hooks, which run after it; otherwise the helper waits). The runtime opened
+ * our read end before the clone: no path lookup, so neither the state dir's
+ * permissions (user namespaces) nor /proc get in the way. A fifo without
+ * writers polls as idle until one has connected. */
 static void child_wait_start(struct child *ch)
 {
 	struct pollfd p = {.fd = ch->fifo, .events = POLLIN};
@@ -489,8 +583,8 @@ static void child_wait_start(struct child *ch)
 			break;
 		}
 		ssize_t n = read(ch->fifo, &c, 1);
-		/* keep the fd: it is close-on-exec, and `start` waits for the last
-		 * reader to go to know the user process is running */
+		/* keep the fd: `start` waits for the last reader to go to know the
+		 * user process is running */
 		if (n == 1)
 			return;
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -502,54 +596,129 @@ static void child_wait_start(struct child *ch)
 }
 
 /* A failure after `start` released us: tell `start` (through start.err)
- * and the container's stderr, then go. */
-static __attribute__((noreturn)) void child_die(struct child *ch, const char *what, const char *msg)
+ * and the container's stderr, then go: 127 when `errnum` says something was
+ * not found, 126 otherwise. The code is picked first: the writes below may
+ * change errno. */
+static __attribute__((noreturn)) void child_die(struct child *ch, int errnum, const char *what,
+                                                const char *msg)
 {
+	int code = errnum == ENOENT ? 127 : 126;
+
 	if (ch->c->mode == SPAWN_INIT && ch->c->start_err_fd >= 0)
 		dprintf(ch->c->start_err_fd, "%s: %s", what, msg);
 	dprintf(2, "hutch: %s: %s\n", what, msg);
-	_exit(errno == ENOENT ? 127 : 126);
+	_exit(code);
 }
 
-static __attribute__((noreturn)) void child_exec(struct child *ch)
+/* A copy of `fd`, without close-on-exec, for the helper: above every fd the
+ * process keeps (stdio, --preserve-fds, LISTEN_FDS), so none is shadowed. */
+static int child_pass_fd(const struct child *ch, int fd, struct hutch_error **err)
 {
+	int copy = fcntl(fd, F_DUPFD, 3 + child_kept_fds(ch->c));
+
+	if (copy < 0)
+		return herr_errno(err, errno, "pass fd %d to the helper", fd);
+	return copy;
+}
+
+/* The helper's fds: the sync socket when it reports READY, exec.fifo and
+ * start.err for the init, and the late seccomp filter (noNewPrivileges true,
+ * no listener: loaded by the helper right before its execve). */
+static int child_helper_fds(struct child *ch, bool ready, struct exe_helper_call *call,
+                            struct hutch_error **err)
+{
+	_cleanup_close_ int bpf = -1;
+
+	if (ready && (call->sync_fd = child_pass_fd(ch, ch->sock, err)) < 0)
+		return -1;
+	if (ch->c->mode == SPAWN_INIT) {
+		call->wait = ready;
+		if ((call->fifo_fd = child_pass_fd(ch, ch->fifo, err)) < 0 ||
+		    (call->err_fd = child_pass_fd(ch, ch->c->start_err_fd, err)) < 0)
+			return -1;
+	}
+	if (ch->c->seccomp && !ch->early_seccomp) {
+		bpf = exe_helper_bpf(ch->c->seccomp, err);
+		if (bpf < 0 || (call->bpf_fd = child_pass_fd(ch, bpf, err)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The last step of the runtime in the container process: exec the sealed
+ * helper, which execs ch->exe. `ready`: the helper reports READY (no
+ * startContainer hooks are left to run). Returns only on failure. */
+static int child_exec_helper(struct child *ch, bool ready, struct hutch_error **err)
+{
+	struct exe_helper_call call = {.sync_fd = -1,
+	                               .fifo_fd = -1,
+	                               .err_fd = -1,
+	                               .bpf_fd = -1,
+	                               .path = ch->exe,
+	                               .argv = ch->p->args};
+	uint64_t caps[4];
+	bool bridge = false;
+	char **argv;
+	int e;
+
+	if (child_helper_fds(ch, ready, &call, err) < 0 || caps_exec_bridge(caps, &bridge, err) < 0)
+		return -1;
+	call.caps = bridge ? caps : NULL;
+	argv = exe_helper_argv(&call);
+	exe_helper_exec(ch->helper_fd, argv, ch->env);
+	e = errno;
+	strv_free(argv);
+	if ((e == EPERM || e == EACCES) && ch->early_seccomp)
+		return herr_errno(err, e,
+		                  "exec the runtime's helper (hutch-init): the seccomp profile, "
+		                  "loaded before it because noNewPrivileges is false, must allow "
+		                  "execveat");
+	return herr_errno(err, e, "exec the runtime's helper (hutch-init)");
+}
+
+/* startContainer hooks run after `start`: READY now, wait for start, run
+ * them, then the helper. Failures go to start.err (child_die). */
+static __attribute__((noreturn)) void child_start_hooks(struct child *ch)
+{
+	struct hook_how how = {.exec = child_hook_exec, .ctx = ch};
 	struct hutch_error *err = NULL;
-	int unused_fd = -1;
-	bool late_seccomp =
-	    ch->c->seccomp && ch->p->noNewPrivileges && !seccomp_filter_uses_notify(ch->c->seccomp);
 
-	if (ch->c->mode == SPAWN_INIT && ch->s->hooks &&
-	    hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
-	        0)
-		child_die(ch, "run startContainer hooks", err->msg);
-	/* as late as possible: only execve runs under the filter */
-	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0)
-		child_die(ch, "load seccomp filter", err->msg);
-	execve(ch->exe, ch->p->args, ch->env);
-	int e = errno;
-	_cleanup_free_ char *what = xasprintf("exec %s", ch->exe);
-	errno = e;
-	child_die(ch, what, strerror(e));
+	/* create exits once we are READY; its death must not kill us */
+	prctl(PR_SET_PDEATHSIG, 0);
+	if (child_send(ch, SYNC_READY, -1, &err) < 0)
+		_exit(1);
+	child_wait_start(ch);
+	if (hook_run_list_how(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &how,
+	                      &err) < 0)
+		child_die(ch, err->errnum, "run startContainer hooks", err->msg);
+	child_exec_helper(ch, false, &err);
+	child_die(ch, err->errnum, "start the container process", err->msg);
 }
 
-void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
+void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mode, int helper_fd)
 {
-	struct child ch = {
-	    .c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd, .diag_fd = -1};
+	struct child ch = {.c = c,
+	                   .s = c->spec,
+	                   .p = c->process,
+	                   .sock = sock,
+	                   .fifo = c->fifo_fd,
+	                   .helper_fd = helper_fd};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 
+	sync_walk_init(&ch.walk, mode, SYNC_CHILD);
+	log_set_sink(child_log, &ch);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	child_close_inherited(c, sock);
+	child_close_inherited(c, sock, helper_fd);
 	ch.mount_fds = xmalloc((c->spec->n_mounts + 1) * sizeof(int));
 	for (size_t i = 0; i <= c->spec->n_mounts; i++)
 		ch.mount_fds[i] = -1;
-	if (child_expect(&ch, SYNC_GO, &err) < 0)
+	if (child_expect(&ch, SYNC_GO, NULL, &err) < 0)
 		_exit(1);
-	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 ||
-	    child_namespaces(&ch, join_mode, &err) < 0)
+	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 || child_namespaces(&ch, &err) < 0 ||
+	    child_session(&err) < 0)
 		child_fail(&ch, err);
 	if (c->mode == SPAWN_INIT) {
 		if (child_keyring(&ch, &err) < 0 || child_rootfs(&ch, &err) < 0)
@@ -557,17 +726,9 @@ void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 	}
 	if (child_setup_process(&ch, &err) < 0)
 		child_fail(&ch, err);
-	/* create exits once we are READY; its death must not kill us */
-	prctl(PR_SET_PDEATHSIG, 0);
-	/* nor may we keep its stderr open: callers read create's output to EOF */
-	if (ch.diag_fd >= 0) {
-		log_set_stderr_fd(STDERR_FILENO);
-		close(ch.diag_fd);
-		ch.diag_fd = -1;
-	}
-	if (sync_send(sock, SYNC_READY, NULL, 0, -1, &err) < 0)
-		_exit(1);
-	if (c->mode == SPAWN_INIT)
-		child_wait_start(&ch);
-	child_exec(&ch);
+	if (c->mode == SPAWN_INIT && ch.s->hooks && ch.s->hooks->startContainer.n > 0)
+		child_start_hooks(&ch);
+	/* the helper sends READY once it runs: a failed exec is still create's */
+	child_exec_helper(&ch, true, &err);
+	child_fail(&ch, err);
 }

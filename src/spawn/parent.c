@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The runtime side of spawning: clone3 the child (into its cgroup where the
  * kernel allows), write its id maps, answer its requests, wait for READY. */
-#include "spawn/spawn.h"
-#include "spawn/sync.h"
+#include "spawn/spawn_internal.h"
+#include "spawn/exe.h"
 #include "linux/cgroup/cgroup.h"
 #include "linux/idmap.h"
 #include "linux/netdev.h"
 #include "linux/ns.h"
+#include "linux/procattr.h"
 #include "linux/rootfs.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
@@ -32,6 +33,8 @@
 struct spawn_run {
 	const struct spawn_config *c;
 	int sock;
+	int helper_fd; /* the sealed helper the child execs last (exe.h) */
+	struct sync_walk walk;
 	pid_t child;   /* our direct child */
 	pid_t init;    /* the container process (== child unless it forked) */
 	int pty;       /* pty master received from the child */
@@ -56,9 +59,10 @@ static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
 /* clone3 with the namespace flags; falls back to plain placement when the
  * kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain controllers
  * in threaded mode), since cgroup_enter() covers that case. */
-static pid_t spawn_clone(const struct spawn_config *c, unsigned long long flags, int sock,
-                         int parent_sock, bool join_mode, struct hutch_error **err)
+static pid_t spawn_clone(const struct spawn_run *r, unsigned long long flags, int sock,
+                         enum sync_mode mode, struct hutch_error **err)
 {
+	const struct spawn_config *c = r->c;
 	int cgfd = c->cgroup && c->mode == SPAWN_INIT ? cgroup_clone_fd(c->cgroup) : -1;
 	pid_t pid = do_clone3(flags, cgfd);
 
@@ -72,8 +76,8 @@ static pid_t spawn_clone(const struct spawn_config *c, unsigned long long flags,
 	if (pid < 0)
 		return herr_errno(err, errno, "clone3");
 	if (pid == 0) {
-		close(parent_sock);
-		spawn_child_main(c, sock, join_mode);
+		close(r->sock);
+		spawn_child_main(c, sock, mode, r->helper_fd);
 	}
 	return pid;
 }
@@ -131,7 +135,7 @@ static int handle_hooks(struct spawn_run *r, struct hutch_error **err)
 		state = xstrdup("{}");
 	free(r->state);
 	r->state = xstrdup(state);
-	return sync_send(r->sock, SYNC_HOOKS_DONE, state, strlen(state), -1, err);
+	return sync_walk_send(&r->walk, r->sock, SYNC_HOOKS_DONE, state, strlen(state), -1, err);
 }
 
 static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
@@ -145,7 +149,7 @@ static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
 	close(fd);
 	if (rc < 0)
 		return -1;
-	return sync_send(r->sock, SYNC_SECCOMP_DONE, NULL, 0, -1, err);
+	return sync_walk_send(&r->walk, r->sock, SYNC_SECCOMP_DONE, NULL, 0, -1, err);
 }
 
 /* Write the child's id maps, then hand it the idmapped mount trees only we
@@ -172,20 +176,33 @@ static int write_maps(struct spawn_run *r, struct hutch_error **err)
 		if (fds[i] < 0)
 			continue;
 		if (rc == 0)
-			rc = sync_send(r->sock, SYNC_MOUNT_FD, &idx, sizeof(idx), fds[i], err);
+			rc = sync_walk_send(&r->walk, r->sock, SYNC_MOUNT_FD, &idx, sizeof(idx),
+			                    fds[i], err);
 		close(fds[i]);
 	}
 	return rc;
 }
 
-/* Answer the child's requests until READY. */
+static int handle_pid(struct spawn_run *r, const struct sync_msg *m, struct hutch_error **err)
+{
+	int32_t p;
+
+	if (m->len != sizeof(p))
+		return herr_msg(err, "sync: malformed PID message");
+	memcpy(&p, m->payload, sizeof(p));
+	r->init = p;
+	return 0;
+}
+
+/* Answer the child's requests until READY; the walk refuses any message out
+ * of its mode's order (sync.h). */
 static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 {
 	for (;;) {
 		struct sync_msg m = {.fd = -1};
 		int rc = 0;
 
-		if (sync_recv(r->sock, &m, err) < 0)
+		if (sync_walk_recv(&r->walk, r->sock, &m, err) < 0)
 			return -1;
 		switch (m.type) {
 		case SYNC_READY:
@@ -194,16 +211,11 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 		case SYNC_MAPS:
 			rc = write_maps(r, err);
 			if (rc == 0)
-				rc = sync_send(r->sock, SYNC_MAPS_DONE, NULL, 0, -1, err);
+				rc = sync_walk_send(&r->walk, r->sock, SYNC_MAPS_DONE, NULL, 0, -1,
+				                    err);
 			break;
 		case SYNC_PID:
-			if (m.len == sizeof(int32_t)) {
-				int32_t p;
-				memcpy(&p, m.payload, sizeof(p));
-				r->init = p;
-			} else {
-				rc = herr_msg(err, "sync: malformed PID message");
-			}
+			rc = handle_pid(r, &m, err);
 			break;
 		case SYNC_HOOKS:
 			rc = handle_hooks(r, err);
@@ -216,10 +228,7 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 			rc = handle_seccomp(r, m.fd, err);
 			m.fd = -1;
 			break;
-		case SYNC_ERROR:
-			rc = sync_check(&m, SYNC_READY, err); /* the child's own error */
-			break;
-		default:
+		default: /* the walk lets only the steps above through */
 			rc = herr_msg(err, "sync: unexpected %s from the child",
 			              sync_type_name(m.type));
 		}
@@ -227,6 +236,29 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 		if (rc < 0)
 			return -1;
 	}
+}
+
+/* The child hung up without an ERROR: if it was killed (a seccomp profile
+ * that kills a system call the runtime needs before the user's program, such
+ * as execveat, sends SIGSYS), say so. Only for a direct child, which we can
+ * wait for; it is dying or dead once its socket end is closed. */
+static void spawn_explain_death(struct spawn_run *r, struct hutch_error **err)
+{
+	int st;
+
+	if (!*err || (*err)->errnum != EPIPE || r->child <= 0 || r->init != r->child)
+		return;
+	if (waitpid(r->child, &st, 0) != r->child)
+		return;
+	r->child = r->init = -1; /* reaped: nothing left to kill */
+	if (WIFSIGNALED(st))
+		herr_msg(
+		    err, "the container process was killed by signal %d (SIG%s) during set-up%s",
+		    WTERMSIG(st), sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?",
+		    WTERMSIG(st) == SIGSYS ? ": the seccomp profile kills a system call the "
+		                             "runtime needs before the process starts (such "
+		                             "as execveat)"
+		                           : "");
 }
 
 static void spawn_abort(struct spawn_run *r)
@@ -244,13 +276,31 @@ static void spawn_abort(struct spawn_run *r)
 		close(r->pty);
 }
 
+/* config.md: execCPUAffinity.initial is where the process runs before it
+ * moves to the container's cgroup (which may give it the cgroup's cpuset),
+ * `final` where it runs after (the child applies it). Only for exec: the
+ * field does not apply to the init. The child waits for GO, so it has not
+ * moved anywhere yet. */
+static int exec_initial_affinity(struct spawn_run *r, struct hutch_error **err)
+{
+	const struct spec_exec_cpu_affinity *a = r->c->process->execCPUAffinity;
+
+	if (r->c->mode != SPAWN_EXEC || !a || !a->initial || !*a->initial)
+		return 0;
+	return procattr_set_cpu_affinity(r->child, a->initial, "process.execCPUAffinity.initial",
+	                                 err);
+}
+
 static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error **err)
 {
 	const struct spawn_config *c = r->c;
-	bool join = c->mode == SPAWN_EXEC || any_ns_path(c->spec);
+	enum sync_mode mode = c->mode == SPAWN_EXEC  ? SYNC_MODE_EXEC
+	                      : any_ns_path(c->spec) ? SYNC_MODE_JOIN
+	                                             : SYNC_MODE_CREATE;
 	unsigned long long flags = 0;
 
-	if (!join) {
+	sync_walk_init(&r->walk, mode, SYNC_PARENT);
+	if (mode == SYNC_MODE_CREATE) {
 		/* time is unshared by the child: offsets must be written before
 		 * any process enters the namespace (time_namespaces(7)); cgroup
 		 * too, once the child is in its cgroups (its root is set then) */
@@ -258,11 +308,13 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		        ~(unsigned long long)(CLONE_NEWTIME | CLONE_NEWCGROUP);
 		r->user_new = flags & CLONE_NEWUSER;
 	}
-	r->child = spawn_clone(c, flags, child_sock, r->sock, join, err);
+	r->child = spawn_clone(r, flags, child_sock, mode, err);
 	close(child_sock);
 	if (r->child < 0)
 		return -1;
 	r->init = r->child;
+	if (exec_initial_affinity(r, err) < 0)
+		return -1;
 	if (r->user_new && write_maps(r, err) < 0)
 		return -1;
 	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0)
@@ -270,18 +322,21 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
 		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)
 			return -1;
-	return sync_send(r->sock, SYNC_GO, NULL, 0, -1, err);
+	return sync_walk_send(&r->walk, r->sock, SYNC_GO, NULL, 0, -1, err);
 }
 
 int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct hutch_error **err)
 {
 	struct spawn_run r = {.c = c, .sock = -1, .pty = -1};
+	_cleanup_close_ int helper_fd = exe_helper_open(err);
 	int pair[2];
 
-	if (sync_pair(pair, err) < 0)
+	if (helper_fd < 0 || sync_pair(pair, err) < 0)
 		return -1;
 	r.sock = pair[0];
+	r.helper_fd = helper_fd;
 	if (spawn_start(&r, pair[1], err) < 0 || spawn_converse(&r, err) < 0) {
+		spawn_explain_death(&r, err);
 		spawn_abort(&r);
 		close(r.sock);
 		free(r.state);

@@ -56,8 +56,4 @@ struct spawn_result {
  * the child is killed and reaped and *err says what failed (on either side). */
 int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct hutch_error **err);
 
-/* The child side: never returns. `sock` is the child's end of the pair. */
-__attribute__((noreturn)) void spawn_child_main(const struct spawn_config *c, int sock,
-                                                bool join_mode);
-
 #endif

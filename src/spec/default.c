@@ -18,7 +18,9 @@ static void gen_capabilities(json_gen *g)
 {
 	static const char *const caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
 	                                   NULL};
-	static const char *const sets[] = {"bounding", "effective", "permitted", "ambient", NULL};
+	/* as `runc spec`: no inheritable set (CVE-2022-29162) and so no ambient one,
+	 * which the kernel only raises for capabilities that are also inheritable */
+	static const char *const sets[] = {"bounding", "effective", "permitted", NULL};
 
 	json_gen_string(g, "capabilities");
 	json_gen_map_open(g);

@@ -15,7 +15,8 @@
 static int log_fd = -1;
 static enum log_format log_fmt = LOG_FORMAT_TEXT;
 static bool log_dbg;
-static int log_stderr = STDERR_FILENO;
+static log_sink_fn log_sink;
+static void *log_sink_ctx;
 /* Lines for the --log file held back until exit: a failing call leaves only
  * its error there, since podman parses the whole file as one JSON object. */
 static char *pending;
@@ -69,9 +70,10 @@ int log_init(const char *path, enum log_format format, bool debug)
 	return 0;
 }
 
-void log_set_stderr_fd(int fd)
+void log_set_sink(log_sink_fn fn, void *ctx)
 {
-	log_stderr = fd;
+	log_sink = fn;
+	log_sink_ctx = ctx;
 }
 
 bool log_debug_enabled(void)
@@ -159,6 +161,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 
+	if (log_sink) {
+		log_sink(log_sink_ctx, level, msg);
+		free(msg);
+		errno = saved;
+		return;
+	}
 	/* With a log file in JSON format the file is the machine channel
 	 * (engines parse it); stderr still gets a human line for errors. */
 	if (log_fd >= 0) {
@@ -169,14 +177,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		log_file_line(level, line);
 		free(line);
 	}
-	if (log_fd < 0 || level <= LOG_WARN || log_dbg) {
+	if (log_fd < 0 || level == LOG_ERROR) {
 		if (log_fmt == LOG_FORMAT_JSON && log_fd < 0)
 			line = format_json(level, msg);
 		else if (level == LOG_ERROR)
 			line = xasprintf("hutch: %s\n", msg);
 		else
 			line = xasprintf("hutch: %s: %s\n", level_name(level), msg);
-		write_all(log_stderr, line, strlen(line));
+		write_all(STDERR_FILENO, line, strlen(line));
 		free(line);
 	}
 	free(msg);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # exec: a second process joins a running container (its namespaces, cgroup and root), gets
-# its own args/env/cwd/user, and its exit code comes back (CRI-O runs exec synchronously).
+# its own args/env/cwd/user and CPU affinity, and its exit code comes back (CRI-O runs exec
+# synchronously).
 import json
 import os
 
@@ -116,3 +117,45 @@ def test_exec_into_sub_cgroup(bundle, container, runtime):
         for d in dirs:
             if os.path.isdir(os.path.join(d, "sub")):
                 os.rmdir(os.path.join(d, "sub"))
+
+
+def _cpus_allowed(status_text):
+    for line in status_text.splitlines():
+        if line.startswith("Cpus_allowed_list:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def _exec_with_affinity(runtime, c, test_dir, affinity):
+    proc = {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": ["cat", "/proc/self/status"],
+            "env": ["PATH=/bin:/usr/bin"], "cwd": "/", "execCPUAffinity": affinity}
+    path = os.path.join(test_dir, "process.json")
+    with open(path, "w") as f:
+        json.dump(proc, f)
+    r = runtime.cmd("exec", "--process", path, c.id)
+    assert r.returncode == 0, r.stderr
+    return _cpus_allowed(r.stdout)
+
+
+@pytest.fixture
+def two_cpus():
+    if len(os.sched_getaffinity(0)) < 2 or not {0, 1} <= os.sched_getaffinity(0):
+        pytest.skip("needs CPUs 0 and 1")
+
+
+def test_exec_cpu_affinity_initial(two_cpus, bundle, container, runtime, test_dir):
+    # config.md: `initial` is where the process runs before it moves to the container's
+    # cgroup; without a cgroup (--cgroup-manager disabled) nothing changes it afterwards, and
+    # with no `final` the runtime must not touch it again
+    b = bundle(["/probe", "sleep"])
+    c = container(b)
+    c._prepare()
+    r = runtime.detached("--cgroup-manager", "disabled", "run", "--detach", "--bundle", b.path, c.id,
+                         out=c.out, err=c.err)
+    assert r.returncode == 0, r.stderr
+    c._learn_pid(None)
+    assert _exec_with_affinity(runtime, c, test_dir, {"initial": "1"}) == "1"
+
+
+def test_exec_cpu_affinity_final(two_cpus, running, runtime, test_dir):
+    assert _exec_with_affinity(runtime, running, test_dir, {"initial": "1", "final": "0"}) == "0"

@@ -1,15 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # OCI hooks: every type runs once, in lifecycle order, with the state JSON on stdin, args
 # and env as given; createContainer runs in the container's namespaces before pivot_root
-# (host paths), startContainer after it (container paths); a failing or timed-out
-# prestart/createRuntime/createContainer hook fails create and leaves nothing behind.
+# (host paths) with the container's root as working directory, startContainer after it
+# (container paths); hooks get the state on stdin, fds 0-2 only, and the runtime's environment
+# when they set none; a failing or timed-out prestart/createRuntime/createContainer hook fails
+# create and leaves nothing behind.
 import json
 import os
+import subprocess
 import time
 
 import pytest
 
-from lib import assert_nothing_left
+from lib import assert_nothing_left, parse_probe
 
 pytestmark = pytest.mark.hooks
 
@@ -193,3 +196,98 @@ def test_poststart_waits_for_a_slow_start_container_hook(bundle, container, runt
     assert c.create().returncode == 0
     assert c.start().returncode == 0
     assert _read_log(b)[:5] == ORDER[:5]
+
+
+def _with_fds(test_dir, argv):
+    """argv run from a shell that opens fds 3 and 4 first, as a caller that leaks fds would."""
+    leak = os.path.join(test_dir, "leaked")
+    return ["sh", "-c", 'exec 3>>"$1" 4>>"$1"; shift; exec "$@"', "sh", leak] + argv
+
+
+def _run_with_fds(runtime, test_dir, c, *args):
+    argv = _with_fds(test_dir, runtime.argv(*args))
+    with open(c.out, "ab") as out, open(c.err, "ab") as err:
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, timeout=60)
+
+
+@pytest.mark.attack
+def test_hooks_get_only_stdio(bundle, container, runtime, test_dir):
+    # runtime.md: a hook gets the state on stdin; nothing else of the runtime or its caller
+    # (here fds 3 and 4 of the caller) may reach it
+    b = bundle(["/probe", "exit", "0"])
+    probe = os.path.join(b.rootfs, "probe")
+    hooks = {}
+    for name in HOST_HOOKS:
+        out = os.path.join(b.path, name + ".fds")
+        hooks[name] = [{"path": "/bin/sh", "args": ["sh", "-c", "exec %s > %s" % (probe, out)]}]
+    hooks["startContainer"] = [{"path": "/bin/sh", "args": ["sh", "-c", "exec /probe > /startContainer.fds"]}]
+    b.config["hooks"] = hooks
+    c = container(b)
+    c._prepare()
+    assert _run_with_fds(runtime, test_dir, c, "create", "--bundle", b.path, c.id).returncode == 0, \
+        c.stderr_output()
+    assert _run_with_fds(runtime, test_dir, c, "start", c.id).returncode == 0, c.stderr_output()
+    c.wait_status("stopped")
+    assert _run_with_fds(runtime, test_dir, c, "delete", c.id).returncode == 0, c.stderr_output()
+    outs = {name: os.path.join(b.path, name + ".fds") for name in HOST_HOOKS}
+    outs["startContainer"] = os.path.join(b.rootfs, "startContainer.fds")
+    for name, path in outs.items():
+        with open(path) as f:
+            assert parse_probe(f.read())["fd"] == ["0", "1", "2"], name
+
+
+def test_hooks_without_env_get_the_runtimes(bundle, container, runtime):
+    # config.md: env has the semantics of environ, so a hook that sets none inherits the
+    # runtime's environment (runc and crun do the same)
+    b = bundle(["/probe", "exit", "0"])
+    hooks = {}
+    for name in HOST_HOOKS:
+        out = os.path.join(b.path, name + ".env")
+        hooks[name] = [{"path": "/bin/sh", "args": ["sh", "-c", 'echo "$HOOK_TEST_VAR" > %s' % out]}]
+    hooks["startContainer"] = [{"path": "/bin/sh",
+                                "args": ["sh", "-c", 'echo "$HOOK_TEST_VAR" > /startContainer.env']}]
+    b.config["hooks"] = hooks
+    c = container(b)
+    c._prepare()
+    env = dict(os.environ, HOOK_TEST_VAR="from-the-runtime")
+    r = runtime.detached("create", "--bundle", b.path, c.id, out=c.out, err=c.err, env=env)
+    assert r.returncode == 0, r.stderr
+    assert runtime.cmd("start", c.id, env=env).returncode == 0
+    c.wait_status("stopped")
+    assert runtime.cmd("delete", c.id, env=env).returncode == 0
+    outs = {name: os.path.join(b.path, name + ".env") for name in HOST_HOOKS}
+    outs["startContainer"] = os.path.join(b.rootfs, "startContainer.env")
+    for name, path in outs.items():
+        with open(path) as f:
+            assert f.read().strip() == "from-the-runtime", name
+
+
+def test_create_container_hook_runs_in_the_container_root(bundle, container, test_dir):
+    # runc runs createContainer hooks with the container's root as working directory: a
+    # relative path in the hook resolves inside the container (before pivot_root, its host
+    # path)
+    b = bundle(["/probe", "exit", "0"])
+    out = os.path.join(test_dir, "cc.cwd")
+    b.config["hooks"] = {"createContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", "pwd -P > %s; test -x probe && echo found >> %s" % (out, out)]}]}
+    c = container(b)
+    assert c.create().returncode == 0, c.stderr_output()
+    with open(out) as f:
+        assert f.read().split() == [os.path.realpath(b.rootfs), "found"]
+
+
+def test_container_side_hooks_never_run_the_runtime_binary(bundle, container):
+    # A startContainer hook's path resolves in the container, so a hostile image can make it a
+    # "#!/proc/self/exe" script: the kernel then runs whatever the hook's process is. The
+    # runtime starts such hooks through its sealed helper, which refuses to be a script
+    # interpreter; the runtime's own binary must never run in there (CVE-2019-5736).
+    b = bundle(["/probe", "exit", "0"])
+    with open(os.path.join(b.rootfs, "hook"), "w") as f:
+        f.write("#!/proc/self/exe\n")
+    os.chmod(os.path.join(b.rootfs, "hook"), 0o755)
+    b.config["hooks"] = {"startContainer": [{"path": "/hook"}]}
+    c = container(b)
+    assert c.create().returncode == 0, c.stderr_output()
+    r = c.start()
+    assert r.returncode != 0
+    assert "hutch-init: part of the hutch container runtime" in r.stderr, r.stderr

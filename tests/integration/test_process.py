@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The process object: capabilities (all five sets), rlimits (lowered only: this host lacks
 # CAP_SYS_RESOURCE), user/groups/umask, cwd, env, noNewPrivileges, oomScoreAdj, and a
-# seccomp filter.
+# seccomp filter; where the runtime's warnings go; the session of the init and of exec, and
+# loopback in a new network namespace.
+import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -88,6 +92,82 @@ def test_unknown_capability_is_a_warning(bundle, container):
     assert r.returncode == 0, r.stderr
     assert "CAP_NOT_A_CAP" in r.stderr
     assert parse_probe(r.stdout)["CapBnd"] == mask(CAP_KILL)
+
+
+def _log_lines(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f.read().splitlines() if line.strip()]
+
+
+def test_init_warnings_go_to_the_log_not_the_container(bundle, container, runtime, test_dir):
+    # The init's own warnings (here: an unknown capability, parsed inside the container
+    # process) belong to --log in its format; the container's stdio is the workload's.
+    log = os.path.join(test_dir, "log.json")
+    b = bundle(["/probe"])
+    b.process["capabilities"] = {k: ["CAP_KILL", "CAP_NOT_A_CAP"] for k in ("bounding", "effective", "permitted")}
+    c = container(b)
+    c._prepare()
+    r = runtime.detached("--log", log, "--log-format", "json", "create", "--bundle", b.path, c.id,
+                         out=c.out, err=c.err)
+    assert r.returncode == 0, r.stderr
+    assert c.start().returncode == 0
+    c.wait_status("stopped")
+    assert "CAP_NOT_A_CAP" not in c.stderr_output() + c.output()
+    warnings = [l for l in _log_lines(log) if l["level"] == "warning"]
+    assert any("CAP_NOT_A_CAP" in l["msg"] for l in warnings), warnings
+
+
+def test_exec_warnings_go_to_the_log_not_the_process(bundle, container, runtime, test_dir):
+    log = os.path.join(test_dir, "log.json")
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0 and c.start().returncode == 0
+    r = runtime.cmd("--log", log, "--log-format", "json", "exec", "--cap", "CAP_NOT_A_CAP", c.id,
+                    "/probe")
+    assert r.returncode == 0, r.stderr
+    assert "CAP_NOT_A_CAP" not in r.stdout + r.stderr
+    assert any("CAP_NOT_A_CAP" in l["msg"] for l in _log_lines(log) if l["level"] == "warning")
+
+
+def _spec_config(runtime, b):
+    """The config `spec` writes, with the probe instead of an interactive shell."""
+    r = runtime.cmd("spec", "--bundle", b.path, root=False)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(b.path, "config.json")) as f:
+        cfg = json.load(f)
+    cfg["process"]["terminal"] = False
+    return cfg
+
+
+def test_default_spec_runs_silently(bundle, container, runtime):
+    # A user's first container (and every exec into it) says nothing but its own output:
+    # the default capabilities are consistent, as runc spec's (no inheritable, no ambient)
+    b = bundle(["/probe"])
+    b.config = _spec_config(runtime, b)
+    b.config["process"]["args"] = ["/probe"]
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    f = parse_probe(r.stdout)
+    assert f["CapEff"] == f["CapPrm"] == mask(CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE)
+    assert f["CapInh"] == f["CapAmb"] == mask()
+    b.config["process"]["args"] = ["/probe", "sleep"]
+    c = container(b)
+    r = c.run(detach=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    r = runtime.cmd("exec", c.id, "/probe", "exit", "0")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert c.stderr_output() == ""
+
+
+def test_ambient_listed_without_inheritable_is_not_a_warning(bundle, container):
+    # config.md lets a config list ambient capabilities the kernel cannot raise (not
+    # inheritable); runc leaves them out silently
+    b = bundle(["/probe"])
+    b.process["capabilities"]["ambient"] = ["CAP_KILL"]
+    b.process["capabilities"].pop("inheritable", None)
+    r = container(b).run()
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert parse_probe(r.stdout)["CapAmb"] == mask()
 
 
 def test_rlimits_lowered(bundle, container):
@@ -226,3 +306,93 @@ def test_lsm_label_without_the_lsm_is_a_clear_error(bundle, container, runtime, 
     assert r.returncode != 0
     assert "process.%s" % field in r.stderr and "%s is not enabled" % lsm in r.stderr, r.stderr
     assert_nothing_left(c, runtime)
+
+
+def _stat_ids(text):
+    """(pid, pgrp, session) from a /proc/PID/stat line."""
+    fields = text[text.rindex(")") + 2:].split()
+    return text.split()[0], fields[2], fields[3]
+
+
+def test_init_and_exec_get_their_own_session(bundle, container, runtime):
+    # runc calls setsid for the init and for exec: inside, pgrp == session == the pid, not 0
+    # (a session leader outside the pid namespace)
+    b = bundle(["sh", "-c", "cat /proc/self/stat; exec /probe sleep"])
+    c = container(b)
+    assert c.run(detach=True).returncode == 0
+    pid, pgrp, sid = _stat_ids(c.wait_output(")"))
+    assert pid != "1"  # cat, a child of the init's shell: in the shell's group and session
+    assert (pgrp, sid) == ("1", "1")
+    r = runtime.cmd("exec", c.id, "cat", "/proc/self/stat")
+    assert r.returncode == 0, r.stderr
+    pid, pgrp, sid = _stat_ids(r.stdout)
+    assert pid != "1" and pgrp == pid and sid == pid, r.stdout
+
+
+def test_loopback_is_up_in_a_new_network_namespace(bundle, container):
+    # as runc: lo of a network namespace the container gets is up (IFF_UP|IFF_LOOPBACK)
+    b = bundle(["cat", "/sys/class/net/lo/flags"])
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "0x9"
+
+
+def test_file_capabilities_with_no_new_privileges_as_non_root(bundle, container):
+    # With no_new_privs, a non-root program with file capabilities gets those of them the
+    # process was permitted before its execve (capabilities(7)). The runtime's own last step
+    # (its helper program) must not shrink that set first: as runc without an intermediate.
+    b = bundle(["/probe-cap"])
+    shutil.copy2(os.path.join(b.rootfs, "probe"), os.path.join(b.rootfs, "probe-cap"))
+    subprocess.run(["setcap", "cap_net_bind_service,cap_kill+ep", os.path.join(b.rootfs, "probe-cap")],
+                   check=True)
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    caps = ["CAP_NET_BIND_SERVICE", "CAP_CHOWN"]
+    b.process["capabilities"] = {"bounding": caps + ["CAP_KILL"], "permitted": caps, "effective": caps}
+    b.process["noNewPrivileges"] = True
+    f = probe_run(container, b)
+    assert f["uid"] == "1000" and f["NoNewPrivs"] == "1"
+    # CAP_KILL: in the file's set but not permitted before; CAP_CHOWN: not in the file's set
+    assert f["CapPrm"] == f["CapEff"] == mask(CAP_NET_BIND_SERVICE), f
+    assert f["CapAmb"] == mask() and f["CapInh"] == mask()
+
+
+def _seccomp(rules):
+    return {"defaultAction": "SCMP_ACT_ALLOW",
+            "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+            "syscalls": rules}
+
+
+@pytest.mark.parametrize("action,expect", [
+    ("SCMP_ACT_ERRNO", "must allow execveat"),
+    ("SCMP_ACT_KILL_PROCESS", "killed by signal 31 (SIGSYS)"),
+])
+def test_early_seccomp_denying_execveat_fails_create_clearly(action, expect, bundle, container,
+                                                             runtime):
+    # noNewPrivileges false: the filter goes in before the capabilities are dropped, so the
+    # runtime's last step (execveat of its helper) runs under it; a profile that forbids it
+    # is a clear error of create, not a container that dies after start.
+    if runtime.is_runc:
+        pytest.skip("the message is hutch's")
+    b = bundle(["/probe"])
+    b.process["noNewPrivileges"] = False
+    b.linux["seccomp"] = _seccomp([{"names": ["execveat"], "action": action}])
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert expect in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)
+
+
+def test_late_seccomp_sees_only_the_programs_execve(bundle, container):
+    # noNewPrivileges true: the helper loads the filter as its very last step, so calls the
+    # runtime makes before (prctl, fcntl, ppoll on exec.fifo, capset, execveat) are not
+    # filtered, and the program's own execve (not execveat) is the first call that is
+    b = bundle(["/probe", "exit", "0"])
+    b.process["noNewPrivileges"] = True
+    names = ["prctl", "fcntl", "ppoll", "poll", "capset", "execveat", "memfd_create"]
+    b.linux["seccomp"] = _seccomp([{"names": names, "action": "SCMP_ACT_KILL_PROCESS"}])
+    c = container(b)
+    assert c.create().returncode == 0, c.stderr_output()
+    assert c.start().returncode == 0
+    c.wait_status("stopped")
+    assert c.stderr_output() == ""

@@ -7,6 +7,7 @@
 #include "linux/caps.h"
 #include "linux/rlimit.h"
 #include "linux/user.h"
+#include "util/log.h"
 #include "util/error.h"
 #include "util/str.h"
 
@@ -115,6 +116,39 @@ static void test_caps_apply(void)
 	else
 		ok(strstr(out, "eff=0000000000000001 prm=0000000000000001") != NULL,
 		   "CAP_SYS_RESOURCE left out: %s", out);
+}
+
+static void warn_into(void *ctx, enum log_level level, const char *msg)
+{
+	if (level <= LOG_WARN)
+		out_add(ctx, "[%s] ", msg);
+}
+
+static int caps_child_logged(void *a, char *out)
+{
+	log_set_sink(warn_into, out);
+	return caps_child(a, out);
+}
+
+/* The default config of `runc spec` before 1.2 (and of hutch before) lists
+ * ambient capabilities that are not inheritable: the kernel cannot raise
+ * them, the config says so itself, and nothing is worth a warning. */
+static void test_caps_ambient_not_inheritable(void)
+{
+	/* CAP_KILL(5), CAP_NET_BIND_SERVICE(10), CAP_AUDIT_WRITE(29) */
+	struct caps_arg arg = {
+	    .uid = 0,
+	    .set = {.bounding = 0x20000420,
+	            .effective = 0x20000420,
+	            .permitted = 0x20000420,
+	            .ambient = 0x20000420},
+	};
+	char out[4096];
+
+	SKIP_UNLESS_ROOT("ambient capabilities that are not inheritable");
+	ok(child_run(caps_child_logged, &arg, out) == 0, "ambient without inheritable: no error");
+	ok(strstr(out, "[") == NULL, "and no warning: %s", out);
+	ok(strstr(out, "amb=0000000000000000") != NULL, "the ambient set stays empty: %s", out);
 }
 
 /* The same sequence, then execve: what the container process really gets. */
@@ -351,6 +385,7 @@ int main(void)
 	is_root = geteuid() == 0;
 	test_caps_parse();
 	test_caps_apply();
+	test_caps_ambient_not_inheritable();
 	test_caps_exec();
 	test_user();
 	test_user_home();
