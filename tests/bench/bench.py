@@ -190,6 +190,8 @@ def find_runtimes(a, tmp):
     out, cleanup = [], []
     if "hutch" in want:
         out.append(Runtime("hutch", hutch, tmp, label=version_label("hutch", hutch)))
+    for k, other in enumerate(a.compare or []):
+        out.append(Runtime("hutch-%d" % k, other, tmp, label=os.path.basename(other)[:22]))
     if "crun" in want and shutil.which("crun"):
         opts = []
         if not cgroup_unified():
@@ -313,16 +315,17 @@ def section_run(L, rts, bundle, a, tmp):
             rows = []
             for i in range(a.batch):  # one launcher call per container: the cache goes first
                 shutil.rmtree(os.path.join(ln.root, ".seccomp-cache"), ignore_errors=True)
-                rows += L.run(ln.spawn_opts, [ln.cmd("run", "--bundle", bundle, "c%d-%d" % (r, i)),
-                                              ln.cmd("delete", "-f", "c%d-%d" % (r, i))])
+                cid = "%s-%d-%d" % (ln.name, r, i)
+                rows += L.run(ln.spawn_opts, [ln.cmd("run", "--bundle", bundle, cid),
+                                              ln.cmd("delete", "-f", cid)])
         else:
-            cid = "c%d-{}" % r
+            cid = "%s-%d-{}" % (ln.name, r)
             rows = L.run(ln.spawn_opts, [ln.cmd("run", "--bundle", bundle, cid),
                                          ln.cmd("delete", "-f", cid)], a.batch)
         bad = [x for x in rows if x[0][0] != 0]
         if bad:
             raise RuntimeError("run exited %d: %s" % (
-                bad[0][0][0], L.error(ln, ["run", "--bundle", bundle, "probe-%d" % r])
+                bad[0][0][0], L.error(ln, ["run", "--bundle", bundle, "%s-probe-%d" % (ln.name, r)])
                 if not isinstance(ln, Floor) else ""))
         return per_container(rows)
 
@@ -343,20 +346,20 @@ def section_exec(L, rts, sleeper, a):
     ok = []
     for rt in rts:
         try:
-            start_sleeper(L, rt, sleeper, "exec-target")
+            start_sleeper(L, rt, sleeper, rt.name + "-exec")
             ok.append(rt)
         except RuntimeError as e:
             rt.failed = str(e)
 
     def measure(rt, r):
-        rows = L.run(rt.spawn_opts, [rt.cmd("exec", "exec-target", "/bin/true")], a.exec_batch)
+        rows = L.run(rt.spawn_opts, [rt.cmd("exec", rt.name + "-exec", "/bin/true")], a.exec_batch)
         if any(x[0][0] != 0 for x in rows):
-            raise RuntimeError("exec: %s" % L.error(rt, ["exec", "exec-target", "/bin/true"]))
+            raise RuntimeError("exec: %s" % L.error(rt, ["exec", rt.name + "-exec", "/bin/true"]))
         return per_container(rows)
 
     res = interleaved(ok, a.rounds, measure)
     for rt in ok:
-        L.run(rt.spawn_opts, [rt.cmd("delete", "-f", "exec-target")])
+        L.run(rt.spawn_opts, [rt.cmd("delete", "-f", rt.name + "-exec")])
     print_ratio_table("exec of /bin/true into a running container: median (min-max) of %d "
                       "rounds of %d" % (a.rounds, a.exec_batch), rts, {
                           rt.label: res.get(rt.label, ([], [])) for rt in rts})
@@ -364,22 +367,22 @@ def section_exec(L, rts, sleeper, a):
         rt.failed = None
 
 
-VERBS = [
-    ("create", lambda b, t: ["create", "--bundle", b, "rss"]),
-    ("start", lambda b, t: ["start", "rss"]),
-    ("state", lambda b, t: ["state", "rss"]),
-    ("list", lambda b, t: ["list"]),
-    ("ps", lambda b, t: ["ps", "rss"]),
-    ("exec", lambda b, t: ["exec", "rss", "/bin/true"]),
-    ("events --stats", lambda b, t: ["events", "--stats", "rss"]),
-    ("update", lambda b, t: ["update", "--pids-limit", "1000", "rss"]),
-    ("pause", lambda b, t: ["pause", "rss"]),
-    ("resume", lambda b, t: ["resume", "rss"]),
-    ("kill", lambda b, t: ["kill", "rss", "KILL"]),
-    ("delete", lambda b, t: ["delete", "rss"]),
-    ("run", lambda b, t: ["run", "--bundle", t, "rss-run"]),
-    ("spec", lambda b, t: ["spec"]),
-    ("features", lambda b, t: ["features"]),
+VERBS = [  # (verb, args from (sleeper bundle, /bin/true bundle, container id))
+    ("create", lambda b, t, i: ["create", "--bundle", b, i]),
+    ("start", lambda b, t, i: ["start", i]),
+    ("state", lambda b, t, i: ["state", i]),
+    ("list", lambda b, t, i: ["list"]),
+    ("ps", lambda b, t, i: ["ps", i]),
+    ("exec", lambda b, t, i: ["exec", i, "/bin/true"]),
+    ("events --stats", lambda b, t, i: ["events", "--stats", i]),
+    ("update", lambda b, t, i: ["update", "--pids-limit", "1000", i]),
+    ("pause", lambda b, t, i: ["pause", i]),
+    ("resume", lambda b, t, i: ["resume", i]),
+    ("kill", lambda b, t, i: ["kill", i, "KILL"]),
+    ("delete", lambda b, t, i: ["delete", i]),
+    ("run", lambda b, t, i: ["run", "--bundle", t, i + "-run"]),
+    ("spec", lambda b, t, i: ["spec"]),
+    ("features", lambda b, t, i: ["features"]),
 ]
 
 
@@ -388,7 +391,7 @@ def section_rss(L, rts, sleeper, true_bundle, tmp):
     for rt in rts:
         specdir = os.path.join(tmp, "spec-" + rt.name)
         os.makedirs(specdir, exist_ok=True)
-        cmds = [rt.cmd(*f(sleeper, true_bundle)) for _, f in VERBS]
+        cmds = [rt.cmd(*f(sleeper, true_bundle, rt.name + "-rss")) for _, f in VERBS]
         # one at a time: kill must have landed before delete, spec needs its own cwd
         col = []
         for (verb, _), c in zip(VERBS, cmds):
@@ -397,7 +400,7 @@ def section_rss(L, rts, sleeper, true_bundle, tmp):
             if verb == "spec" and os.path.exists(os.path.join(specdir, "config.json")):
                 os.unlink(os.path.join(specdir, "config.json"))
             col.append(L.run(rt.spawn_opts, [c], cwd=specdir)[0][0])
-        L.run(rt.spawn_opts, [rt.cmd("delete", "-f", "rss")])
+        L.run(rt.spawn_opts, [rt.cmd("delete", "-f", rt.name + "-rss")])
         cols[rt.label] = col
     print("\npeak RSS per verb, MiB ('!': the verb failed)")
     print("%-16s" % "" + "".join("%14s" % rt.label for rt in rts))
@@ -418,21 +421,23 @@ def section_scale(L, rts, true_bundle, a):
         for n in counts:
             if n > have:  # fill: stopped containers (run -d of /bin/true)
                 rows = L.run(rt.spawn_opts, [rt.cmd("run", "-d", "--bundle", true_bundle,
-                                                    "fill%d-{}" % n)], n - have)
+                                                    "%s-fill%d-{}" % (rt.name, n))], n - have)
                 if any(x[0][0] != 0 for x in rows):
                     res[(rt.label, n)] = None
                     break
                 have = n
-            rows = L.run(rt.spawn_opts, [rt.cmd("create", "--bundle", true_bundle, "probe{}"),
-                                         rt.cmd("state", "probe{}"),
+            probe = rt.name + "-probe{}"
+            rows = L.run(rt.spawn_opts, [rt.cmd("create", "--bundle", true_bundle, probe),
+                                         rt.cmd("state", probe),
                                          rt.cmd("list"),
-                                         rt.cmd("delete", "-f", "probe{}")], a.scale_reps)
+                                         rt.cmd("delete", "-f", probe)], a.scale_reps)
             res[(rt.label, n)] = [(med([r[k][1] for r in rows]), med([r[k][2] for r in rows]))
                                   for k in range(len(ops))]
         prev = 0
         for n in counts:  # clean up, stage by stage
             if n > prev:
-                L.run(rt.spawn_opts, [rt.cmd("delete", "-f", "fill%d-{}" % n)], n - prev)
+                L.run(rt.spawn_opts, [rt.cmd("delete", "-f", "%s-fill%d-{}" % (rt.name, n))],
+                      n - prev)
                 prev = n
     print("\ncost with N existing (stopped) containers: CPU ms / wall ms, median of %d"
           % a.scale_reps)
@@ -454,8 +459,8 @@ def section_memlimit(L, rts, tmp, a):
     print("\nrun + delete -f of /bin/true under a 512 KiB memory limit (%s), %d containers"
           % ("cgroup v2" if cgroup_unified() else "cgroup v1 memory controller", a.exec_batch))
     for rt in rts:
-        rows = L.run(rt.spawn_opts, [rt.cmd("run", "--bundle", bundle, "mem{}"),
-                                     rt.cmd("delete", "-f", "mem{}")], a.exec_batch)
+        rows = L.run(rt.spawn_opts, [rt.cmd("run", "--bundle", bundle, rt.name + "-mem{}"),
+                                     rt.cmd("delete", "-f", rt.name + "-mem{}")], a.exec_batch)
         good = [r for r in rows if r[0][0] == 0]
         line = "%-22s %d/%d ran" % (rt.label, len(good), len(rows))
         if good:
@@ -463,8 +468,8 @@ def section_memlimit(L, rts, tmp, a):
             line += ", CPU %.2f ms, wall %.2f ms, peak RSS %.2f MiB" % (
                 cpu, wall, max(r[0][3] for r in good) / 1024)
         if len(good) < len(rows):
-            line += "; %s" % L.error(rt, ["run", "--bundle", bundle, "mem-probe"])
-            L.run(rt.spawn_opts, [rt.cmd("delete", "-f", "mem-probe")])
+            line += "; %s" % L.error(rt, ["run", "--bundle", bundle, rt.name + "-memprobe"])
+            L.run(rt.spawn_opts, [rt.cmd("delete", "-f", rt.name + "-memprobe")])
         print(line)
 
 
@@ -474,8 +479,8 @@ def section_parse(L, rts, tmp, a):
     print("\npeak RSS parsing a %.1f MiB config.json (annotations of 1 KiB values)"
           % (size / 2**20))
     for rt in rts:
-        row = L.run(rt.spawn_opts, [rt.cmd("create", "--bundle", bundle, "big")])[0][0]
-        L.run(rt.spawn_opts, [rt.cmd("delete", "-f", "big")])
+        row = L.run(rt.spawn_opts, [rt.cmd("create", "--bundle", bundle, rt.name + "-big")])[0][0]
+        L.run(rt.spawn_opts, [rt.cmd("delete", "-f", rt.name + "-big")])
         print("%-34s %8.1f MiB  %5.2f x the file  %8.0f ms%s" % (
             rt.label + " create", row[3] / 1024, row[3] * 1024 / size, row[2],
             "" if row[0] else "  (did not fail: the rootfs is missing?)"))
@@ -500,6 +505,8 @@ def main():
     ap.add_argument("--only", default=",".join(SECTIONS), help="sections: " + ",".join(SECTIONS))
     ap.add_argument("--runtimes", default="hutch,crun,runc")
     ap.add_argument("--hutch", help="hutch binary (default $HUTCH or $HUTCH_BUILD_DIR/hutch)")
+    ap.add_argument("--compare", action="append", metavar="BINARY",
+                    help="another hutch binary (e.g. a build of main) measured alongside")
     ap.add_argument("--quick", action="store_true",
                     help="3 rounds of 10, 10 execs, scale 10,100, a 20 MiB config")
     ap.add_argument("--seccomp", action="store_true",
