@@ -188,16 +188,22 @@ def find_runtimes(a, tmp):
         os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build")), "hutch")
     want = a.runtimes.split(",")
     out, cleanup = [], []
-    if "hutch" in want:
-        out.append(Runtime("hutch", hutch, tmp, label=version_label("hutch", hutch)))
-    for k, other in enumerate(a.compare or []):
-        out.append(Runtime("hutch-%d" % k, other, tmp, label=os.path.basename(other)[:22]))
-    if "crun" in want and shutil.which("crun"):
-        opts = []
-        if not cgroup_unified():
+    view = []  # --mntns of the cgroup2 view, made on first need
+
+    def v2_view():
+        if not view:
             ns = CrunNamespace()
             cleanup.append(ns)
-            opts += ["--mntns", ns.path]
+            view.extend(["--mntns", ns.path])
+        return list(view)
+
+    base = v2_view() if a.v2_view and not cgroup_unified() else []
+    if "hutch" in want:
+        out.append(Runtime("hutch", hutch, tmp, base, version_label("hutch", hutch)))
+    for k, other in enumerate(a.compare or []):
+        out.append(Runtime("hutch-%d" % k, other, tmp, base, os.path.basename(other)[:22]))
+    if "crun" in want and shutil.which("crun"):
+        opts = v2_view() if not cgroup_unified() else []
         if not have_cap_sys_resource():
             so = os.path.join(tmp, "memlock_preload.so")
             compile_c(os.path.join(HERE, "memlock_preload.c"), so, ["-shared", "-fPIC", "-ldl"])
@@ -205,8 +211,8 @@ def find_runtimes(a, tmp):
         out.append(Runtime("crun", shutil.which("crun"), tmp, opts,
                            version_label("crun", shutil.which("crun"))))
     if "runc" in want and shutil.which("runc"):
-        out.append(Runtime("runc", shutil.which("runc"), tmp,
-                           label=version_label("runc", shutil.which("runc"))))
+        out.append(Runtime("runc", shutil.which("runc"), tmp, base,
+                           version_label("runc", shutil.which("runc"))))
     return out, cleanup
 
 
@@ -509,6 +515,8 @@ def main():
                     help="another hutch binary (e.g. a build of main) measured alongside")
     ap.add_argument("--quick", action="store_true",
                     help="3 rounds of 10, 10 execs, scale 10,100, a 20 MiB config")
+    ap.add_argument("--v2-view", action="store_true",
+                    help="on a hybrid host, run every runtime with cgroup2 on /sys/fs/cgroup")
     ap.add_argument("--seccomp", action="store_true",
                     help="give every container the Docker-default-sized seccomp profile")
     a = ap.parse_args()
@@ -527,7 +535,8 @@ def main():
             with open("/proc/loadavg") as f:
                 load = f.read().split()[0]
             print("hutch bench: kernel %s, %s cgroups, %d CPUs, load %s; %s" % (
-                os.uname().release, "unified" if cgroup_unified() else "hybrid/legacy",
+                os.uname().release, "unified" if cgroup_unified() else
+                "cgroup2 view of a hybrid host" if a.v2_view else "hybrid/legacy",
                 os.cpu_count(), load, ", ".join(rt.label for rt in rts)))
             if "run" in sections:
                 section_run(L, rts, true_bundle, a, tmp)
