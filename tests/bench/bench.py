@@ -183,7 +183,7 @@ class CrunNamespace:
         self.proc.wait()
 
 
-def find_runtimes(a, tmp):
+def find_runtimes(a, tmp, state):
     hutch = a.hutch or os.environ.get("HUTCH") or os.path.join(
         os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build")), "hutch")
     want = a.runtimes.split(",")
@@ -199,19 +199,19 @@ def find_runtimes(a, tmp):
 
     base = v2_view() if a.v2_view and not cgroup_unified() else []
     if "hutch" in want:
-        out.append(Runtime("hutch", hutch, tmp, base, version_label("hutch", hutch)))
+        out.append(Runtime("hutch", hutch, state, base, version_label("hutch", hutch)))
     for k, other in enumerate(a.compare or []):
-        out.append(Runtime("hutch-%d" % k, other, tmp, base, os.path.basename(other)[:22]))
+        out.append(Runtime("hutch-%d" % k, other, state, base, os.path.basename(other)[:22]))
     if "crun" in want and shutil.which("crun"):
         opts = v2_view() if not cgroup_unified() else []
         if not have_cap_sys_resource():
             so = os.path.join(tmp, "memlock_preload.so")
             compile_c(os.path.join(HERE, "memlock_preload.c"), so, ["-shared", "-fPIC", "-ldl"])
             opts += ["--env", "LD_PRELOAD=" + so]
-        out.append(Runtime("crun", shutil.which("crun"), tmp, opts,
+        out.append(Runtime("crun", shutil.which("crun"), state, opts,
                            version_label("crun", shutil.which("crun"))))
     if "runc" in want and shutil.which("runc"):
-        out.append(Runtime("runc", shutil.which("runc"), tmp, base,
+        out.append(Runtime("runc", shutil.which("runc"), state, base,
                            version_label("runc", shutil.which("runc"))))
     return out, cleanup
 
@@ -307,10 +307,10 @@ class Floor:
     spawn_opts = []
 
 
-def section_run(L, rts, bundle, a, tmp):
+def section_run(L, rts, bundle, a, state):
     lines = list(rts) + [Floor()]
     if a.seccomp and rts and rts[0].name == "hutch":
-        cold = Runtime("hutch-cold", rts[0].binary, tmp, label="hutch cold-cache")
+        cold = Runtime("hutch-cold", rts[0].binary, state, label="hutch cold-cache")
         lines.insert(1, cold)
 
     def measure(ln, r):
@@ -526,9 +526,13 @@ def main():
         sys.exit("bench.py: run as root")
     sections = a.only.split(",")
     set_subreaper()
-    with tempfile.TemporaryDirectory(prefix="hutch-bench-") as tmp:
+    # State roots on tmpfs, as /run is on real hosts: on a disk filesystem the
+    # churn of state files makes inode allocation the cost that grows.
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(prefix="hutch-bench-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="hutch-bench-state-", dir=shm) as state:
         L = Launcher(build_helpers(tmp))
-        rts, cleanup = find_runtimes(a, tmp)
+        rts, cleanup = find_runtimes(a, tmp, state)
         try:
             true_bundle = write_bundle(tmp, "true", base_config(["/bin/true"], a.seccomp))
             sleeper = write_bundle(tmp, "sleep", base_config(["sleep", "1000000"], a.seccomp))
@@ -539,7 +543,7 @@ def main():
                 "cgroup2 view of a hybrid host" if a.v2_view else "hybrid/legacy",
                 os.cpu_count(), load, ", ".join(rt.label for rt in rts)))
             if "run" in sections:
-                section_run(L, rts, true_bundle, a, tmp)
+                section_run(L, rts, true_bundle, a, state)
             if "exec" in sections:
                 section_exec(L, rts, sleeper, a)
             if "rss" in sections:
