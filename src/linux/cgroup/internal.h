@@ -47,6 +47,11 @@ int cg_clean_path(const char *in, char **ret, struct hutch_error **err);
 
 /* Write `value` to <dir>/<file>. The error names the file and the value. */
 int cg_write(const char *dir, const char *file, const char *value, struct hutch_error **err);
+/* The same in two steps, for several values to one file: open <dir>/<file>
+ * for writing (returns the fd), then write one value per call. */
+int cg_open_write(const char *dir, const char *file, struct hutch_error **err);
+int cg_write_fd(int fd, const char *dir, const char *file, const char *value,
+                struct hutch_error **err);
 int cg_writef(const char *dir, const char *file, struct hutch_error **err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Read <dir>/<file> whole (malloc'd, trailing newline kept). -1 with *err. */
