@@ -378,7 +378,7 @@ VERBS = [  # (verb, args from (sleeper bundle, /bin/true bundle, container id))
     ("start", lambda b, t, i: ["start", i]),
     ("state", lambda b, t, i: ["state", i]),
     ("list", lambda b, t, i: ["list"]),
-    ("ps", lambda b, t, i: ["ps", i]),
+    ("ps --format json", lambda b, t, i: ["ps", "--format", "json", i]),  # as engines call it
     ("exec", lambda b, t, i: ["exec", i, "/bin/true"]),
     ("events --stats", lambda b, t, i: ["events", "--stats", i]),
     ("update", lambda b, t, i: ["update", "--pids-limit", "1000", i]),

@@ -102,12 +102,16 @@ int main(int argc, char **argv)
 		if (strcmp(argv[a], "--count") == 0 && a + 1 < argc) {
 			count = atoi(argv[++a]);
 		} else if (strcmp(argv[a], "--mntns") == 0 && a + 1 < argc) {
+			/* setns(2) to a mount namespace also moves the cwd to its
+			 * root: come back to the same directory */
+			int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 			int fd = open(argv[++a], O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || setns(fd, CLONE_NEWNS) < 0) {
+			if (cwd < 0 || fd < 0 || setns(fd, CLONE_NEWNS) < 0 || fchdir(cwd) < 0) {
 				perror("spawn: enter the mount namespace");
 				return 2;
 			}
 			close(fd);
+			close(cwd);
 		} else if (strcmp(argv[a], "--env") == 0 && a + 1 < argc && nenv < MAX_ENV) {
 			env[nenv++] = argv[++a];
 		} else {
