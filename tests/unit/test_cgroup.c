@@ -260,6 +260,16 @@ static void test_paths(void)
 	check_file("hutch/cgroup.subtree_control", "+cpu +memory +pids");
 	cgroup_free(cg);
 
+	/* controllers already enabled are not written again (the kernel shows
+	 * "cpu memory pids"); only the missing ones are */
+	put("cgroup.subtree_control", "cpu memory pids\n");
+	put("hutch/cgroup.subtree_control", "cpu pids\n");
+	cg = mk("c1b", NULL, NULL, &e);
+	ok(cg != NULL, "create with controllers enabled already");
+	check_file("cgroup.subtree_control", "cpu memory pids\n");
+	check_file("hutch/cgroup.subtree_control", "+memory");
+	cgroup_free(cg);
+
 	cg = mk("c2", "/a/b//c/", NULL, &e);
 	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/a/b/c",
 	       "absolute cgroupsPath is kept, cleaned");
