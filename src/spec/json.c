@@ -1,84 +1,307 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The only file that includes yajl: tree access and generation wrappers. */
+/* The only file that includes yajl: the JSON tree (built from yajl's event
+ * parser), its accessors, and the generator wrappers. */
 #include "spec/json.h"
 #include "util/str.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
-/* json_node is yajl's tree node; the cast is the whole abstraction. */
-#define Y(n) ((yajl_val)(n))
-#define N(v) ((json_node *)(v))
+#define STR_(x) #x
+#define STR(x)  STR_(x)
 
-/* yajl builds and frees trees recursively, so a hostile document of deeply
- * nested arrays would overflow the stack; no config needs this depth. */
+/* The tree is built from yajl's event parser rather than yajl_tree: a node
+ * is 16 bytes, the children of an array or object are one array (an object
+ * alternates key and value nodes), and strings are allocated once, so that
+ * the spec parser can take them over (json_string_take) instead of copying
+ * them. A 100 MiB config.json used to peak at three times its size in
+ * memory (text, tree strings, spec strings, plus yajl_tree's nodes). */
+struct json_node {
+	uint32_t len; /* array: elements; object: members (key, value pairs); bool: 0 or 1 */
+	uint8_t type; /* enum json_type */
+	union {
+		char *s;                 /* string (NULL once taken), number text */
+		struct json_node *items; /* array: len nodes; object: 2 * len */
+	} u;
+};
+
+/* yajl calls back once per value; the builder keeps a stack of the open
+ * arrays and objects, each collecting its children in a growing array. Its
+ * depth is bounded, so neither building nor freeing recurses without bound
+ * on a hostile document of deeply nested arrays. */
 #define JSON_MAX_DEPTH 1000
 
-static bool too_deep(const char *text, size_t len)
-{
-	bool in_string = false;
-	size_t depth = 0;
+struct frame {
+	struct json_node *items;
+	size_t n, cap; /* nodes */
+	uint8_t type;
+};
 
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = false;
-		} else if (c == '"') {
-			in_string = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > JSON_MAX_DEPTH)
-				return true;
-		} else if ((c == ']' || c == '}') && depth > 0) {
-			depth--;
-		}
+struct builder {
+	struct frame stack[JSON_MAX_DEPTH];
+	size_t depth;
+	struct json_node root;
+	const char *fail; /* why a callback stopped the parse */
+};
+
+static void node_free_children(struct json_node *n)
+{
+	if (n->type == JSON_STRING || n->type == JSON_NUMBER) {
+		free(n->u.s);
+	} else if (n->type == JSON_ARRAY || n->type == JSON_OBJECT) {
+		size_t count = n->type == JSON_OBJECT ? 2 * (size_t)n->len : n->len;
+		for (size_t i = 0; i < count; i++)
+			node_free_children(&n->u.items[i]);
+		free(n->u.items);
 	}
-	return false;
+}
+
+/* The next node of the innermost open container, or the root. */
+static struct json_node *next_slot(struct builder *b)
+{
+	struct frame *f;
+
+	if (b->depth == 0)
+		return &b->root;
+	f = &b->stack[b->depth - 1];
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 8;
+		f->items = xrealloc(f->items, f->cap * sizeof(*f->items));
+	}
+	return &f->items[f->n++];
+}
+
+static int put_scalar(void *ctx, uint8_t type, uint32_t len, char *s)
+{
+	*next_slot(ctx) = (struct json_node){.type = type, .len = len, .u.s = s};
+	return 1;
+}
+
+static char *copy_text(const void *s, size_t len)
+{
+	char *out = xmalloc(len + 1);
+
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
+static int on_null(void *ctx)
+{
+	return put_scalar(ctx, JSON_NULL, 0, NULL);
+}
+
+static int on_boolean(void *ctx, int v)
+{
+	return put_scalar(ctx, JSON_BOOL, v ? 1 : 0, NULL);
+}
+
+static int on_number(void *ctx, const char *s, size_t len)
+{
+	return put_scalar(ctx, JSON_NUMBER, 0, copy_text(s, len));
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+	return put_scalar(ctx, JSON_STRING, 0, copy_text(s, len));
+}
+
+static int open_container(void *ctx, uint8_t type)
+{
+	struct builder *b = ctx;
+
+	if (b->depth == JSON_MAX_DEPTH) {
+		b->fail = "nesting deeper than " STR(JSON_MAX_DEPTH) " levels";
+		return 0;
+	}
+	b->stack[b->depth++] = (struct frame){.type = type};
+	return 1;
+}
+
+static int close_container(void *ctx)
+{
+	struct builder *b = ctx;
+	struct frame f = b->stack[--b->depth];
+	size_t len = f.type == JSON_OBJECT ? f.n / 2 : f.n;
+	struct json_node *n;
+
+	if (len > UINT32_MAX) {
+		b->stack[b->depth++] = f; /* freed with the rest */
+		b->fail = "more than 4294967295 elements in an array or object";
+		return 0;
+	}
+	if (f.n < f.cap) /* give the slack back: the tree lives as long as the parse */
+		f.items = f.n ? xrealloc(f.items, f.n * sizeof(*f.items)) : (free(f.items), NULL);
+	n = next_slot(b);
+	*n = (struct json_node){.type = f.type, .len = (uint32_t)len, .u.items = f.items};
+	return 1;
+}
+
+static int on_start_map(void *ctx)
+{
+	return open_container(ctx, JSON_OBJECT);
+}
+
+static int on_start_array(void *ctx)
+{
+	return open_container(ctx, JSON_ARRAY);
+}
+
+static const yajl_callbacks callbacks = {
+    .yajl_null = on_null,
+    .yajl_boolean = on_boolean,
+    .yajl_number = on_number,
+    .yajl_string = on_string,
+    .yajl_start_map = on_start_map,
+    .yajl_map_key = on_string,
+    .yajl_end_map = close_container,
+    .yajl_start_array = on_start_array,
+    .yajl_end_array = close_container,
+};
+
+static void builder_free(struct builder *b)
+{
+	for (size_t d = b->depth; d-- > 0;) {
+		struct json_node n = {.type = b->stack[d].type,
+		                      .len = (uint32_t)(b->stack[d].type == JSON_OBJECT
+		                                            ? b->stack[d].n / 2
+		                                            : b->stack[d].n),
+		                      .u.items = b->stack[d].items};
+		/* an object cut after a key: that key is not counted in len */
+		if (n.type == JSON_OBJECT && b->stack[d].n % 2)
+			free(b->stack[d].items[b->stack[d].n - 1].u.s);
+		node_free_children(&n);
+	}
+	b->depth = 0;
+	node_free_children(&b->root);
+	free(b);
+}
+
+/* One error line: yajl's message (which spans lines) or the builder's. */
+static void parse_error(yajl_handle h, struct builder *b, const char *origin, const char *chunk,
+                        size_t len, struct hutch_error **err)
+{
+	unsigned char *msg;
+	char buf[1024];
+	size_t l;
+
+	if (b->fail) {
+		herr_msg(err, "%s: invalid JSON: %s", origin, b->fail);
+		return;
+	}
+	msg = yajl_get_error(h, 1, (const unsigned char *)chunk, len);
+	snprintf(buf, sizeof(buf), "%s", msg ? (const char *)msg : "");
+	if (msg)
+		yajl_free_error(h, msg);
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	l = strlen(buf);
+	while (l > 0 && buf[l - 1] == ' ')
+		buf[--l] = '\0';
+	herr_msg(err, "%s: invalid JSON: %s", origin, buf[0] ? buf : "parse error");
+}
+
+struct json_parser {
+	yajl_handle h;
+	struct builder *b;
+	const char *origin;
+	const char *last; /* the piece fed last, for the context of an error */
+	size_t last_len;
+};
+
+static void parser_init(struct json_parser *p, const char *origin)
+{
+	*p = (struct json_parser){.origin = origin, .last = ""};
+	p->b = xcalloc(1, sizeof(*p->b));
+	p->b->root.type = JSON_NULL;
+	p->h = yajl_alloc(&callbacks, NULL, p->b);
+	if (!p->h)
+		abort();
+	yajl_config(p->h, yajl_allow_comments, 1); /* as yajl_tree_parse, used before */
+}
+
+/* Feed one piece of the document; -1 with *err on a syntax error. */
+static int parser_feed(struct json_parser *p, const char *chunk, size_t len,
+                       struct hutch_error **err)
+{
+	p->last = chunk;
+	p->last_len = len;
+	if (memchr(chunk, '\0', len)) {
+		herr_msg(err, "%s: invalid JSON: embedded NUL byte", p->origin);
+		return -1;
+	}
+	if (yajl_parse(p->h, (const unsigned char *)chunk, len) != yajl_status_ok) {
+		parse_error(p->h, p->b, p->origin, chunk, len, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* End of the document: the tree, or NULL with *err (set already when !ok).
+ * Frees the parser. */
+static json_node *parser_finish(struct json_parser *p, bool ok, struct hutch_error **err)
+{
+	json_node *root = NULL;
+
+	if (ok && yajl_complete_parse(p->h) != yajl_status_ok) {
+		parse_error(p->h, p->b, p->origin, p->last, p->last_len, err);
+	} else if (ok) {
+		root = xmalloc(sizeof(*root));
+		*root = p->b->root;
+		p->b->root.type = JSON_NULL; /* now owned by root */
+	}
+	yajl_free(p->h);
+	builder_free(p->b);
+	return root;
 }
 
 json_node *json_parse(const char *origin, const char *text, size_t len, struct hutch_error **err)
 {
-	char errbuf[1024] = "";
-	char *copy = xstrndup(text, len);
-	yajl_val v;
+	struct json_parser p;
 
-	if (strlen(copy) != len) {
-		free(copy);
-		herr_msg(err, "%s: invalid JSON: embedded NUL byte", origin);
-		return NULL;
+	parser_init(&p, origin);
+	return parser_finish(&p, parser_feed(&p, text, len, err) == 0, err);
+}
+
+json_node *json_parse_fd(const char *origin, int fd, struct hutch_error **err)
+{
+	char chunk[65536];
+	struct json_parser p;
+	bool ok = true;
+
+	parser_init(&p, origin);
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			herr_errno(err, errno, "%s: read", origin);
+			ok = false;
+		}
+		if (r <= 0)
+			break;
+		if (parser_feed(&p, chunk, (size_t)r, err) < 0) {
+			ok = false;
+			break;
+		}
 	}
-	if (too_deep(copy, len)) {
-		free(copy);
-		herr_msg(err, "%s: invalid JSON: nesting deeper than %d levels", origin,
-		         JSON_MAX_DEPTH);
-		return NULL;
-	}
-	v = yajl_tree_parse(copy, errbuf, sizeof(errbuf));
-	free(copy);
-	if (!v) {
-		/* yajl's message spans lines; keep it on one line */
-		for (char *p = errbuf; *p; p++)
-			if (*p == '\n' || *p == '\r')
-				*p = ' ';
-		size_t l = strlen(errbuf);
-		while (l > 0 && errbuf[l - 1] == ' ')
-			errbuf[--l] = '\0';
-		herr_msg(err, "%s: invalid JSON: %s", origin, errbuf[0] ? errbuf : "parse error");
-		return NULL;
-	}
-	return N(v);
+	return parser_finish(&p, ok, err);
 }
 
 void json_free(json_node *n)
 {
-	if (n)
-		yajl_tree_free(Y(n));
+	if (!n)
+		return;
+	node_free_children(n);
+	free(n);
 }
 
 void json_freep(json_node **n)
@@ -89,23 +312,7 @@ void json_freep(json_node **n)
 
 enum json_type json_type_of(const json_node *n)
 {
-	if (!n)
-		return JSON_NULL;
-	switch (Y(n)->type) {
-	case yajl_t_string:
-		return JSON_STRING;
-	case yajl_t_number:
-		return JSON_NUMBER;
-	case yajl_t_object:
-		return JSON_OBJECT;
-	case yajl_t_array:
-		return JSON_ARRAY;
-	case yajl_t_true:
-	case yajl_t_false:
-		return JSON_BOOL;
-	default:
-		return JSON_NULL;
-	}
+	return n ? (enum json_type)n->type : JSON_NULL;
 }
 
 const char *json_type_name(enum json_type t)
@@ -117,57 +324,93 @@ const char *json_type_name(enum json_type t)
 
 const char *json_string(const json_node *n)
 {
-	return YAJL_IS_STRING(Y(n)) ? Y(n)->u.string : NULL;
+	if (!n || n->type != JSON_STRING)
+		return NULL;
+	return n->u.s ? n->u.s : "";
+}
+
+char *json_string_take(json_node *n)
+{
+	char *s;
+
+	if (!n || n->type != JSON_STRING)
+		return NULL;
+	s = n->u.s ? n->u.s : xstrdup("");
+	n->u.s = NULL;
+	return s;
 }
 
 const char *json_number_text(const json_node *n)
 {
-	return YAJL_IS_NUMBER(Y(n)) ? Y(n)->u.number.r : NULL;
+	return n && n->type == JSON_NUMBER ? n->u.s : NULL;
 }
 
 bool json_bool(const json_node *n)
 {
-	return YAJL_IS_TRUE(Y(n));
+	return n && n->type == JSON_BOOL && n->len;
 }
 
 size_t json_len(const json_node *n)
 {
-	if (YAJL_IS_ARRAY(Y(n)))
-		return Y(n)->u.array.len;
-	if (YAJL_IS_OBJECT(Y(n)))
-		return Y(n)->u.object.len;
-	return 0;
+	return n && (n->type == JSON_ARRAY || n->type == JSON_OBJECT) ? n->len : 0;
 }
 
 json_node *json_array_at(const json_node *n, size_t i)
 {
-	return i < json_len(n) && YAJL_IS_ARRAY(Y(n)) ? N(Y(n)->u.array.values[i]) : NULL;
+	return n && n->type == JSON_ARRAY && i < n->len ? &n->u.items[i] : NULL;
 }
 
 const char *json_object_key(const json_node *n, size_t i)
 {
-	return i < json_len(n) && YAJL_IS_OBJECT(Y(n)) ? Y(n)->u.object.keys[i] : NULL;
+	return n && n->type == JSON_OBJECT && i < n->len ? json_string(&n->u.items[2 * i]) : NULL;
+}
+
+char *json_object_key_take(json_node *n, size_t i)
+{
+	return n && n->type == JSON_OBJECT && i < n->len ? json_string_take(&n->u.items[2 * i])
+	                                                 : NULL;
 }
 
 json_node *json_object_value(const json_node *n, size_t i)
 {
-	return i < json_len(n) && YAJL_IS_OBJECT(Y(n)) ? N(Y(n)->u.object.values[i]) : NULL;
+	return n && n->type == JSON_OBJECT && i < n->len ? &n->u.items[2 * i + 1] : NULL;
 }
 
 json_node *json_object_get(const json_node *n, const char *key)
 {
-	if (!YAJL_IS_OBJECT(Y(n)))
+	if (!n || n->type != JSON_OBJECT)
 		return NULL;
 	/* the last occurrence wins, as in most JSON decoders */
-	for (size_t i = Y(n)->u.object.len; i > 0; i--)
-		if (strcmp(Y(n)->u.object.keys[i - 1], key) == 0)
-			return N(Y(n)->u.object.values[i - 1]);
+	for (size_t i = n->len; i > 0; i--) {
+		const char *k = n->u.items[2 * (i - 1)].u.s;
+		if (k && strcmp(k, key) == 0)
+			return &n->u.items[2 * (i - 1) + 1];
+	}
 	return NULL;
 }
 
+/* The generator prints into a buffer of its own, which json_gen_text hands
+ * over: yajl's buffer would have to be copied out (a second copy of, say,
+ * a state.json with large annotations). */
 struct json_gen {
 	yajl_gen g;
+	char *buf;
+	size_t len, cap;
 };
+
+static void gen_print(void *ctx, const char *s, size_t len)
+{
+	json_gen *g = ctx;
+
+	if (g->cap - g->len < len + 1) {
+		while (g->cap - g->len < len + 1)
+			g->cap = g->cap ? g->cap * 2 : 256;
+		g->buf = xrealloc(g->buf, g->cap);
+	}
+	memcpy(g->buf + g->len, s, len);
+	g->len += len;
+	g->buf[g->len] = '\0';
+}
 
 json_gen *json_gen_new(bool pretty)
 {
@@ -176,6 +419,7 @@ json_gen *json_gen_new(bool pretty)
 	g->g = yajl_gen_alloc(NULL);
 	if (!g->g)
 		abort();
+	yajl_gen_config(g->g, yajl_gen_print_callback, gen_print, g);
 	yajl_gen_config(g->g, yajl_gen_beautify, pretty ? 1 : 0);
 	if (pretty)
 		yajl_gen_config(g->g, yajl_gen_indent_string, "\t");
@@ -187,6 +431,7 @@ void json_gen_free(json_gen *g)
 	if (!g)
 		return;
 	yajl_gen_free(g->g);
+	free(g->buf);
 	free(g);
 }
 
@@ -266,11 +511,11 @@ void json_gen_kv_bool(json_gen *g, const char *key, bool v)
 
 char *json_gen_text(json_gen *g, size_t *ret_len)
 {
-	const unsigned char *buf = NULL;
-	size_t len = 0;
+	char *out = g->buf ? g->buf : xstrdup("");
 
-	yajl_gen_get_buf(g->g, &buf, &len);
 	if (ret_len)
-		*ret_len = len;
-	return xstrndup((const char *)buf, len);
+		*ret_len = g->len;
+	g->buf = NULL;
+	g->len = g->cap = 0;
+	return out;
 }

@@ -5,9 +5,9 @@
 #include "spec/parse_internal.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"
-#include "util/fs.h"
 #include "util/str.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -198,10 +198,9 @@ static const struct pfield spec_fields[] = {
 };
 static const struct pdesc spec_desc = {sizeof(struct spec), spec_fields, 0, check_oci_version};
 
-static void *parse_document(const char *origin, const char *json, size_t len, const struct pdesc *d,
-                            struct hutch_error **err)
+static void *parse_tree(const char *origin, const json_node *root, const struct pdesc *d,
+                        struct hutch_error **err)
 {
-	_cleanup_json_ json_node *root = json_parse(origin, json, len, err);
 	struct pctx c = {.origin = origin, .err = err};
 	void *obj;
 
@@ -210,6 +209,14 @@ static void *parse_document(const char *origin, const char *json, size_t len, co
 	obj = pctx_parse_new(&c, root, d);
 	pctx_done(&c);
 	return obj;
+}
+
+static void *parse_document(const char *origin, const char *json, size_t len, const struct pdesc *d,
+                            struct hutch_error **err)
+{
+	_cleanup_json_ json_node *root = json_parse(origin, json, len, err);
+
+	return parse_tree(origin, root, d, err);
 }
 
 struct spec *spec_parse(const char *origin, const char *json, size_t len, struct hutch_error **err)
@@ -231,17 +238,22 @@ struct spec_resources *spec_parse_resources(const char *origin, const char *json
 
 struct spec *spec_load(const char *path, struct hutch_error **err)
 {
-	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ char *file = NULL;
+	_cleanup_close_ int fd = -1;
+	_cleanup_json_ json_node *root = NULL;
 	struct stat st;
-	size_t len = 0;
 
 	/* accept the bundle directory as well as the file itself */
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		path = file = xasprintf("%s/config.json", path);
-	if (fs_read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		herr_errno(err, errno, "open %s", path);
 		return NULL;
-	return spec_parse("config.json", text, len, err);
+	}
+	/* read as it is parsed: the text is never held whole */
+	root = json_parse_fd("config.json", fd, err);
+	return parse_tree("config.json", root, &spec_desc, err);
 }
 
 /* --- freeing ------------------------------------------------------------ */

@@ -8,6 +8,7 @@
 #include "util/str.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,14 +194,14 @@ static int parse_int_field(struct pctx *c, const json_node *n, const struct pfie
 
 /* --- scalars and string arrays ------------------------------------------ */
 
-static int parse_str(struct pctx *c, const json_node *n, char **p)
+/* Strings are taken out of the tree, not copied: the tree is freed when the
+ * parse ends, and a large document is not held twice. */
+static int parse_str(struct pctx *c, json_node *n, char **p)
 {
-	const char *s = json_string(n);
-
-	if (!s)
+	if (!json_string(n))
 		return type_fail(c, "string", n);
 	free(*p);
-	*p = xstrdup(s);
+	*p = json_string_take(n);
 	return 0;
 }
 
@@ -212,7 +213,7 @@ static int parse_bool(struct pctx *c, const json_node *n, bool *p)
 	return 0;
 }
 
-static int parse_strv(struct pctx *c, const json_node *n, char ***p)
+static int parse_strv(struct pctx *c, json_node *n, char ***p)
 {
 	size_t len = json_len(n);
 
@@ -221,14 +222,13 @@ static int parse_strv(struct pctx *c, const json_node *n, char ***p)
 	strv_free(*p);
 	*p = xcalloc(len + 1, sizeof(char *));
 	for (size_t i = 0; i < len; i++) {
-		const char *s = json_string(json_array_at(n, i));
-		if (!s) {
+		if (!json_string(json_array_at(n, i))) {
 			size_t mark = pctx_push_index(c, i);
 			type_fail(c, "string", json_array_at(n, i));
 			pctx_restore(c, mark);
 			return -1;
 		}
-		(*p)[i] = xstrdup(s);
+		(*p)[i] = json_string_take(json_array_at(n, i));
 	}
 	return 0;
 }
@@ -327,38 +327,35 @@ static int parse_array(struct pctx *c, const json_node *n, const struct pfield *
 
 /* JSON objects may repeat a key; the last occurrence wins (as in
  * json_object_get). Returns a mask of the entries to keep, computed by sorting
- * indices by key so large maps stay O(n log n). Caller frees. */
-struct key_index {
-	const char *key;
-	size_t i;
-};
-
-static int cmp_key_index(const void *a, const void *b)
+ * indices by key so large maps stay O(n log n); 5 bytes per entry, for maps
+ * of millions. Caller frees. */
+static int cmp_key_index(const void *a, const void *b, void *obj)
 {
-	const struct key_index *x = a, *y = b;
-	int r = strcmp(x->key, y->key);
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int r = strcmp(json_object_key(obj, x), json_object_key(obj, y));
 
 	if (r)
 		return r;
-	return x->i < y->i ? -1 : x->i > y->i;
+	return x < y ? -1 : x > y;
 }
 
 static bool *last_occurrences(const json_node *n)
 {
-	size_t len = json_len(n);
+	size_t len = json_len(n); /* at most UINT32_MAX (json.h) */
 	bool *keep = xcalloc(len, sizeof(bool));
-	struct key_index *ki = xcalloc(len, sizeof(*ki));
+	uint32_t *idx = xcalloc(len, sizeof(*idx));
 
 	for (size_t i = 0; i < len; i++)
-		ki[i] = (struct key_index){json_object_key(n, i), i};
-	qsort(ki, len, sizeof(*ki), cmp_key_index);
+		idx[i] = (uint32_t)i;
+	qsort_r(idx, len, sizeof(*idx), cmp_key_index, (void *)n);
 	for (size_t i = 0; i < len; i++)
-		keep[ki[i].i] = i + 1 == len || strcmp(ki[i].key, ki[i + 1].key) != 0;
-	free(ki);
+		keep[idx[i]] = i + 1 == len || strcmp(json_object_key(n, idx[i]),
+		                                      json_object_key(n, idx[i + 1])) != 0;
+	free(idx);
 	return keep;
 }
 
-static int parse_map(struct pctx *c, const json_node *n, const struct pfield *f, void *base)
+static int parse_map(struct pctx *c, json_node *n, const struct pfield *f, void *base)
 {
 	const struct pdesc *d = f->desc;
 	char **p = (char **)((char *)base + f->offset);
@@ -376,8 +373,8 @@ static int parse_map(struct pctx *c, const json_node *n, const struct pfield *f,
 		if (!keep[i])
 			continue;
 		char *elem = *p + *count * d->size;
-		const char *key = json_object_key(n, i);
-		*(char **)(elem + d->key_offset) = xstrdup(key);
+		char *key = json_object_key_take(n, i);
+		*(char **)(elem + d->key_offset) = key;
 		(*count)++;
 		size_t mark = pctx_push_key(c, key);
 		int r = parse_object(c, json_object_value(n, i), d, elem);
@@ -397,7 +394,7 @@ static void free_kv(struct spec_kv *kv, size_t n)
 	free(kv);
 }
 
-static int parse_kv(struct pctx *c, const json_node *n, const struct pfield *f, void *base)
+static int parse_kv(struct pctx *c, json_node *n, const struct pfield *f, void *base)
 {
 	struct spec_kv **p = (struct spec_kv **)((char *)base + f->offset);
 	size_t *count = (size_t *)((char *)base + f->count_offset);
@@ -411,18 +408,17 @@ static int parse_kv(struct pctx *c, const json_node *n, const struct pfield *f, 
 	*p = xcalloc(len, sizeof(struct spec_kv));
 	*count = 0;
 	for (size_t i = 0; i < len; i++) {
-		const char *key = json_object_key(n, i);
-		const char *value = json_string(json_object_value(n, i));
-		if (!value) {
-			size_t mark = pctx_push_key(c, key);
-			type_fail(c, "string", json_object_value(n, i));
+		json_node *value = json_object_value(n, i);
+		if (!json_string(value)) {
+			size_t mark = pctx_push_key(c, json_object_key(n, i));
+			type_fail(c, "string", value);
 			pctx_restore(c, mark);
 			return -1;
 		}
 		if (!keep[i])
 			continue;
-		(*p)[*count].key = xstrdup(key);
-		(*p)[*count].value = xstrdup(value);
+		(*p)[*count].key = json_object_key_take(n, i);
+		(*p)[*count].value = json_string_take(value);
 		(*count)++;
 	}
 	return 0;
@@ -430,7 +426,7 @@ static int parse_kv(struct pctx *c, const json_node *n, const struct pfield *f, 
 
 /* --- one field ---------------------------------------------------------- */
 
-static int parse_field(struct pctx *c, const json_node *v, const struct pfield *f, void *base)
+static int parse_field(struct pctx *c, json_node *v, const struct pfield *f, void *base)
 {
 	void *p = (char *)base + f->offset;
 
@@ -469,7 +465,7 @@ int pctx_parse_fields(struct pctx *c, const json_node *n, const struct pfield *f
 	if (json_type_of(n) != JSON_OBJECT)
 		return type_fail(c, "object", n);
 	for (const struct pfield *f = fields; f->key; f++) {
-		const json_node *v = json_object_get(n, f->key);
+		json_node *v = json_object_get(n, f->key);
 		size_t mark = pctx_push_key(c, f->key);
 		int r = 0;
 

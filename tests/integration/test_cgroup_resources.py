@@ -6,6 +6,7 @@
 # host lacks is skipped with the reason. Needs root.
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -363,6 +364,27 @@ def test_device_access(bundle, container):
     # mknod is allowed (runc's default rules), opening what was made is not
     assert "mknod-ok" in made, out
     assert any("Operation not permitted" in x for x in made), out
+
+
+def test_device_program_loaded_without_verifier_log(bundle, container, runtime, test_dir):
+    """On cgroup v2 the device rules are a BPF program. It is loaded without asking for the
+    verifier's log, which would have the kernel format a line for every instruction it checks
+    on every create (the log is fetched only to explain a refused program). Seen with strace."""
+    if v1("devices") or not HOST.v2:
+        pytest.skip("device rules are a BPF program only on cgroup v2")
+    if not shutil.which("strace"):
+        pytest.skip("strace is not installed")
+    c = container(bundle(["/probe", "exit", "0"]))
+    c._prepare()
+    trace = os.path.join(test_dir, "bpf.trace")
+    r = subprocess.run(["strace", "-f", "-o", trace, "-e", "trace=bpf", "-e", "signal=none"]
+                       + runtime.argv("run", "--bundle", c.bundle.path, c.id),
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    with open(trace) as f:
+        loads = [line for line in f if "BPF_PROG_LOAD" in line]
+    assert loads, "no BPF_PROG_LOAD in the trace"
+    assert all("log_level=0" in line for line in loads), loads
 
 
 def _pids_hit_limit(pid):

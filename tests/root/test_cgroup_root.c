@@ -8,6 +8,7 @@
  * when a check fails. Prints "N passed, N failed[, N skipped]"; exit 1 on
  * failure, 77 when it cannot run (not root, no cgroupfs). */
 #include "linux/cgroup/cgroup.h"
+#include "linux/cgroup/internal.h"
 #include "spec/json.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/magic.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -619,6 +621,30 @@ static void t_errors(void)
 	cgroup_destroy(cg, &e), show(&e);
 }
 
+/* The device program is loaded without a verifier log; a refused one must
+ * still say why, with the verifier's reason rather than its statistics. */
+static void t_bpf_load(void)
+{
+	const struct bpf_insn good[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	const struct bpf_insn no_exit[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1},
+	};
+	struct hutch_error *e = NULL;
+	int fd = cg_bpf_devices_load(good, 2, &e);
+
+	check(fd >= 0, "a valid device program loads"), show(&e);
+	if (fd >= 0)
+		close(fd);
+	fd = cg_bpf_devices_load(no_exit, 1, &e);
+	check(fd < 0 && e && strstr(e->msg, "BPF verifier: ") && !strstr(e->msg, "no message") &&
+	          !strstr(e->msg, "verifier: processed"),
+	      "a refused program reports the verifier's reason (%s)", e ? e->msg : "loaded");
+	herr_freep(&e);
+}
+
 static void run_suite(const char *label)
 {
 	printf("# suite: %s (%s)\n", label, mroot);
@@ -699,6 +725,7 @@ int main(void)
 	/* orphans of the fork bomb come back to us and are reaped in run_suite */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	snprintf(prefix, sizeof(prefix), "/hutch-cgtest-%d", (int)getpid());
+	t_bpf_load();
 	if ((unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC) {
 		run_suite("cgroup v2 host");
 	} else {

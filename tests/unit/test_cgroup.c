@@ -260,6 +260,16 @@ static void test_paths(void)
 	check_file("hutch/cgroup.subtree_control", "+cpu +memory +pids");
 	cgroup_free(cg);
 
+	/* controllers already enabled are not written again (the kernel shows
+	 * "cpu memory pids"); only the missing ones are */
+	put("cgroup.subtree_control", "cpu memory pids\n");
+	put("hutch/cgroup.subtree_control", "cpu pids\n");
+	cg = mk("c1b", NULL, NULL, &e);
+	ok(cg != NULL, "create with controllers enabled already");
+	check_file("cgroup.subtree_control", "cpu memory pids\n");
+	check_file("hutch/cgroup.subtree_control", "+memory");
+	cgroup_free(cg);
+
 	cg = mk("c2", "/a/b//c/", NULL, &e);
 	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/a/b/c",
 	       "absolute cgroupsPath is kept, cleaned");
@@ -468,7 +478,10 @@ static void test_v1_resources(void)
 	check_file("net_cls/hutch/v/net_cls.classid", "1048577");
 	check_file("net_prio/hutch/v/net_prio.ifpriomap", "eth0 5");
 	check_file("devices/hutch/v/devices.deny", "a");
-	check_file("devices/hutch/v/devices.allow", "c 136:* rwm");
+	/* Rules go through one open devices.allow, one per write(2) (the kernel
+	 * takes each write as a rule); in this plain-file fixture they follow
+	 * each other. */
+	check_file("devices/hutch/v/devices.allow", "c 1:3 rwc 136:* rwm");
 
 	/* update on a default-deny list: only the difference, allows first */
 	put("devices/hutch/v/devices.list", "c 1:3 rwm\nc 1:5 rwm\nc 136:* rw\n");
@@ -480,7 +493,7 @@ static void test_v1_resources(void)
 	         "\"access\":\"rw\"},{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":9,"
 	         "\"access\":\"w\"}]}",
 	         "devices update");
-	check_file("devices/hutch/v/devices.allow", "c 1:9 r");
+	check_file("devices/hutch/v/devices.allow", "c 136:* mc 1:9 r");
 	check_file("devices/hutch/v/devices.deny", "c 1:5 rwm");
 	put("devices/hutch/v/devices.list", "c 1:3 rwm\nc 136:* rwm\nc 1:9 r\n");
 	put("devices/hutch/v/devices.allow", "");

@@ -4,11 +4,18 @@
 #include "spec/default.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/str.h"
 #include "tap.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static struct spec *parse(const char *json, char **ret_msg)
 {
@@ -312,6 +319,143 @@ static void test_ns_names(void)
 	ok(spec_ns_type_from_name("net") == -1, "\"net\" is not a namespace type");
 }
 
+/* A valid config.json of about `mib` MiB: a large annotations map with 1 KiB
+ * values, written to a temporary file (path malloc'd). */
+static char *write_big_config(int mib)
+{
+	char tmpl[] = "/tmp/hutch-bigcfg-XXXXXX";
+	int fd = mkstemp(tmpl);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	char value[1025];
+
+	if (!f)
+		return NULL;
+	memset(value, 'v', 1024);
+	value[1024] = '\0';
+	fputs(MIN_HEAD "\"annotations\": {", f);
+	for (int i = 0; i < mib * 1024; i++)
+		fprintf(f, "%s\"org.example.key.%08d\": \"%s\"", i ? ", " : "", i, value);
+	fputs("}}", f);
+	fclose(f);
+	return xstrdup(tmpl);
+}
+
+/* Peak RSS (KiB) of a child that parses path, with spec_load (streaming) or
+ * with spec_parse on the whole text read first (as create does); -1 if the
+ * parse failed. Forked before anything large is allocated here. */
+static long peak_parse_kib(const char *path, bool whole_text)
+{
+	int p[2];
+	long kib = -1;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct hutch_error *e = NULL;
+		struct spec *s = NULL;
+		struct rusage ru;
+		char *text = NULL;
+		size_t len = 0;
+
+		if (!whole_text)
+			s = spec_load(path, &e);
+		else if (fs_read_file_at(AT_FDCWD, path, &text, &len, &e) == 0)
+			s = spec_parse("config.json", text, len, &e);
+		getrusage(RUSAGE_SELF, &ru);
+		kib = s && s->n_annotations == 32 * 1024 ? ru.ru_maxrss : -1;
+		if (write(p[1], &kib, sizeof(kib)) != sizeof(kib))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &kib, sizeof(kib)) != sizeof(kib))
+		kib = -1;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	return kib;
+}
+
+static char *write_file(const char *text)
+{
+	char tmpl[] = "/tmp/hutch-cfg-XXXXXX";
+	int fd = mkstemp(tmpl);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? xstrdup(tmpl) : NULL;
+}
+
+/* spec_load reads 64 KiB at a time: strings and escapes cut by a read
+ * boundary must come out as spec_parse gives them from the whole text. */
+static void test_streaming(void)
+{
+	size_t cap = 400 * 1024, n = 0;
+	_cleanup_free_ char *json = xmalloc(cap), *path = NULL, *msg = NULL;
+	_cleanup_spec_ struct spec *a = NULL, *b = NULL;
+	struct hutch_error *e = NULL;
+	bool same;
+
+	n += (size_t)sprintf(json, MIN_HEAD "\"annotations\": {");
+	for (int i = 0; n < cap - 4096; i++) { /* values of 5 to 1000 bytes, escapes throughout */
+		n += (size_t)sprintf(json + n, "%s\"k%d\": \"", i ? ", " : "", i);
+		for (int k = 0; k < i * 37 % 997; k++)
+			json[n++] = (char)('a' + k % 26);
+		n += (size_t)sprintf(json + n, "\\u00e9\\\"\\n\\\\x\"");
+	}
+	strcpy(json + n, "}}");
+	path = write_file(json);
+	a = parse(json, NULL);
+	b = path ? spec_load(path, &e) : NULL;
+	same = a && b && a->n_annotations == b->n_annotations;
+	for (size_t i = 0; same && i < a->n_annotations; i++)
+		same = strcmp(a->annotations[i].key, b->annotations[i].key) == 0 &&
+		       strcmp(a->annotations[i].value, b->annotations[i].value) == 0;
+	ok(same && a->n_annotations > 500, "spec_load = spec_parse over %zu annotations (%s)",
+	   a ? a->n_annotations : 0, e ? e->msg : "ok");
+	ok(a && a->n_annotations > 1 && strstr(a->annotations[1].value, "\xc3\xa9\"\n\\x"),
+	   "escapes decoded");
+	herr_freep(&e);
+	if (path)
+		unlink(path);
+
+	/* a syntax error in a later piece: the message comes from that piece */
+	json[n - 200] = '\0';
+	free(path);
+	path = write_file(json);
+	spec_free(spec_load(path, &e));
+	ok(e && str_has_prefix(e->msg, "config.json: invalid JSON: parse error: premature EOF"),
+	   "truncated file: %s", e ? e->msg : "(parsed)");
+	herr_freep(&e);
+	unlink(path);
+	msg = parse_error("{\"ociVersion\": \"1.0.0\" /* a comment */, \"hostname\": \"h\"}");
+	ok(msg == NULL, "comments are accepted, as before: %s", msg ? msg : "ok");
+}
+
+/* Memory: a config.json's strings are taken over from the parse tree, not
+ * copied, and spec_load never holds the whole text. */
+static void test_parse_memory(void)
+{
+	_cleanup_free_ char *path = write_big_config(32);
+	struct stat st;
+	long size_kib, load, whole;
+
+	ok(path != NULL && stat(path, &st) == 0, "write a 32 MiB config.json");
+	if (!path)
+		return;
+	size_kib = (long)(st.st_size / 1024);
+	load = peak_parse_kib(path, false);
+	whole = peak_parse_kib(path, true);
+	unlink(path);
+	ok(load > 0 && load <= size_kib * 13 / 10, "spec_load peaks at %ld KiB (<= 1.3 x %ld)",
+	   load, size_kib);
+	ok(whole > 0 && whole <= size_kib * 23 / 10,
+	   "read + spec_parse peaks at %ld KiB (<= 2.3 x %ld: the text and the spec)", whole,
+	   size_kib);
+}
+
 int main(void)
 {
 	test_minimal_and_unknown_keys();
@@ -327,5 +471,7 @@ int main(void)
 	test_standalone();
 	test_default();
 	test_ns_names();
+	test_streaming();
+	test_parse_memory();
 	return done_testing();
 }

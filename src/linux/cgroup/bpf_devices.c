@@ -133,34 +133,52 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
 	return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
-static int load(const struct bpf_insn *insns, size_t n, struct hutch_error **err)
+static int load_attempt(const struct bpf_insn *insns, size_t n, char *log, size_t log_size)
 {
 	union bpf_attr attr;
-	char log[4096] = "";
-	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 	attr.insns = (uintptr_t)insns;
 	attr.insn_cnt = (uint32_t)n;
 	attr.license = (uintptr_t) "GPL";
-	attr.log_buf = (uintptr_t)log;
-	attr.log_size = sizeof(log);
-	attr.log_level = 1;
-	fd = sys_bpf(BPF_PROG_LOAD, &attr);
-	if (fd < 0) {
-		/* a log-buffer overflow is not the real problem: retry without one */
-		if (errno == ENOSPC) {
-			attr.log_buf = 0;
-			attr.log_size = 0;
-			attr.log_level = 0;
-			fd = sys_bpf(BPF_PROG_LOAD, &attr);
-		}
-		if (fd < 0)
-			return herr_errno(err, errno,
-			                  "load the device filter (BPF verifier: %.200s)", log);
+	if (log) {
+		attr.log_buf = (uintptr_t)log;
+		attr.log_size = (uint32_t)log_size;
+		attr.log_level = 1;
 	}
-	return fd;
+	return sys_bpf(BPF_PROG_LOAD, &attr);
+}
+
+/* The verifier's reason for a refusal: the last line of its log that is
+ * not the closing statistics ("processed N insns ..."). */
+static const char *log_reason(char *log)
+{
+	char *reason = NULL;
+
+	for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n"))
+		if (strncmp(line, "processed ", 10) != 0)
+			reason = line;
+	return reason ? reason : "no message";
+}
+
+int cg_bpf_devices_load(const struct bpf_insn *insns, size_t n, struct hutch_error **err)
+{
+	char log[16384] = "";
+	int fd = load_attempt(insns, n, NULL, 0);
+	int saved = errno;
+
+	/* Loaded without a verifier log: with one, the verifier formats a line
+	 * for every instruction it checks. Only a refused program is loaded
+	 * again, with the log, to say why. */
+	if (fd >= 0)
+		return fd;
+	fd = load_attempt(insns, n, log, sizeof(log));
+	if (fd >= 0) /* refused once, accepted now: nothing to explain */
+		return fd;
+	/* ENOSPC: the log overflowed the buffer; the first error is the real one */
+	return herr_errno(err, saved, "load the device filter (BPF verifier: %.200s)",
+	                  log_reason(log));
 }
 
 /* Ids of the device programs attached to cgfd now. */
@@ -229,7 +247,7 @@ int cg_bpf_devices_apply(const char *dir, const struct spec_device_cgroup *rules
 		return -1;
 	if (n_old > 64)
 		n_old = 64;
-	progfd = load(insns, n_insns, err);
+	progfd = cg_bpf_devices_load(insns, n_insns, err);
 	if (progfd < 0)
 		return -1;
 	/* Attach the new program before detaching the old ones, so there is no

@@ -73,9 +73,21 @@ static int compute_path(const struct cgroup_config *c, const struct cgroup_hier 
 /* mkdir every missing component of h->path, recording how many we made. */
 static int make_dirs(struct cgroup_hier *h, struct hutch_error **err)
 {
-	_cleanup_free_ char *dir = xstrdup(h->mount);
+	_cleanup_free_ char *dir = cg_dir(h);
 	int made = 0;
 
+	/* The parent usually exists already: one mkdir, not one per level. */
+	h->created_depth = 0;
+	if (mkdir(dir, 0755) == 0) {
+		h->created_depth = 1;
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return herr_errno(err, errno, "mkdir %s", dir);
+	free(dir);
+	dir = xstrdup(h->mount);
 	for (const char *p = h->path + 1; *p;) {
 		size_t l = strcspn(p, "/");
 		char *next = xasprintf("%s/%.*s", dir, (int)l, p);
@@ -101,9 +113,15 @@ static int make_dirs(struct cgroup_hier *h, struct hutch_error **err)
  * that were just killed can take a moment to leave). */
 static int remove_tree(const char *dir, struct hutch_error **err)
 {
-	_cleanup_closedir_ DIR *d = opendir(dir);
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 
+	/* Most have no sub-cgroup: list the directory only when rmdir says busy. */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EBUSY && errno != ENOTEMPTY)
+		return herr_errno(err, errno, "remove cgroup %s", dir);
+	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : herr_errno(err, errno, "opendir %s", dir);
 	while ((de = readdir(d))) {

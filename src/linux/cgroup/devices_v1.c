@@ -120,27 +120,33 @@ static bool read_current(const char *dir, struct dev_state *s)
 	return true;
 }
 
-static int write_ex(const char *dir, const char *file, const struct dev_ex *e, int access,
+/* One exception to devices.allow or devices.deny. *fd keeps the file open
+ * across calls (one open for a dozen rules, not one each). */
+static int write_ex(const char *dir, const char *file, int *fd, const struct dev_ex *e, int access,
                     struct hutch_error **err)
 {
-	char maj[24] = "*", min[24] = "*", acc[4];
+	char maj[24] = "*", min[24] = "*", acc[4], line[64];
 
 	if (e->major >= 0)
 		snprintf(maj, sizeof(maj), "%lld", e->major);
 	if (e->minor >= 0)
 		snprintf(min, sizeof(min), "%lld", e->minor);
-	return cg_writef(dir, file, err, "%c %s:%s %s", e->type, maj, min, access_str(access, acc));
+	snprintf(line, sizeof(line), "%c %s:%s %s", e->type, maj, min, access_str(access, acc));
+	if (*fd < 0 && (*fd = cg_open_write(dir, file, err)) < 0)
+		return -1;
+	return cg_write_fd(*fd, dir, file, line, err);
 }
 
 /* Write the whole list: reset, then every exception. */
 static int write_all(const char *dir, const struct dev_state *want, struct hutch_error **err)
 {
 	const char *file = want->default_allow ? "devices.deny" : "devices.allow";
+	_cleanup_close_ int fd = -1;
 
 	if (cg_write(dir, want->default_allow ? "devices.allow" : "devices.deny", "a", err) < 0)
 		return -1;
 	for (size_t i = 0; i < want->n; i++)
-		if (write_ex(dir, file, &want->ex[i], want->ex[i].access, err) < 0)
+		if (write_ex(dir, file, &fd, &want->ex[i], want->ex[i].access, err) < 0)
 			return -1;
 	return 0;
 }
@@ -148,16 +154,18 @@ static int write_all(const char *dir, const struct dev_state *want, struct hutch
 static int write_diff(const char *dir, struct dev_state *cur, struct dev_state *want,
                       struct hutch_error **err)
 {
+	_cleanup_close_ int allow = -1, deny = -1;
+
 	for (size_t i = 0; i < want->n; i++) {
 		const struct dev_ex *c = find(cur, &want->ex[i]);
 		int add = want->ex[i].access & ~(c ? c->access : 0);
-		if (add && write_ex(dir, "devices.allow", &want->ex[i], add, err) < 0)
+		if (add && write_ex(dir, "devices.allow", &allow, &want->ex[i], add, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < cur->n; i++) {
 		const struct dev_ex *w = find(want, &cur->ex[i]);
 		int drop = cur->ex[i].access & ~(w ? w->access : 0);
-		if (drop && write_ex(dir, "devices.deny", &cur->ex[i], drop, err) < 0)
+		if (drop && write_ex(dir, "devices.deny", &deny, &cur->ex[i], drop, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -132,6 +132,7 @@ static void v1_from_mountinfo(struct cgroup *cg, const char *root)
 
 	if (!f)
 		return;
+	setvbuf(f, NULL, _IOFBF, 16384); /* the whole file in one or two reads, not 1 KiB ones */
 	while (getline(&line, &cap, f) > 0) {
 		char mp[4096], fstype[64], opts[1024];
 		char *dash = strstr(line, " - ");

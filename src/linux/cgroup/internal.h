@@ -47,6 +47,11 @@ int cg_clean_path(const char *in, char **ret, struct hutch_error **err);
 
 /* Write `value` to <dir>/<file>. The error names the file and the value. */
 int cg_write(const char *dir, const char *file, const char *value, struct hutch_error **err);
+/* The same in two steps, for several values to one file: open <dir>/<file>
+ * for writing (returns the fd), then write one value per call. */
+int cg_open_write(const char *dir, const char *file, struct hutch_error **err);
+int cg_write_fd(int fd, const char *dir, const char *file, const char *value,
+                struct hutch_error **err);
 int cg_writef(const char *dir, const char *file, struct hutch_error **err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Read <dir>/<file> whole (malloc'd, trailing newline kept). -1 with *err. */
@@ -85,6 +90,10 @@ int cg_v2_enable_controllers(const struct cgroup_hier *h);
 /* Compile rules into a cgroup device program (struct bpf_insn array). */
 int cg_bpf_devices_compile(const struct spec_device_cgroup *rules, size_t n, void **ret_insns,
                            size_t *ret_n, struct hutch_error **err);
+/* Load a cgroup device program (insns: struct bpf_insn[n]); returns its fd.
+ * A refused program fails with the verifier's reason in the message. */
+struct bpf_insn;
+int cg_bpf_devices_load(const struct bpf_insn *insns, size_t n, struct hutch_error **err);
 /* Load the program and attach it to the v2 directory dir with
  * BPF_F_ALLOW_MULTI, detaching the programs attached there before. */
 int cg_bpf_devices_apply(const char *dir, const struct spec_device_cgroup *rules, size_t n,

@@ -2,17 +2,20 @@
 /* The systemd cgroup driver: the container lives in a transient scope unit
  * ("<prefix>-<name>.scope" in the slice of "slice:prefix:name") that systemd
  * creates over D-Bus (sd-bus); resources are set as unit properties and in
- * the cgroup files. Built only when libsystemd is available. */
+ * the cgroup files. Built only when libsystemd's headers are available;
+ * libsystemd itself is loaded on first use (dlopen). */
 #include "linux/cgroup/internal.h"
 #include "util/cleanup.h"
 #include "util/str.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_LIBSYSTEMD
+#include <dlfcn.h>
 #include <systemd/sd-bus.h>
 #endif
 
@@ -83,13 +86,89 @@ int cg_systemd_create(struct cgroup *cg, const struct cgroup_config *c, struct h
 
 #ifdef HAVE_LIBSYSTEMD
 
+/* libsystemd is not linked but loaded here, when the driver first needs it:
+ * it brings libgcrypt, liblzma, libzstd, liblz4 and libgpg-error along, and
+ * mapping and relocating those six objects cost every call of hutch about a
+ * tenth of its CPU time, while only this driver uses them. */
+static struct {
+	typeof(sd_bus_open_system) *open_system;
+	typeof(sd_bus_unref) *unref;
+	typeof(sd_bus_message_unref) *message_unref;
+	typeof(sd_bus_message_new_method_call) *message_new_method_call;
+	typeof(sd_bus_message_append) *message_append;
+	typeof(sd_bus_message_open_container) *message_open_container;
+	typeof(sd_bus_message_close_container) *message_close_container;
+	typeof(sd_bus_call) *call;
+	typeof(sd_bus_error_free) *error_free;
+	typeof(sd_bus_error_has_name) *error_has_name;
+} sd;
+
+#define SD_SYM(f)                                                                                  \
+	{                                                                                          \
+		"sd_bus_" #f, offsetof(typeof(sd), f)                                              \
+	}
+
+static int sd_load(struct hutch_error **err)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} syms[] = {
+	    SD_SYM(open_system),
+	    SD_SYM(unref),
+	    SD_SYM(message_unref),
+	    SD_SYM(message_new_method_call),
+	    SD_SYM(message_append),
+	    SD_SYM(message_open_container),
+	    SD_SYM(message_close_container),
+	    SD_SYM(call),
+	    SD_SYM(error_free),
+	    SD_SYM(error_has_name),
+	};
+	static void *lib;
+	void *h;
+
+	if (lib)
+		return 0;
+	h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return herr_msg(err, "systemd cgroup driver: cannot load libsystemd: %s",
+		                dlerror());
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(h, syms[i].name);
+		if (!f) {
+			herr_msg(err, "systemd cgroup driver: libsystemd has no %s", syms[i].name);
+			dlclose(h);
+			return -1;
+		}
+		memcpy((char *)&sd + syms[i].offset, &f, sizeof(f));
+	}
+	lib = h;
+	return 0;
+}
+
+/* Connect to the system bus, loading libsystemd first. */
+static int bus_open(sd_bus **bus, struct hutch_error **err)
+{
+	int r;
+
+	if (sd_load(err) < 0)
+		return -1;
+	r = sd.open_system(bus);
+	if (r < 0)
+		return herr_errno(err, -r, "systemd cgroup driver: connect to the system bus");
+	return 0;
+}
+
 static void bus_unrefp(sd_bus **b)
 {
-	sd_bus_unref(*b);
+	if (*b)
+		sd.unref(*b);
 }
 static void msg_unrefp(sd_bus_message **m)
 {
-	sd_bus_message_unref(*m);
+	if (*m)
+		sd.message_unref(*m);
 }
 #define _cleanup_bus_ __attribute__((cleanup(bus_unrefp)))
 #define _cleanup_msg_ __attribute__((cleanup(msg_unrefp)))
@@ -99,17 +178,16 @@ static int bus_call(sd_bus *bus, sd_bus_message *m, const char *what, bool ok_mi
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_msg_ sd_bus_message *reply = NULL;
-	int r = sd_bus_call(bus, m, 0, &e, &reply);
+	int r = sd.call(bus, m, 0, &e, &reply);
 
 	if (r < 0) {
-		if (ok_missing &&
-		    sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit")) {
-			sd_bus_error_free(&e);
+		if (ok_missing && sd.error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit")) {
+			sd.error_free(&e);
 			return 0;
 		}
 		herr_errno(err, -r, "systemd cgroup driver: %s: %s", what,
 		           e.message ? e.message : "D-Bus call failed");
-		sd_bus_error_free(&e);
+		sd.error_free(&e);
 		return -1;
 	}
 	return 0;
@@ -126,25 +204,24 @@ int cg_systemd_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **er
 	/* already started: a later cgroup_enter just joins the scope's cgroup */
 	if (h && (dir = cg_dir(h)) && access(dir, F_OK) == 0)
 		return 0;
-	r = sd_bus_open_system(&bus);
-	if (r < 0)
-		return herr_errno(err, -r, "systemd cgroup driver: connect to the system bus");
-	r = sd_bus_message_new_method_call(
-	    bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	    "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+	if (bus_open(&bus, err) < 0)
+		return -1;
+	r = sd.message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+	                               "/org/freedesktop/systemd1",
+	                               "org.freedesktop.systemd1.Manager", "StartTransientUnit");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", cg->unit, "fail");
+		r = sd.message_append(m, "ss", cg->unit, "fail");
 	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "(sv)");
+		r = sd.message_open_container(m, 'a', "(sv)");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s",
-		                          "hutch container", "Slice", "s", cg->slice, "Delegate",
-		                          "b", 1, "DefaultDependencies", "b", 0, "PIDs", "au", 1,
-		                          (uint32_t)pid);
+		r = sd.message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s",
+		                      "hutch container", "Slice", "s", cg->slice, "Delegate", "b",
+		                      1, "DefaultDependencies", "b", 0, "PIDs", "au", 1,
+		                      (uint32_t)pid);
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);
+		r = sd.message_close_container(m);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sa(sv))", 0);
+		r = sd.message_append(m, "a(sa(sv))", 0);
 	if (r < 0)
 		return herr_errno(err, -r, "systemd cgroup driver: build StartTransientUnit");
 	if (bus_call(bus, m, "start the transient unit", false, err) < 0)
@@ -161,15 +238,15 @@ int cg_systemd_destroy(const struct cgroup *cg, struct hutch_error **err)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
 	_cleanup_msg_ sd_bus_message *m = NULL;
-	int r = sd_bus_open_system(&bus);
+	int r;
 
-	if (r < 0)
-		return herr_errno(err, -r, "systemd cgroup driver: connect to the system bus");
-	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
-	                                   "/org/freedesktop/systemd1",
-	                                   "org.freedesktop.systemd1.Manager", "StopUnit");
+	if (bus_open(&bus, err) < 0)
+		return -1;
+	r = sd.message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+	                               "/org/freedesktop/systemd1",
+	                               "org.freedesktop.systemd1.Manager", "StopUnit");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", cg->unit, "replace");
+		r = sd.message_append(m, "ss", cg->unit, "replace");
 	if (r < 0)
 		return herr_errno(err, -r, "systemd cgroup driver: build StopUnit");
 	return bus_call(bus, m, "stop the unit", true, err);
@@ -178,7 +255,7 @@ int cg_systemd_destroy(const struct cgroup *cg, struct hutch_error **err)
 /* Append one (sv) with a uint64 ("t") value. */
 static int prop_u64(sd_bus_message *m, const char *name, uint64_t v)
 {
-	return sd_bus_message_append(m, "(sv)", name, "t", v);
+	return sd.message_append(m, "(sv)", name, "t", v);
 }
 
 static uint64_t limit_u64(int64_t v)
@@ -222,21 +299,21 @@ int cg_systemd_apply(const struct cgroup *cg, const struct spec_resources *r,
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
 	_cleanup_msg_ sd_bus_message *m = NULL;
-	int rc = sd_bus_open_system(&bus);
+	int rc;
 
-	if (rc < 0)
-		return herr_errno(err, -rc, "systemd cgroup driver: connect to the system bus");
-	rc = sd_bus_message_new_method_call(
-	    bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	    "org.freedesktop.systemd1.Manager", "SetUnitProperties");
+	if (bus_open(&bus, err) < 0)
+		return -1;
+	rc = sd.message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+	                                "/org/freedesktop/systemd1",
+	                                "org.freedesktop.systemd1.Manager", "SetUnitProperties");
 	if (rc >= 0)
-		rc = sd_bus_message_append(m, "sb", cg->unit, 1);
+		rc = sd.message_append(m, "sb", cg->unit, 1);
 	if (rc >= 0)
-		rc = sd_bus_message_open_container(m, 'a', "(sv)");
+		rc = sd.message_open_container(m, 'a', "(sv)");
 	if (rc >= 0)
 		rc = append_props(m, cg->mode == CGROUP_MODE_UNIFIED, r);
 	if (rc >= 0)
-		rc = sd_bus_message_close_container(m);
+		rc = sd.message_close_container(m);
 	if (rc < 0)
 		return herr_errno(err, -rc, "systemd cgroup driver: build SetUnitProperties");
 	return bus_call(bus, m, "set unit properties", false, err);

@@ -15,20 +15,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int cg_write(const char *dir, const char *file, const char *value, struct hutch_error **err)
+int cg_open_write(const char *dir, const char *file, struct hutch_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
 	if (fd < 0)
 		return herr_errno(err, errno, "open %s", path);
+	return fd;
+}
+
+int cg_write_fd(int fd, const char *dir, const char *file, const char *value,
+                struct hutch_error **err)
+{
 	/* cgroup files take one value per write(2): never split it. */
 	ssize_t w = write(fd, value, strlen(value));
+
 	if (w < 0)
-		return herr_errno(err, errno, "write \"%s\" to %s", value, path);
+		return herr_errno(err, errno, "write \"%s\" to %s/%s", value, dir, file);
 	if ((size_t)w != strlen(value))
-		return herr_msg(err, "write \"%s\" to %s: short write", value, path);
+		return herr_msg(err, "write \"%s\" to %s/%s: short write", value, dir, file);
 	return 0;
+}
+
+int cg_write(const char *dir, const char *file, const char *value, struct hutch_error **err)
+{
+	_cleanup_close_ int fd = cg_open_write(dir, file, err);
+
+	return fd < 0 ? -1 : cg_write_fd(fd, dir, file, value, err);
 }
 
 int cg_writef(const char *dir, const char *file, struct hutch_error **err, const char *fmt, ...)

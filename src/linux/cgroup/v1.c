@@ -193,39 +193,49 @@ int cg_v1_cpuset(const char *dir, const struct spec_resources *r, struct hutch_e
 	return 0;
 }
 
-static int copy_if_empty(const char *parent, const char *dir, const char *file,
-                         struct hutch_error **err)
+/* Fill `file` (cpuset.cpus or cpuset.mems) at every level of h->path that
+ * is empty, from the level above. The levels we just created are empty (or,
+ * with cgroup.clone_children, hold the parent's value already): they are
+ * written without being read, and each value is read once. */
+static int cpuset_fill(const struct cgroup_hier *h, const char *file, struct hutch_error **err)
 {
-	_cleanup_free_ char *cur = NULL, *up = NULL;
+	_cleanup_free_ char *parent = xstrdup(h->mount), *val = NULL;
+	int levels = 0, level = 0;
 
-	if (cg_read(dir, file, &cur, err) < 0)
-		return -1;
-	if (cur[strspn(cur, " \n")] != '\0')
-		return 0;
-	if (cg_read(parent, file, &up, err) < 0)
-		return -1;
-	up[strcspn(up, "\n")] = '\0';
-	return *up ? cg_write(dir, file, up, err) : 0;
-}
-
-int cg_v1_cpuset_init(const struct cgroup_hier *h, struct hutch_error **err)
-{
-	_cleanup_free_ char *parent = xstrdup(h->mount);
-
-	/* A new v1 cpuset starts with empty cpus/mems and refuses tasks until
-	 * both are set: fill every level from its parent. */
+	for (const char *p = h->path; *p; p++)
+		levels += *p == '/';
 	for (const char *p = h->path + 1; *p;) {
 		size_t l = strcspn(p, "/");
 		_cleanup_free_ char *dir = xasprintf("%s/%.*s", parent, (int)l, p);
-		if (copy_if_empty(parent, dir, "cpuset.cpus", err) < 0 ||
-		    copy_if_empty(parent, dir, "cpuset.mems", err) < 0)
+		_cleanup_free_ char *cur = NULL;
+
+		if (++level <= levels - h->created_depth && cg_read(dir, file, &cur, err) < 0)
 			return -1;
+		if (cur && cur[strspn(cur, " \n")] != '\0') {
+			free(val);
+			val = steal_ptr(&cur);
+		} else {
+			if (!val && cg_read(parent, file, &val, err) < 0)
+				return -1;
+			val[strcspn(val, "\n")] = '\0';
+			if (*val && cg_write(dir, file, val, err) < 0)
+				return -1;
+		}
 		free(parent);
 		parent = steal_ptr(&dir);
 		p += l;
 		if (*p == '/')
 			p++;
 	}
+	return 0;
+}
+
+int cg_v1_cpuset_init(const struct cgroup_hier *h, struct hutch_error **err)
+{
+	/* A new v1 cpuset starts with empty cpus/mems and refuses tasks until
+	 * both are set: fill every level from its parent. */
+	if (cpuset_fill(h, "cpuset.cpus", err) < 0 || cpuset_fill(h, "cpuset.mems", err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -10,22 +10,37 @@
 #include <errno.h>
 #include <string.h>
 
+static bool has_word(const char *list, const char *w)
+{
+	size_t len = strlen(w);
+
+	for (const char *p = list; (p = strstr(p, w)); p += len)
+		if ((p == list || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\n' || !p[len]))
+			return true;
+	return false;
+}
+
 int cg_v2_enable_controllers(const struct cgroup_hier *h)
 {
 	_cleanup_free_ char *dir = xstrdup(h->mount);
 
 	/* Every ancestor of the leaf must delegate the controllers down. Errors
 	 * are not fatal: a controller that cannot be enabled shows up later as
-	 * "not available" for the field that needs it. */
+	 * "not available" for the field that needs it. Only the controllers not
+	 * enabled yet are written: a write to cgroup.subtree_control walks every
+	 * cgroup below (cgroup_lock_and_drain_offline), a cost that grows with
+	 * the number of containers, while reading the file costs nothing. */
 	for (const char *p = h->path + 1; *p;) {
-		_cleanup_free_ char *ctl = NULL, *all = NULL;
+		_cleanup_free_ char *ctl = NULL, *sub = NULL, *all = NULL;
 		struct hutch_error *e = NULL;
 		size_t l = strcspn(p, "/");
 
-		if (cg_read(dir, "cgroup.controllers", &ctl, &e) == 0) {
+		if (cg_read(dir, "cgroup.controllers", &ctl, &e) == 0 &&
+		    cg_read(dir, "cgroup.subtree_control", &sub, &e) == 0) {
 			all = xcalloc(1, strlen(ctl) * 2 + 2);
 			for (char *t = strtok(ctl, " \n"); t; t = strtok(NULL, " \n"))
-				strcat(strcat(strcat(all, *all ? " " : ""), "+"), t);
+				if (!has_word(sub, t))
+					strcat(strcat(strcat(all, *all ? " " : ""), "+"), t);
 			if (*all && cg_write(dir, "cgroup.subtree_control", all, &e) < 0) {
 				/* one by one, so one refusal does not block the rest */
 				herr_freep(&e);
