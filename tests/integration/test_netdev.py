@@ -54,16 +54,16 @@ def net_bundle(bundle, devices, args):
 def test_device_moved_renamed_with_address_and_up(dummy, bundle, container):
     dummy()
     b = net_bundle(bundle, {HOST_DEV: {"name": "eth9"}},
-                   ["sh", "-c", "/probe; echo ADDR; ip addr show dev eth9; echo END; sleep 60"])
+                   ["sh", "-c", "/probe; echo ADDR-START; ip addr show dev eth9; echo ADDR-DONE; sleep 60"])
     c = container(b)
     r = c.create()
     assert r.returncode == 0, r.stderr
     # moved at create: gone from the host before the container even starts
     assert not host_has(HOST_DEV)
     assert c.start().returncode == 0
-    out = c.wait_output("END")
+    out = c.wait_output("ADDR-DONE")
     assert "eth9" in c.facts()["net"]
-    ip = out.split("ADDR", 1)[1]
+    ip = out.split("ADDR-START", 1)[1]
     assert "inet 10.123.0.2/24" in ip, ip
     assert ",UP" in ip or "<UP" in ip, ip
     assert not host_has(HOST_DEV)
