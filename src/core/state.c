@@ -288,14 +288,66 @@ void state_gen_oci(json_gen *g, const struct container_state *st, enum container
 	json_gen_map_close(g);
 }
 
+static void indent_line(FILE *f, int depth)
+{
+	fputc('\n', f);
+	for (int i = 0; i < depth; i++)
+		fputc('\t', f);
+}
+
+/* Indent compact JSON with tabs, one member per line. An empty object or
+ * array stays "{}" / "[]" (yajl's beautifier splits it over two lines). */
+static char *json_indent(const char *in)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	bool in_str = false, esc = false;
+	int depth = 0;
+
+	if (!f)
+		abort(); /* out of memory, as the x* allocators */
+	for (const char *p = in; *p; p++) {
+		char ch = *p;
+		if (in_str) {
+			fputc(ch, f);
+			in_str = esc || ch != '"';
+			esc = !esc && ch == '\\';
+			continue;
+		}
+		if ((ch == '{' || ch == '[') && p[1] == (ch == '{' ? '}' : ']')) {
+			fputc(ch, f);
+			fputc(*++p, f);
+			continue;
+		}
+		if (ch == '}' || ch == ']')
+			indent_line(f, --depth);
+		fputc(ch, f);
+		if (ch == ':')
+			fputc(' ', f);
+		else if (ch == '{' || ch == '[')
+			indent_line(f, ++depth);
+		else if (ch == ',')
+			indent_line(f, depth);
+		in_str = ch == '"';
+	}
+	fclose(f);
+	return out;
+}
+
 char *state_oci_json(const struct container_state *st, enum container_status status, bool pretty)
 {
-	json_gen *g = json_gen_new(pretty);
+	json_gen *g = json_gen_new(false);
 	char *text;
 
 	state_gen_oci(g, st, status);
 	text = json_gen_text(g, NULL);
 	json_gen_free(g);
+	if (pretty) {
+		char *p = json_indent(text);
+		free(text);
+		text = p;
+	}
 	return text;
 }
 

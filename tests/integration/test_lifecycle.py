@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The lifecycle of runtime.md: create -> created (with a pid) -> start -> running -> the
 # process exits -> stopped -> delete, and the state JSON at each step.
+import json
 import os
 import time
 
@@ -155,3 +156,12 @@ def test_state_matches_schema_in_every_status(bundle, container):
     assert c.kill("KILL").returncode == 0
     c.wait_status("stopped")
     jsonschema.validate(c.state_json(), STATE_SCHEMA)
+
+
+def test_state_prints_empty_annotations_as_an_empty_object(bundle, container):
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    r = c.state()
+    assert r.returncode == 0, r.stderr
+    assert '"annotations": {}' in r.stdout, r.stdout
+    assert json.loads(r.stdout)["annotations"] == {}
