@@ -55,8 +55,9 @@ int signal_from_name(const char *s)
 {
 	long long n;
 
+	/* 0 checks that the init is alive without signalling it (kill(2)) */
 	if (str_to_i64(s, &n) == 0)
-		return n > 0 && n < NSIG ? (int)n : -1;
+		return n >= 0 && n < NSIG ? (int)n : -1;
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (int i = 1; i < NSIG; i++) {

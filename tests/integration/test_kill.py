@@ -116,3 +116,20 @@ def test_kill_all_with_pid_namespace(bundle, container):
     assert r.returncode == 0, r.stderr
     assert wait_dead(pid)
     c.wait_status("stopped")
+
+
+def test_kill_signal_0_checks_liveness(bundle, container):
+    # as kill(2) and runc: signal 0 delivers nothing and succeeds while the init lives
+    c = container(bundle(["/probe", "signal-wait"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    c.wait_output("ready")
+    r = c.kill("0")
+    assert r.returncode == 0, r.stderr
+    time.sleep(0.2)
+    assert "signal=" not in c.output()
+    assert c.status() == "running"
+    assert c.kill("KILL").returncode == 0
+    c.wait_status("stopped")
+    r = c.kill("0")
+    assert r.returncode != 0 and "not running" in r.stderr, r.stderr

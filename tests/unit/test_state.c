@@ -109,7 +109,9 @@ static void test_signals(void)
 	ok(signal_from_name("KILL") == SIGKILL, "named signal");
 	ok(signal_from_name("SIGTERM") == SIGTERM, "SIG-prefixed name");
 	ok(signal_from_name("sigusr1") == SIGUSR1, "case-insensitive");
-	ok(signal_from_name("FOO") < 0 && signal_from_name("0") < 0, "unknown rejected");
+	ok(signal_from_name("FOO") < 0 && signal_from_name("-1") < 0 && signal_from_name("65") < 0,
+	   "unknown rejected");
+	ok(signal_from_name("0") == 0, "0 is the liveness check of kill(2)");
 }
 
 int main(void)
