@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	r = c->fn(argc, argv, &g, &err);
 	if (r < 0) {
 		log_msg(LOG_ERROR, "%s", err ? err->msg : "unknown error");
-		return 1;
+		return c->fail_code;
 	}
 	return r;
 }

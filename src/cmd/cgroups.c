@@ -39,7 +39,7 @@ static int open_one(const char *verb, int argc, char **argv, const struct global
 	static const struct option none[] = {{NULL, 0, NULL, 0}};
 
 	o->dirfd = -1;
-	if (getopt_long(argc, argv, "+", none, NULL) != -1)
+	if (getopt_long(argc, argv, "", none, NULL) != -1)
 		return herr_msg(err, "%s: unknown option '%s'", verb, argv[optind - 1]);
 	if (cmd_check_args(verb, argc, 1, 1, err) < 0)
 		return -1;
@@ -334,7 +334,7 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 	struct spec_resources *r = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		if (c == U_RES || c == 'r') {
 			spec_resources_free(r);
 			if (!(r = read_resources(optarg, err)))
@@ -437,7 +437,7 @@ int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_
 	uint64_t ooms = 0, now_ooms;
 	int c, r = -1;
 
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 's')
 			stats_once = true;
 		else if (c == 'i' && parse_interval(optarg, &interval) == 0)

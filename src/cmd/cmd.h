@@ -22,6 +22,9 @@ typedef int (*cmd_fn)(int argc, char **argv, const struct global_opts *g, struct
 struct cmd {
 	const char *name;
 	cmd_fn fn;
+	int fail_code;        /* exit code when fn fails: 1, or 255 for exec (as runc) */
+	bool flags_before_id; /* exec, ps, kill: what follows the id is not ours (as
+	                       * runc); the other verbs take options anywhere */
 	const char *summary;
 	const char *usage; /* full --help text of the verb */
 };

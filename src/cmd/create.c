@@ -39,7 +39,7 @@ int cmd_parse_create_flags(int argc, char **argv, bool run, const struct global_
 	ret->create.bundle = ".";
 	if (cmd_cgroup_manager(g, &ret->create.manager, err) < 0)
 		return -1;
-	while ((c = getopt_long(argc, argv, run ? "+b:d" : "+b:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "b:d" : "b:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			ret->create.bundle = optarg;

@@ -162,8 +162,12 @@ int cmd_exec(int argc, char **argv, const struct global_opts *g, struct hutch_er
 	o.args = argc > optind + 1 ? argv + optind + 1 : NULL;
 	if (!o.detach)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (container_exec(&o, &res, err) < 0)
+	if (container_exec(&o, &res, err) < 0) {
+		/* runc's wording; main exits 255, so a caller can tell a failed
+		 * exec from a process that exited 1 */
+		herr_prefix(err, "exec failed");
 		goto out;
+	}
 	r = o.detach ? 0 : cmd_foreground(res.pid, res.pty_master, err);
 out:
 	strv_free(o.env);

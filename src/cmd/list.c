@@ -58,7 +58,7 @@ static int parse_format(int argc, char **argv, enum list_format *fmt, struct hut
 	int c;
 
 	*fmt = LIST_TABLE;
-	while ((c = getopt_long(argc, argv, "+f:q", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:q", longopts, NULL)) != -1) {
 		if (c == 'q')
 			*fmt = LIST_QUIET;
 		else if (c == 'f' && strcmp(optarg, "json") == 0)

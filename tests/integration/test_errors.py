@@ -153,3 +153,21 @@ def test_concurrent_starts_are_serialised(bundle, container, runtime):
     for rc, err in results:
         assert rc == 0 or "already running" in err or "has stopped" in err, err
     assert c.delete(force=True).returncode == 0
+
+
+def test_failed_exec_exits_255_unlike_the_process(bundle, container, runtime, test_dir):
+    # engines tell "the runtime failed" (255, as runc) from "the process exited 1"
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    r = runtime.cmd("exec", c.id, "/probe", "exit", "1")
+    assert r.returncode == 1, r.stderr
+    r = runtime.cmd("exec", "--pid-file", os.path.join(test_dir, "no-such-dir", "pid"), c.id, "true")
+    assert r.returncode == 255, r.stderr
+    assert "exec failed" in r.stderr, r.stderr
+    assert runtime.cmd("pause", c.id).returncode == 0
+    r = runtime.cmd("exec", c.id, "true")
+    assert r.returncode == 255 and "paused" in r.stderr, r.stderr
+    assert runtime.cmd("resume", c.id).returncode == 0
+    r = runtime.cmd("exec", "no-such-container", "true")
+    assert r.returncode == 255 and "does not exist" in r.stderr, r.stderr
