@@ -18,41 +18,25 @@
 #include <time.h>
 #include <unistd.h>
 
-struct opened {
-	int dirfd;
-	struct container_state *st;
-	enum container_status status;
-	struct cgroup *cg;
-};
-
-static void opened_clear(struct opened *o)
-{
-	if (o->dirfd >= 0)
-		close(o->dirfd);
-	state_free(o->st);
-	cgroup_free(o->cg);
-}
-
 static int open_one(const char *verb, int argc, char **argv, const struct global_opts *g,
-                    struct opened *o, struct hutch_error **err)
+                    enum container_access how, struct container *c, struct hutch_error **err)
 {
 	static const struct option none[] = {{NULL, 0, NULL, 0}};
 
-	o->dirfd = -1;
 	if (getopt_long(argc, argv, "", none, NULL) != -1)
 		return herr_msg(err, "%s: unknown option '%s'", verb, argv[optind - 1]);
 	if (cmd_check_args(verb, argc, 1, 1, err) < 0)
 		return -1;
-	return container_open(g->root, argv[optind], &o->dirfd, &o->st, &o->status, &o->cg, err);
+	return container_open(g->root, argv[optind], how, c, err);
 }
 
 static int set_frozen(const char *verb, bool frozen, int argc, char **argv,
                       const struct global_opts *g, struct hutch_error **err)
 {
-	struct opened o = {.dirfd = -1};
+	struct container o = {.dir = STATE_DIR_INIT};
 	int r = -1;
 
-	if (open_one(verb, argc, argv, g, &o, err) < 0)
+	if (open_one(verb, argc, argv, g, CONTAINER_LOCK, &o, err) < 0)
 		goto out;
 	if (frozen && o.status != STATUS_RUNNING && o.status != STATUS_CREATED) {
 		r = herr_msg(err, "container not running");
@@ -65,11 +49,11 @@ static int set_frozen(const char *verb, bool frozen, int argc, char **argv,
 	if (!o.cg || cgroup_freeze(o.cg, frozen, err) < 0)
 		goto out;
 	o.st->paused = frozen;
-	r = state_write(o.dirfd, o.st, err);
+	r = state_write(o.dir.dirfd, o.st, err);
 out:
 	if (!o.cg && r < 0 && !*err)
 		herr_msg(err, "%s: the container has no cgroup", verb);
-	opened_clear(&o);
+	container_close(&o);
 	return r < 0 ? -1 : 0;
 }
 
@@ -143,7 +127,7 @@ int cmd_ps(int argc, char **argv, const struct global_opts *g, struct hutch_erro
 	                                         {NULL, 0, NULL, 0}};
 	_cleanup_free_ pid_t *pids = NULL;
 	bool json = false;
-	struct opened o = {.dirfd = -1};
+	struct container o = {.dir = STATE_DIR_INIT};
 	size_t n = 0;
 	int c, r = -1;
 
@@ -155,7 +139,7 @@ int cmd_ps(int argc, char **argv, const struct global_opts *g, struct hutch_erro
 	}
 	if (cmd_check_args("ps", argc, 1, -1, err) < 0)
 		return -1;
-	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
+	if (container_open(g->root, argv[optind], CONTAINER_PEEK, &o, err) < 0)
 		return -1;
 	if (o.cg && cgroup_pids(o.cg, &pids, &n, err) < 0)
 		goto out;
@@ -169,7 +153,7 @@ int cmd_ps(int argc, char **argv, const struct global_opts *g, struct hutch_erro
 		r = ps_table(argv + optind + 1, pids, n, err);
 	}
 out:
-	opened_clear(&o);
+	container_close(&o);
 	return r;
 }
 
@@ -360,14 +344,14 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 int cmd_update(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
 	struct spec_resources *r = NULL;
-	struct opened o = {.dirfd = -1};
+	struct container o = {.dir = STATE_DIR_INIT};
 	int rc = -1;
 
 	if (parse_update(argc, argv, &r, err) < 0)
 		return -1;
 	if (cmd_check_args("update", argc, 1, 1, err) < 0)
 		goto out;
-	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
+	if (container_open(g->root, argv[optind], CONTAINER_LOCK, &o, err) < 0)
 		goto out;
 	if (o.status == STATUS_STOPPED) {
 		herr_msg(err, "container not running");
@@ -380,7 +364,7 @@ int cmd_update(int argc, char **argv, const struct global_opts *g, struct hutch_
 	rc = cgroup_apply(o.cg, r, err);
 out:
 	spec_resources_free(r);
-	opened_clear(&o);
+	container_close(&o);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -433,7 +417,7 @@ int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_
 	                                         {NULL, 0, NULL, 0}};
 	bool stats_once = false;
 	long long interval = 5000;
-	struct opened o = {.dirfd = -1};
+	struct container o = {.dir = STATE_DIR_INIT};
 	uint64_t ooms = 0, now_ooms;
 	int c, r = -1;
 
@@ -447,11 +431,8 @@ int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_
 	}
 	if (cmd_check_args("events", argc, 1, 1, err) < 0)
 		return -1;
-	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
+	if (container_open(g->root, argv[optind], CONTAINER_PEEK, &o, err) < 0)
 		return -1;
-	/* do not hold the container's lock while streaming */
-	close(o.dirfd);
-	o.dirfd = -1;
 	if (o.status == STATUS_STOPPED) {
 		r = herr_msg(err, "container with id %s is not running", o.st->id);
 		goto out;
@@ -485,6 +466,6 @@ int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_
 	herr_freep(err);
 	r = 0;
 out:
-	opened_clear(&o);
+	container_close(&o);
 	return r;
 }

@@ -15,6 +15,7 @@ struct global_opts {
 	bool debug;                 /* --debug */
 	bool systemd_cgroup;        /* --systemd-cgroup */
 	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled */
+	int first_free_fd;          /* fds 3..first_free_fd-1 are the caller's (main.c) */
 };
 
 typedef int (*cmd_fn)(int argc, char **argv, const struct global_opts *g, struct hutch_error **err);

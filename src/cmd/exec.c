@@ -152,7 +152,7 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct h
 
 int cmd_exec(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
-	struct exec_opts o = {.root = g->root};
+	struct exec_opts o = {.root = g->root, .first_free_fd = g->first_free_fd};
 	struct exec_result res = {.pty_master = -1};
 	int r = -1;
 

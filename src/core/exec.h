@@ -11,6 +11,7 @@
 
 struct exec_opts {
 	const char *root;
+	int first_free_fd; /* fds 3..first_free_fd-1 are the caller's */
 	const char *id;
 	char **args;              /* the command, unless process_file */
 	const char *process_file; /* --process: a JSON process object */

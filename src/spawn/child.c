@@ -308,14 +308,10 @@ static int child_procattrs(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
-/* How many fds after stdio the process keeps: --preserve-fds plus LISTEN_FDS. */
+/* How many fds after stdio the process keeps: core counted LISTEN_FDS in
+ * and checked that each is one the caller handed over. */
 static int child_kept_fds(const struct spawn_config *c)
 {
-	const char *lf = getenv("LISTEN_FDS");
-	long long n;
-
-	if (lf && str_to_i64(lf, &n) == 0 && n > 0 && n < 65536)
-		return c->preserve_fds + (int)n;
 	return c->preserve_fds;
 }
 
