@@ -23,6 +23,7 @@ struct cgroup {
 	struct cgroup_hier *hier;
 	char *unit;  /* systemd: transient unit name ("prefix-name.scope") */
 	char *slice; /* systemd: parent slice */
+	bool shared; /* it held processes before the container: not all are ours */
 };
 
 /* --- hier.c: discovery and paths --------------------------------------- */
