@@ -4,6 +4,7 @@
  * Any failure rolls everything back. */
 #include "core/container.h"
 #include "core/notify.h"
+#include "core/resources.h"
 #include "linux/hook.h"
 #include "linux/procattr.h"
 #include "linux/seccomp.h"
@@ -141,30 +142,18 @@ static int prepare_seccomp(struct create_ctx *x, struct hutch_error **err)
 	return seccomp_compile_cached(x->spec->linux_->seccomp, cache, &x->seccomp, err);
 }
 
-/* linux.resources; the default device rules follow the config's own, as runc
- * does. */
+/* linux.resources with the default device rules, as update builds them
+ * too (core/resources.h). */
 static int apply_cgroup(struct create_ctx *x, struct hutch_error **err)
 {
 	const struct spec_linux *l = x->spec->linux_;
-	struct spec_resources r = {0};
-	size_t n_def = 0;
-	const struct spec_device_cgroup *def = cgroup_default_device_rules(&n_def);
-	_cleanup_free_ struct spec_device_cgroup *rules = NULL;
-	size_t n_own = l && l->resources ? l->resources->n_devices : 0;
+	struct resources r;
+	int rc;
 
-	if (l && l->resources)
-		r = *l->resources;
-	/* As runc: deny everything (def[0]), the spec's rules, then the default
-	 * allows, so that neither a spec's "deny all" nor the defaults' one
-	 * cancels the rules before it. */
-	rules = xcalloc(n_own + n_def, sizeof(*rules));
-	rules[0] = def[0];
-	if (n_own)
-		memcpy(rules + 1, r.devices, n_own * sizeof(*rules));
-	memcpy(rules + 1 + n_own, def + 1, (n_def - 1) * sizeof(*rules));
-	r.devices = rules;
-	r.n_devices = n_own + n_def;
-	return cgroup_apply(x->cg, &r, err);
+	resources_build(l ? l->resources : NULL, NULL, &r);
+	rc = cgroup_apply(x->cg, &r.r, err);
+	resources_clear(&r);
+	return rc;
 }
 
 /* A systemd scope only exists once the init is in it (cgroup_enter, in

@@ -508,7 +508,7 @@ static void test_v1_resources(void)
 	check_file("memory/hutch/v/memory.limit_in_bytes", "-1");
 	apply_fail(cg, "{\"memory\":{\"swappiness\":101}}", "valid range is 0-100");
 	apply_fail(cg, "{\"unified\":{\"memory.max\":\"1\"}}",
-	           "linux.resources.unified: cgroup v2 is not available");
+	           "linux.resources.unified: invalid configuration: cgroup v2 is required");
 	apply_fail(cg, "{\"rdma\":{\"mlx\":{\"hcaHandles\":1}}}",
 	           "linux.resources.rdma: rdma controller is not available");
 	cgroup_free(cg);
@@ -522,8 +522,8 @@ static void test_v1_resources(void)
 		apply_ok(cg, "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}]}",
 		         "hugetlb on the v2 side of hybrid");
 		check_file("unified/hutch/h/hugetlb.2MB.max", "2097152");
-		apply_fail(cg, "{\"unified\":{\"memory.max\":\"1\"}}",
-		           "the memory controller is not available");
+		apply_fail(cg, "{\"unified\":{\"cgroup.max.depth\":\"1\"}}",
+		           "cgroup v2 is required, but this host's cgroups are hybrid");
 		cgroup_free(cg);
 	}
 	v1_tree("hutch/nh", NULL, false);

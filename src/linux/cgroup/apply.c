@@ -186,6 +186,15 @@ static int apply_group(const struct cgroup *cg, const struct group *g,
 	const struct cgroup_hier *h = g->v1 ? cg_find(cg, g->v1) : NULL;
 	_cleanup_free_ char *dir = NULL;
 
+	/* unified is cgroup v2's own file names: on a hybrid host its v2 side
+	 * holds next to no controllers, and the names would mean something
+	 * else than on v2 (runc refuses it unless the host is unified) */
+	if (!g->v1 && cg->mode != CGROUP_MODE_UNIFIED)
+		return herr_msg(err,
+		                "%s: invalid configuration: cgroup v2 is required, but this "
+		                "host's cgroups are %s",
+		                g->field,
+		                cg->mode == CGROUP_MODE_HYBRID ? "hybrid (v1 controllers)" : "v1");
 	if (h && h->path) {
 		dir = cg_dir(h);
 		return g->write_v1(dir, r, err) < 0 ? herr_prefix(err, "%s", g->field) : 0;

@@ -136,29 +136,67 @@ static int v1_cpu_shares(const char *dir, uint64_t shares, struct hutch_error **
 	return 0;
 }
 
+/* Write `file`; when the kernel refuses it with EINVAL and `retry_later`,
+ * leave it for after the value it depends on (*ret_pending). */
+static int write_or_defer(const char *dir, const char *file, uint64_t v, bool retry_later,
+                          bool *ret_pending, struct hutch_error **err)
+{
+	*ret_pending = false;
+	if (cg_writef(dir, file, err, "%llu", (unsigned long long)v) == 0)
+		return 0;
+	if ((*err)->errnum != EINVAL || !retry_later)
+		return -1;
+	herr_freep(err);
+	*ret_pending = true;
+	return 0;
+}
+
+/* As runc: a shorter period (or a larger burst) can be refused while the
+ * old quota is in place (the pair would exceed the parent's): then it is
+ * written again after the quota. A kernel without cpu.cfs_burst_us ignores
+ * the burst. */
 static int v1_cpu_bandwidth(const char *dir, const struct spec_cpu *c, struct hutch_error **err)
 {
-	bool period_pending = false;
+	bool quota = c->quota.set && c->quota.value != 0, period_pending = false,
+	     burst_pending = false;
 
 	if (c->period.set && c->period.value != 0 &&
-	    cg_writef(dir, "cpu.cfs_period_us", err, "%llu", (unsigned long long)c->period.value) <
-	        0) {
-		/* A shorter period can be refused while the old quota is in place
-		 * (it would exceed the parent's quota): retry after the quota. */
-		if ((*err)->errnum != EINVAL || !c->quota.set || c->quota.value == 0)
-			return -1;
-		herr_freep(err);
-		period_pending = true;
-	}
-	if (c->quota.set && c->quota.value != 0) {
-		if (write_i64(dir, "cpu.cfs_quota_us", c->quota.value, err) < 0)
-			return -1;
-		if (period_pending && cg_writef(dir, "cpu.cfs_period_us", err, "%llu",
-		                                (unsigned long long)c->period.value) < 0)
-			return -1;
-	}
-	if (c->burst.set &&
+	    write_or_defer(dir, "cpu.cfs_period_us", c->period.value, quota, &period_pending, err) <
+	        0)
+		return -1;
+	if (c->burst.set && cg_exists(dir, "cpu.cfs_burst_us") &&
+	    write_or_defer(dir, "cpu.cfs_burst_us", c->burst.value, quota, &burst_pending, err) < 0)
+		return -1;
+	if (!quota)
+		return 0;
+	if (write_i64(dir, "cpu.cfs_quota_us", c->quota.value, err) < 0)
+		return -1;
+	if (period_pending && cg_writef(dir, "cpu.cfs_period_us", err, "%llu",
+	                                (unsigned long long)c->period.value) < 0)
+		return -1;
+	if (burst_pending &&
 	    cg_writef(dir, "cpu.cfs_burst_us", err, "%llu", (unsigned long long)c->burst.value) < 0)
+		return -1;
+	return 0;
+}
+
+/* The realtime pair, as runc: a new period the kernel refuses with the old
+ * runtime (EINVAL: the group would exceed its parent's share) is written
+ * again after the new runtime. */
+static int v1_cpu_rt(const char *dir, const struct spec_cpu *c, struct hutch_error **err)
+{
+	bool runtime = c->realtimeRuntime.set && c->realtimeRuntime.value != 0, pending = false;
+
+	if (c->realtimePeriod.set && c->realtimePeriod.value != 0 &&
+	    write_or_defer(dir, "cpu.rt_period_us", c->realtimePeriod.value, runtime, &pending,
+	                   err) < 0)
+		return -1;
+	if (!runtime)
+		return 0;
+	if (write_i64(dir, "cpu.rt_runtime_us", c->realtimeRuntime.value, err) < 0)
+		return -1;
+	if (pending && cg_writef(dir, "cpu.rt_period_us", err, "%llu",
+	                         (unsigned long long)c->realtimePeriod.value) < 0)
 		return -1;
 	return 0;
 }
@@ -168,12 +206,7 @@ int cg_v1_cpu(const char *dir, const struct spec_resources *r, struct hutch_erro
 	const struct spec_cpu *c = r->cpu;
 
 	/* realtime first: tasks with RT policy can only join once runtime is set */
-	if (c->realtimePeriod.set && c->realtimePeriod.value != 0 &&
-	    cg_writef(dir, "cpu.rt_period_us", err, "%llu",
-	              (unsigned long long)c->realtimePeriod.value) < 0)
-		return -1;
-	if (c->realtimeRuntime.set && c->realtimeRuntime.value != 0 &&
-	    write_i64(dir, "cpu.rt_runtime_us", c->realtimeRuntime.value, err) < 0)
+	if (v1_cpu_rt(dir, c, err) < 0)
 		return -1;
 	if (c->shares.set && c->shares.value != 0 && v1_cpu_shares(dir, c->shares.value, err) < 0)
 		return -1;
