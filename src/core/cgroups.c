@@ -234,6 +234,14 @@ static void print_event(FILE *out, const char *type, const char *id, const struc
 	fflush(out);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* An "oom" event when the cgroup's OOM-kill count went up since *seen. */
 static bool check_oom(FILE *out, const struct container *c, uint64_t *seen)
 {
@@ -251,18 +259,44 @@ static bool check_oom(FILE *out, const struct container *c, uint64_t *seen)
 	return true;
 }
 
+/* The event loop: poll the init's pidfd (readable once it exits) and the
+ * OOM watch fd, with a timeout that is due at the next statistics. The v1
+ * eventfd fires when the cgroup hits its limit, a moment before the kill
+ * is counted: then the count is looked at again for a short while. */
 static int watch(FILE *out, const struct container *c, long long interval_ms, uint64_t *ooms)
 {
-	for (long long waited = interval_ms; proc_alive(c->st->pid, c->st->pid_start);
-	     waited += 100) {
-		check_oom(out, c, ooms);
-		if (waited >= interval_ms) {
-			print_event(out, "stats", c->st->id, c->cg);
-			waited = 0;
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, c->st->pid, 0);
+	struct hutch_error *e = NULL;
+	_cleanup_close_ int oomfd = cgroup_oom_watch_fd(c->cg, &e);
+	long long next = now_ms(), pending_until = 0;
+
+	herr_freep(&e); /* no memory controller: statistics only */
+	if (pidfd < 0 || !proc_alive(c->st->pid, c->st->pid_start))
+		return 0;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+		                      {.fd = oomfd, .events = POLLIN}};
+		long long t = now_ms(), timeout = next > t ? next - t : 0;
+		char buf[4096];
+
+		if (pending_until > t && timeout > 20)
+			timeout = 20;
+		if (poll(p, oomfd >= 0 ? 2 : 1, (int)timeout) < 0 && errno != EINTR)
+			return -1;
+		if (p[1].revents & POLLIN) {
+			while (read(oomfd, buf, sizeof(buf)) > 0)
+				;
+			pending_until = now_ms() + 1000;
 		}
-		usleep(100000);
+		if ((p[1].revents & POLLIN || pending_until > now_ms()) && check_oom(out, c, ooms))
+			pending_until = 0;
+		if (p[0].revents & (POLLIN | POLLHUP))
+			return 0;
+		if (now_ms() >= next) {
+			print_event(out, "stats", c->st->id, c->cg);
+			next = now_ms() + interval_ms;
+		}
 	}
-	return 0;
 }
 
 int container_events(const char *root, const char *id, bool stats_once, long long interval_ms,

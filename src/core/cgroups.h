@@ -39,8 +39,10 @@ int container_ps_table(char *const *args, const pid_t *pids, size_t n, FILE *out
 
 /* events: write runc's JSON event lines to `out`: with stats_once one
  * {"type":"stats",...} object; else an "oom" event for each OOM kill and a
- * "stats" event every interval_ms, until the init exits. Does not wait for
- * the container lock. */
+ * "stats" event every interval_ms, until the init exits. The waiting is on
+ * the kernel's notifications (the init's pidfd, an inotify watch on v2
+ * memory.events or an eventfd on v1 memory.oom_control), not on a timer.
+ * Does not wait for the container lock. */
 int container_events(const char *root, const char *id, bool stats_once, long long interval_ms,
                      FILE *out, struct hutch_error **err);
 

@@ -1000,3 +1000,37 @@ def test_update_with_device_rules_keeps_the_defaults(bundle, container, runtime,
     assert "null:ok" in last and "xdenied:denied" in last, last
     # the allowed node (1:109) exists in no driver: opening it may fail, but not for the cgroup
     assert "xallowed:denied" not in last or v1("devices"), last
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace not installed")
+def test_events_waits_on_kernel_notifications(bundle, container, runtime, test_dir):
+    # events sleeps in poll(2) on the init's pidfd and the OOM notification, and wakes for
+    # statistics only when they are due: no timer ticking in between, and it ends as soon as
+    # the container does
+    need("memory")
+    c = created(container, sleeper(bundle))
+    assert c.start().returncode == 0
+    trace = os.path.join(test_dir, "events.strace")
+    ev = subprocess.Popen(["strace", "-f", "-c", "-o", trace] +
+                          runtime.argv("events", "--interval", "60s", c.id),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)
+        assert c.kill("KILL").returncode == 0
+        start = time.monotonic()
+        out, err = ev.communicate(timeout=20)
+        assert time.monotonic() - start < 3, "events outlived its container"
+    finally:
+        if ev.poll() is None:
+            ev.kill()
+            ev.wait()
+    assert ev.returncode == 0, err
+    assert [json.loads(x)["type"] for x in out.splitlines()] == ["stats"], out
+    with open(trace) as f:
+        calls = {}
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 5 and fields[-1].isidentifier() and fields[3].isdigit():
+                calls[fields[-1]] = int(fields[3])
+    assert calls.get("nanosleep", 0) + calls.get("clock_nanosleep", 0) == 0, calls
+    assert calls.get("poll", 0) + calls.get("ppoll", 0) <= 3, calls
