@@ -37,6 +37,7 @@ struct create_ctx {
 	int start_err_fd; /* start.err, where the init reports failures after start */
 	struct container_state st;
 	struct cgroup *cg;
+	uint64_t ooms; /* OOM kills in the cgroup before the init was placed there */
 	struct seccomp_filter *seccomp;
 };
 
@@ -44,6 +45,7 @@ static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 {
 	char buf[PATH_MAX];
 	_cleanup_free_ char *cfg = NULL;
+	struct stat sb;
 
 	if (!realpath(x->o->bundle ? x->o->bundle : ".", buf))
 		return herr_errno(err, errno, "bundle %s", x->o->bundle ? x->o->bundle : ".");
@@ -63,6 +65,8 @@ static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 	                              : xasprintf("%s/%s", x->bundle, x->spec->root->path);
 	if (!realpath(rp, buf))
 		return herr_errno(err, errno, "rootfs %s", rp);
+	if (stat(buf, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return herr_errno(err, ENOTDIR, "config.json: .root.path: rootfs %s", rp);
 	x->rootfs = xstrdup(buf);
 	if (x->spec->process->terminal && !x->o->console_socket && !x->o->keep_pty)
 		return herr_msg(err, "cannot allocate tty if hutch will detach without setting "
@@ -171,9 +175,35 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	x->st.cgroup = cgroup_serialize(x->cg);
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
+	if (cgroup_oom_count(x->cg, &x->ooms, err) < 0)
+		return -1;
 	if (cgroup_get_manager(x->cg) == CGROUP_MANAGER_SYSTEMD)
 		return 0;
 	return apply_cgroup(x, err);
+}
+
+/* The kernel takes any memory limit for an empty cgroup, and the init then
+ * dies of it while being set up (its parent only sees the sync socket
+ * close). Say so when the cgroup's OOM-kill count went up meanwhile, as
+ * runc does when its write of the limit fails. */
+static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
+{
+	const struct spec_resources *r = x->spec->linux_ ? x->spec->linux_->resources : NULL;
+	struct hutch_error *e = NULL;
+	uint64_t ooms = 0;
+
+	if (!x->cg || cgroup_oom_count(x->cg, &ooms, &e) < 0 || ooms <= x->ooms) {
+		herr_freep(&e);
+		return;
+	}
+	if (r && r->memory && r->memory->limit.set)
+		herr_prefix(err,
+		            "linux.resources.memory.limit: unable to set memory limit to %lld: the "
+		            "container's init was killed by the OOM killer while being set up",
+		            (long long)r->memory->limit.value);
+	else
+		herr_prefix(err,
+		            "the container's init was killed by the OOM killer while being set up");
 }
 
 /* The state directory, locked, with state.json saying "creating" from the
@@ -333,8 +363,12 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 		goto out;
 	if (prepare_state(&x, err) < 0 || notify_prepare(x.spec, x.state_dir, err) < 0)
 		goto fail;
-	if (prepare_cgroup(&x, err) < 0 || create_spawn(&x, &c, err) < 0)
+	if (prepare_cgroup(&x, err) < 0)
 		goto fail;
+	if (create_spawn(&x, &c, err) < 0) {
+		explain_oom(&x, err);
+		goto fail;
+	}
 	if (cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
 		goto fail;
 	*ret = c;

@@ -183,3 +183,27 @@ def test_create_killed_after_the_init_started_can_be_deleted(bundle, container, 
     b.config.pop("hooks")
     _half_created(c, runtime)
     assert wait_dead(straggler)
+
+
+def test_memory_limit_too_low_says_so(bundle, container, runtime):
+    # the kernel takes the limit for the empty cgroup and then OOM-kills the init as it is
+    # set up: say what failed (runc: "unable to set memory limit to 1 ..."), not just that the
+    # init went away
+    b = bundle(["/probe"])
+    b.linux["resources"]["memory"] = {"limit": 1}
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert "unable to set memory limit to 1" in r.stderr and "OOM" in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)
+
+
+def test_rootfs_that_is_a_file_says_so(bundle, container, runtime):
+    b = bundle(["/probe"], rootfs=False)
+    with open(os.path.join(b.path, "rootfs"), "w") as f:
+        f.write("not a directory\n")
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert ".root.path" in r.stderr and "Not a directory" in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)
