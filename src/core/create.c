@@ -160,6 +160,25 @@ static int apply_cgroup(struct create_ctx *x, struct hutch_error **err)
 	return rc;
 }
 
+/* With realtime group scheduling, an RT policy needs a budget in the
+ * container's cgroup, or the init fails late with EPERM from
+ * sched_setscheduler(2). */
+static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
+{
+	const struct spec_scheduler *s = x->spec->process->scheduler;
+
+	if (!s || !s->policy ||
+	    (strcmp(s->policy, "SCHED_FIFO") != 0 && strcmp(s->policy, "SCHED_RR") != 0))
+		return 0;
+	if (!cgroup_rt_budgetless(x->cg))
+		return 0;
+	return herr_msg(err,
+	                "config.json: .process.scheduler.policy: %s needs a realtime budget in the "
+	                "container's cgroup, which has none on this host (cgroup v1 "
+	                "cpu.rt_runtime_us is 0): set .linux.resources.cpu.realtimeRuntime",
+	                s->policy);
+}
+
 /* A systemd scope only exists once the init is in it (cgroup_enter, in
  * spawn): its resources are applied after the spawn. */
 static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
@@ -179,7 +198,7 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 		return -1;
 	if (cgroup_get_manager(x->cg) == CGROUP_MANAGER_SYSTEMD)
 		return 0;
-	return apply_cgroup(x, err);
+	return apply_cgroup(x, err) < 0 ? -1 : check_rt_budget(x, err);
 }
 
 /* The kernel takes any memory limit for an empty cgroup, and the init then

@@ -853,6 +853,9 @@ def _update_bundle(bundle):
 def test_update_writes_what_runc_writes(bundle, container, runtime, runc_container):
     # runc's update tests, step by step, on a runc container and a hutch one made from the same
     # config: each step must succeed or fail alike and leave the same cgroup files
+    if HOST.mode == "unified":
+        pytest.skip("the runc installed here (1.1) does not lay a cgroup v2 update over the old "
+                    "values, as runc 1.2 does: test_update_v2_as_runc_expects checks those")
     need("memory")
     need("pids")
     need("cpu")
@@ -885,6 +888,44 @@ def _reap_children(timeout=10.0):
             return
         if pid == 0:
             time.sleep(0.05)
+
+
+# runc's update.bats on cgroup v2: (update argv, the files it expects afterwards).
+V2_UPDATE_EXPECTED = [
+    (["--cpu-period", "900000"], {"cpu.max": "500000 900000"}),
+    (["--cpu-quota", "600000"], {"cpu.max": "600000 900000"}),
+    (["--cpu-quota", "-1"], {"cpu.max": "max 900000"}),
+    (["--cpu-share", "200"], {"cpu.weight": str(1 + (200 - 2) * 9999 // 262142)}),
+    (["--cpu-quota", "-1", "--cpu-period", "100000"], {"cpu.max": "max 100000"}),
+    (["--cpu-quota", "30000"], {"cpu.max": "30000 100000"}),
+    (["--memory", "52428800", "--memory-swap", "96468992"],
+     {"memory.max": "52428800", "memory.swap.max": str(96468992 - 52428800)}),
+    (["--memory-swap", "-1"], {"memory.swap.max": "max"}),
+    (["--memory-swap", "62914560"], {"memory.swap.max": str(62914560 - 52428800)}),
+    (["--memory", "-1"], {"memory.max": "max", "memory.swap.max": "max"}),
+    (["--memory", "30M", "--memory-swap", "50M"],
+     {"memory.max": str(30 * MiB), "memory.swap.max": str(20 * MiB)}),
+    (["--memory", "60M", "--memory-swap", "80M"],
+     {"memory.max": str(60 * MiB), "memory.swap.max": str(20 * MiB)}),
+]
+
+
+def test_update_v2_as_runc_expects(bundle, container, runtime):
+    # cgroup v2 writes a limit pair as one file (cpu.max) or as a difference (memory.swap.max =
+    # swap - limit): an update of one half needs the other one in place, as runc 1.2 lays
+    # updates over the values before
+    if HOST.mode != "unified":
+        pytest.skip("cgroup v2 files (this host is %s)" % HOST.mode)
+    need("memory", "memory.swap.max")
+    need("cpu")
+    c = created(container, _update_bundle(bundle))
+    assert c.start().returncode == 0
+    assert cg_read(c.pid, "cpu", "cpu.max") == "500000 1000000"
+    for argv, want in V2_UPDATE_EXPECTED:
+        r = runtime.cmd("update", *argv, c.id)
+        assert r.returncode == 0, (argv, r.stderr)
+        for name, value in want.items():
+            assert cg_read(c.pid, name.split(".")[0], name) == value, (argv, name)
 
 
 @pytest.fixture
@@ -969,8 +1010,9 @@ def test_update_with_device_rules_keeps_the_defaults(bundle, container, runtime,
     # an update's device rules go between the default deny-all and the default allows (v1:
     # devices.list; v2: the new eBPF program), never instead of them
     script = ("while :; do for d in null xallowed xdenied; do "
-              "(exec 3<>/dev/$d) 2>/dev/null && echo $d:ok || echo $d:denied; done; "
-              "echo round; sleep 0.2; done")
+              "if (exec 3<>/dev/$d) 2>/tmp/err; then echo $d:ok; "
+              "elif grep -q 'not permitted' /tmp/err; then echo $d:denied; else echo $d:other; fi; "
+              "done; echo round; sleep 0.2; done")
     b = bundle(["sh", "-c", script])
     b.linux["devices"] = [
         {"path": "/dev/xallowed", "type": "c", "major": 1, "minor": 9 + 100, "fileMode": 0o666},
@@ -999,7 +1041,7 @@ def test_update_with_device_rules_keeps_the_defaults(bundle, container, runtime,
     last = c.output().split("round")[-2].split()
     assert "null:ok" in last and "xdenied:denied" in last, last
     # the allowed node (1:109) exists in no driver: opening it may fail, but not for the cgroup
-    assert "xallowed:denied" not in last or v1("devices"), last
+    assert "xallowed:denied" not in last, last
 
 
 @pytest.mark.skipif(not shutil.which("strace"), reason="strace not installed")
@@ -1034,3 +1076,50 @@ def test_events_waits_on_kernel_notifications(bundle, container, runtime, test_d
                 calls[fields[-1]] = int(fields[3])
     assert calls.get("nanosleep", 0) + calls.get("clock_nanosleep", 0) == 0, calls
     assert calls.get("poll", 0) + calls.get("ppoll", 0) <= 3, calls
+
+
+def _rt_group_sched():
+    base = HOST.v1.get("cpu")
+    return base if base and os.path.exists(os.path.join(base, "cpu.rt_runtime_us")) else None
+
+
+def _without_cgroups_path(c):
+    """Write the bundle with no linux.cgroupsPath: hutch's default /hutch/<id>."""
+    c._prepare()
+    del c.bundle.linux["cgroupsPath"]
+    c.cgroups_path = "/hutch/" + c.id
+    c.bundle.save()
+
+
+def test_realtime_in_the_default_cgroup(bundle, container, runtime):
+    # /hutch, the default parent, has no realtime budget of its own on a v1 host: hutch gives it
+    # what its containers ask for, and takes it back when they are gone
+    base = _rt_group_sched()
+    if not base:
+        pytest.skip("no realtime group scheduling (cpu.rt_runtime_us) on this %s host" % HOST.mode)
+    b = bundle(["sh", "-c", "cat /proc/self/sched"])
+    b.linux["resources"]["cpu"] = {"realtimeRuntime": 100000, "realtimePeriod": 1000000}
+    b.process["scheduler"] = {"policy": "SCHED_FIFO", "priority": 10}
+    c = container(b)
+    _without_cgroups_path(c)
+    before = open(os.path.join(base, "hutch", "cpu.rt_runtime_us")).read().strip() \
+        if os.path.isdir(os.path.join(base, "hutch")) else "0"
+    r = runtime.cmd("run", "--bundle", b.path, c.id)
+    assert r.returncode == 0, r.stderr
+    policy = [line.split(":")[1].strip() for line in r.stdout.splitlines() if line.startswith("policy")]
+    assert policy == ["1"], r.stdout  # SCHED_FIFO
+    assert not os.path.exists(os.path.join(base, "hutch", c.id))
+    if os.path.isdir(os.path.join(base, "hutch")):
+        with open(os.path.join(base, "hutch", "cpu.rt_runtime_us")) as f:
+            assert f.read().strip() == before
+
+
+def test_rt_scheduler_without_a_budget_is_a_clear_error(bundle, container, runtime):
+    if not _rt_group_sched():
+        pytest.skip("no realtime group scheduling (cpu.rt_runtime_us) on this %s host" % HOST.mode)
+    b = bundle(["/probe"])
+    b.process["scheduler"] = {"policy": "SCHED_RR", "priority": 5}
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert ".process.scheduler.policy" in r.stderr and "realtimeRuntime" in r.stderr, r.stderr

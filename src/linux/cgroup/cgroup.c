@@ -201,6 +201,7 @@ static int create_fs(struct cgroup *cg, const struct cgroup_config *c, struct hu
 {
 	size_t i;
 
+	cg->default_path = !c->cgroups_path || !*c->cgroups_path;
 	for (i = 0; i < cg->n_hier; i++)
 		if (compute_path(c, &cg->hier[i], &cg->hier[i].path, err) < 0)
 			return -1;
@@ -481,8 +482,13 @@ int cgroup_destroy(struct cgroup *cg, struct hutch_error **err)
 		return -1;
 	for (size_t i = 0; i < cg->n_hier; i++) {
 		_cleanup_error_ struct hutch_error *e = NULL;
-		if (!cg->hier[i].path || remove_hier(&cg->hier[i], &e) == 0)
+		if (!cg->hier[i].path)
 			continue;
+		if (remove_hier(&cg->hier[i], &e) == 0) {
+			if (cg->default_path && cg_hier_has(&cg->hier[i], "cpu"))
+				cg_v1_rt_release(&cg->hier[i]);
+			continue;
+		}
 		if (r == 0)
 			herr_raw(err, e->errnum, e->msg);
 		r = -1;
@@ -547,6 +553,21 @@ int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err)
 	if (cg_writef(dir, "cgroup.event_control", err, "%d %d", fd, ctl) < 0)
 		return herr_prefix(err, "cgroup: register the OOM event");
 	return steal_fd(&fd);
+}
+
+bool cgroup_rt_budgetless(const struct cgroup *cg)
+{
+	const struct cgroup_hier *h =
+	    cg->manager == CGROUP_MANAGER_DISABLED ? NULL : cg_find(cg, "cpu");
+	_cleanup_free_ char *dir = h && h->path ? cg_dir(h) : NULL;
+	struct hutch_error *e = NULL;
+	uint64_t v = 1;
+
+	if (!dir || !cg_exists(dir, "cpu.rt_runtime_us"))
+		return false;
+	if (cg_read_u64(dir, "cpu.rt_runtime_us", &v, &e) < 0)
+		herr_free(e);
+	return v == 0;
 }
 
 enum cgroup_mode cgroup_get_mode(const struct cgroup *cg)

@@ -107,6 +107,12 @@ int cgroup_oom_count(const struct cgroup *cg, uint64_t *ret, struct hutch_error 
  * controller. */
 int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err);
 
+/* True when the kernel schedules realtime tasks by cgroup (v1
+ * cpu.rt_runtime_us, CONFIG_RT_GROUP_SCHED) and the container's cgroup has
+ * no realtime budget: a SCHED_FIFO/SCHED_RR task cannot run there
+ * (sched_setscheduler(2) fails with EPERM). */
+bool cgroup_rt_budgetless(const struct cgroup *cg);
+
 /* One string (JSON text) that cgroup_deserialize turns back into the same
  * cgroup, for state.json. Caller frees. */
 char *cgroup_serialize(const struct cgroup *cg);
