@@ -514,13 +514,15 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 	bool late_seccomp =
 	    ch->c->seccomp && ch->p->noNewPrivileges && !seccomp_filter_uses_notify(ch->c->seccomp);
 
+	/* as late as possible, but before the startContainer hooks: they run
+	 * in the container, under its filter, as with runc (and as they do
+	 * when the filter had to be loaded early) */
+	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0)
+		child_die(ch, "load seccomp filter", err->msg);
 	if (ch->c->mode == SPAWN_INIT && ch->s->hooks &&
 	    hook_run_list(&ch->s->hooks->startContainer, "startContainer", ch->state_json, &err) <
 	        0)
 		child_die(ch, "run startContainer hooks", err->msg);
-	/* as late as possible: only execve runs under the filter */
-	if (late_seccomp && seccomp_filter_load(ch->c->seccomp, &unused_fd, &err) < 0)
-		child_die(ch, "load seccomp filter", err->msg);
 	execve(ch->exe, ch->p->args, ch->env);
 	int e = errno;
 	_cleanup_free_ char *what = xasprintf("exec %s", ch->exe);
