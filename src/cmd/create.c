@@ -17,7 +17,7 @@ enum {
 };
 
 int cmd_parse_create_flags(int argc, char **argv, bool run, const struct global_opts *g,
-                           struct run_flags *ret, struct hutch_error **err)
+                           struct run_opts *ret, struct hutch_error **err)
 {
 	static const struct option longopts[] = {
 	    {"bundle", required_argument, NULL, 'b'},
@@ -89,7 +89,7 @@ bad:
 
 int cmd_create(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
-	struct run_flags f;
+	struct run_opts f;
 	struct created c;
 
 	if (cmd_parse_create_flags(argc, argv, false, g, &f, err) < 0)

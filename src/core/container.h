@@ -30,6 +30,19 @@ struct created {
 	int pty_master; /* -1 unless keep_pty and process.terminal */
 };
 
+struct run_opts {
+	struct create_opts create;
+	bool detach;
+	bool keep;         /* keep a stopped container (foreground) */
+	bool no_subreaper; /* do not become a child subreaper (foreground) */
+};
+
+/* run: create, then start; detached it returns once the process runs. In
+ * the foreground it waits for the init (core/foreground.h), deletes the
+ * container unless `keep`, and returns the exit code (128+N for signal N).
+ * A failed start deletes the container. -1 with *err on failure. */
+int container_run(const struct run_opts *o, struct hutch_error **err);
+
 /* create: everything up to the init blocked on exec.fifo. On failure nothing
  * is left: no state dir, no cgroup, no process, no mount. */
 int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err);

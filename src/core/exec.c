@@ -2,6 +2,7 @@
 /* exec: a new process inside a running container - every namespace of the
  * init, its cgroup, and the container's seccomp profile, caps and rlimits. */
 #include "core/exec.h"
+#include "core/foreground.h"
 #include "linux/seccomp.h"
 #include "spawn/spawn.h"
 #include "util/cleanup.h"
@@ -14,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -235,4 +237,17 @@ out:
 	spec_process_free(p);
 	container_close(&c);
 	return r;
+}
+
+int container_exec_run(const struct exec_opts *o, struct hutch_error **err)
+{
+	struct exec_result res = {.pty_master = -1};
+
+	/* the process is a child of the exec intermediate: as a subreaper we
+	 * get it to wait for */
+	if (!o->detach)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (container_exec(o, &res, err) < 0)
+		return -1;
+	return o->detach ? 0 : foreground_wait(res.pid, res.pty_master, err);
 }

@@ -44,4 +44,9 @@ struct exec_result {
  * runc's wording. */
 int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hutch_error **err);
 
+/* exec as the command does it: container_exec, then (unless detached)
+ * wait for the process in the foreground. Returns its exit code (0 when
+ * detached), or -1 with *err when it could not be started. */
+int container_exec_run(const struct exec_opts *o, struct hutch_error **err);
+
 #endif
