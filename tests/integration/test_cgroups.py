@@ -257,3 +257,18 @@ def test_non_empty_cgroup_is_used_with_a_warning(bundle, container, runtime, tes
     finally:
         other.kill()
         other.wait()
+
+
+def test_exec_into_a_container_with_limits_and_cgroups_path(bundle, container, runtime):
+    # runc's "runc exec (limits + cgrouppath + permission on the cgroup dir) succeeds": the
+    # exec'd process joins the container's cgroup, limits and all, and its output is all
+    # that exec prints
+    b = bundle(["/probe", "sleep"])
+    b.linux["resources"]["pids"] = {"limit": 100}
+    c = container(b)
+    assert c.run(detach=True).returncode == 0
+    r = runtime.cmd("exec", c.id, "sh", "-c", "echo cgroups_exec; cat /proc/self/cgroup")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "cgroups_exec", r.stdout
+    assert any(line.endswith(":" + c.cgroups_path) for line in lines[1:]), r.stdout
