@@ -254,3 +254,22 @@ def test_failing_poststart_hook_destroys_the_container(bundle, container, test_d
     assert wait_dead(pid)
     assert "does not exist" in c.state().stderr
     assert os.path.exists(marker)
+
+
+def test_state_during_create_says_creating_without_waiting(bundle, container, runtime, test_dir):
+    # readers never wait for the container lock: a prestart hook (create holds the lock
+    # meanwhile) can ask for the state and list, and sees the container "creating"
+    out = os.path.join(test_dir, "seen")
+    b = bundle(["/probe", "sleep"])
+    c = container(b)
+    script = '"$1" --root "$2" state "$3" > "$4" && "$1" --root "$2" list -q >> "$4"'
+    b.config["hooks"] = {"prestart": [{"path": "/bin/sh", "timeout": 10,
+                                       "args": ["sh", "-c", script, "sh", runtime.binary,
+                                                runtime.root, c.id, out]}]}
+    r = c.create(timeout=60)
+    assert r.returncode == 0, r.stderr
+    with open(out) as f:
+        seen = f.read()
+    assert json.loads(seen[:seen.rindex("}") + 1])["status"] == "creating", seen
+    assert seen.split()[-1] == c.id, seen
+    assert c.status() == "created"
