@@ -6,10 +6,12 @@
 #include "linux/seccomp.h"
 #include "util/log.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char global_usage[] =
     "Usage: hutch [global options] COMMAND [command options] [arguments...]\n"
@@ -41,6 +43,28 @@ static void print_version(void)
 {
 	printf("hutch version %s\nspec: %s\nlibseccomp: %s\n", HUTCH_VERSION, HUTCH_SPEC_VERSION,
 	       seccomp_version_string());
+}
+
+/* The lowest fd above stdio that the caller did not hand us, found before
+ * hutch opens anything: fds 3 up to it are the caller's, and only those may
+ * be passed into a container (--preserve-fds, LISTEN_FDS). Any fd hutch
+ * opens later lands at or above it. */
+static int first_free_fd(void)
+{
+	int fd = open("/", O_PATH | O_CLOEXEC), above = -1;
+
+	if (fd < 0)
+		return 3; /* no fd left at all: nothing is preserved */
+	if (fd >= 3) {
+		close(fd);
+		return fd;
+	}
+	above = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	if (above < 0)
+		return 3;
+	close(above);
+	return above;
 }
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CGMGR, OPT_ROOTLESS };
@@ -103,7 +127,7 @@ static int parse_globals(int argc, char **argv, struct global_opts *g, const cha
 
 int main(int argc, char **argv)
 {
-	struct global_opts g = {.root = "/run/hutch"};
+	struct global_opts g = {.root = "/run/hutch", .first_free_fd = first_free_fd()};
 	const char *log_fmt = "text";
 	_cleanup_error_ struct hutch_error *err = NULL;
 	const struct cmd *c;
@@ -137,7 +161,7 @@ int main(int argc, char **argv)
 	r = c->fn(argc, argv, &g, &err);
 	if (r < 0) {
 		log_msg(LOG_ERROR, "%s", err ? err->msg : "unknown error");
-		return 1;
+		return c->fail_code;
 	}
 	return r;
 }

@@ -1,140 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The verbs that work on a container's cgroup: pause, resume, ps, update, events. */
+/* The verbs that work on a container's cgroup: pause, resume, ps, update,
+ * events. Options are parsed here; the work is core/cgroups.c's. */
 #include "cmd/common.h"
-#include "spec/json.h"
+#include "core/cgroups.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/str.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-struct opened {
-	int dirfd;
-	struct container_state *st;
-	enum container_status status;
-	struct cgroup *cg;
-};
-
-static void opened_clear(struct opened *o)
-{
-	if (o->dirfd >= 0)
-		close(o->dirfd);
-	state_free(o->st);
-	cgroup_free(o->cg);
-}
-
-static int open_one(const char *verb, int argc, char **argv, const struct global_opts *g,
-                    struct opened *o, struct hutch_error **err)
+static int one_id(const char *verb, int argc, char **argv, struct hutch_error **err)
 {
 	static const struct option none[] = {{NULL, 0, NULL, 0}};
 
-	o->dirfd = -1;
-	if (getopt_long(argc, argv, "+", none, NULL) != -1)
+	if (getopt_long(argc, argv, "", none, NULL) != -1)
 		return herr_msg(err, "%s: unknown option '%s'", verb, argv[optind - 1]);
-	if (cmd_check_args(verb, argc, 1, 1, err) < 0)
-		return -1;
-	return container_open(g->root, argv[optind], &o->dirfd, &o->st, &o->status, &o->cg, err);
-}
-
-static int set_frozen(const char *verb, bool frozen, int argc, char **argv,
-                      const struct global_opts *g, struct hutch_error **err)
-{
-	struct opened o = {.dirfd = -1};
-	int r = -1;
-
-	if (open_one(verb, argc, argv, g, &o, err) < 0)
-		goto out;
-	if (frozen && o.status != STATUS_RUNNING && o.status != STATUS_CREATED) {
-		r = herr_msg(err, "container not running");
-		goto out;
-	}
-	if (!frozen && o.status != STATUS_PAUSED) {
-		r = herr_msg(err, "container not paused");
-		goto out;
-	}
-	if (!o.cg || cgroup_freeze(o.cg, frozen, err) < 0)
-		goto out;
-	o.st->paused = frozen;
-	r = state_write(o.dirfd, o.st, err);
-out:
-	if (!o.cg && r < 0 && !*err)
-		herr_msg(err, "%s: the container has no cgroup", verb);
-	opened_clear(&o);
-	return r < 0 ? -1 : 0;
+	return cmd_check_args(verb, argc, 1, 1, err);
 }
 
 int cmd_pause(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
-	return set_frozen("pause", true, argc, argv, g, err);
+	if (one_id("pause", argc, argv, err) < 0)
+		return -1;
+	return container_pause(g->root, argv[optind], err) < 0 ? -1 : 0;
 }
 
 int cmd_resume(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
-	return set_frozen("resume", false, argc, argv, g, err);
-}
-
-static bool pid_in(pid_t p, const pid_t *pids, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pids[i] == p)
-			return true;
-	return false;
-}
-
-/* Run ps(1) with `args` and keep the header plus the lines of our pids. */
-static int ps_table(char **args, const pid_t *pids, size_t n, struct hutch_error **err)
-{
-	_cleanup_strv_ char **argvv = NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	int pipefd[2], pid_col = -1, status;
-	FILE *f;
-	pid_t child;
-
-	strv_push(&argvv, "ps");
-	if (!args || !*args)
-		strv_push(&argvv, "-ef");
-	strv_foreach (a, args)
-		strv_push(&argvv, *a);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return herr_errno(err, errno, "pipe");
-	child = fork();
-	if (child == 0) {
-		dup2(pipefd[1], 1);
-		execvp("ps", argvv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	f = fdopen(pipefd[0], "r");
-	for (bool header = true; getline(&line, &cap, f) > 0; header = false) {
-		_cleanup_free_ char *copy = xstrdup(line);
-		char *save = NULL, *tok = strtok_r(copy, " \t\n", &save);
-		int col = 0;
-		for (; tok; tok = strtok_r(NULL, " \t\n", &save), col++) {
-			if (header && strcmp(tok, "PID") == 0)
-				pid_col = col;
-			if (!header && col == pid_col)
-				break;
-		}
-		long long p;
-		if (header || (tok && str_to_i64(tok, &p) == 0 && pid_in((pid_t)p, pids, n)))
-			fputs(line, stdout);
-	}
-	fclose(f);
-	waitpid(child, &status, 0);
-	if (pid_col < 0)
-		return herr_msg(err, "ps: could not find the PID column in ps's output");
-	return 0;
+	if (one_id("resume", argc, argv, err) < 0)
+		return -1;
+	return container_resume(g->root, argv[optind], err) < 0 ? -1 : 0;
 }
 
 int cmd_ps(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
@@ -143,9 +43,8 @@ int cmd_ps(int argc, char **argv, const struct global_opts *g, struct hutch_erro
 	                                         {NULL, 0, NULL, 0}};
 	_cleanup_free_ pid_t *pids = NULL;
 	bool json = false;
-	struct opened o = {.dirfd = -1};
 	size_t n = 0;
-	int c, r = -1;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+f:", longopts, NULL)) != -1) {
 		if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
@@ -153,24 +52,16 @@ int cmd_ps(int argc, char **argv, const struct global_opts *g, struct hutch_erro
 		else
 			return herr_msg(err, "ps: invalid option or format '%s'", argv[optind - 1]);
 	}
-	if (cmd_check_args("ps", argc, 1, -1, err) < 0)
+	if (cmd_check_args("ps", argc, 1, -1, err) < 0 ||
+	    container_ps(g->root, argv[optind], &pids, &n, err) < 0)
 		return -1;
-	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
-		return -1;
-	if (o.cg && cgroup_pids(o.cg, &pids, &n, err) < 0)
-		goto out;
-	if (json) {
-		printf("[");
-		for (size_t i = 0; i < n; i++)
-			printf("%s%d", i ? "," : "", (int)pids[i]);
-		printf("]\n");
-		r = 0;
-	} else {
-		r = ps_table(argv + optind + 1, pids, n, err);
-	}
-out:
-	opened_clear(&o);
-	return r;
+	if (!json)
+		return container_ps_table(argv + optind + 1, pids, n, stdout, err) < 0 ? -1 : 0;
+	printf("[");
+	for (size_t i = 0; i < n; i++)
+		printf("%s%d", i ? "," : "", (int)pids[i]);
+	printf("]\n");
+	return 0;
 }
 
 /* Sizes as runc accepts them: a number with an optional k/m/g/t suffix
@@ -334,7 +225,7 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 	struct spec_resources *r = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
 		if (c == U_RES || c == 'r') {
 			spec_resources_free(r);
 			if (!(r = read_resources(optarg, err)))
@@ -360,27 +251,12 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 int cmd_update(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
 	struct spec_resources *r = NULL;
-	struct opened o = {.dirfd = -1};
 	int rc = -1;
 
-	if (parse_update(argc, argv, &r, err) < 0)
-		return -1;
-	if (cmd_check_args("update", argc, 1, 1, err) < 0)
-		goto out;
-	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
-		goto out;
-	if (o.status == STATUS_STOPPED) {
-		herr_msg(err, "container not running");
-		goto out;
-	}
-	if (!o.cg) {
-		herr_msg(err, "update: the container has no cgroup (--cgroup-manager disabled)");
-		goto out;
-	}
-	rc = cgroup_apply(o.cg, r, err);
-out:
+	if (parse_update(argc, argv, &r, err) == 0 &&
+	    cmd_check_args("update", argc, 1, 1, err) == 0)
+		rc = container_update(g->root, argv[optind], r, err);
 	spec_resources_free(r);
-	opened_clear(&o);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -402,30 +278,6 @@ static int parse_interval(const char *s, long long *ret_ms)
 	return *ret_ms > 0 ? 0 : -1;
 }
 
-static void print_event(const char *type, const char *id, const struct cgroup *cg)
-{
-	json_gen *g = json_gen_new(false);
-	struct hutch_error *e = NULL;
-	_cleanup_free_ char *text = NULL;
-
-	json_gen_map_open(g);
-	json_gen_kv_string(g, "type", type);
-	json_gen_kv_string(g, "id", id);
-	if (strcmp(type, "stats") == 0) {
-		json_gen_string(g, "data");
-		if (cgroup_stats(cg, g, &e) < 0) {
-			herr_freep(&e);
-			json_gen_map_open(g);
-			json_gen_map_close(g);
-		}
-	}
-	json_gen_map_close(g);
-	text = json_gen_text(g, NULL);
-	json_gen_free(g);
-	printf("%s\n", text);
-	fflush(stdout);
-}
-
 int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
 	static const struct option longopts[] = {{"stats", no_argument, NULL, 's'},
@@ -433,11 +285,9 @@ int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_
 	                                         {NULL, 0, NULL, 0}};
 	bool stats_once = false;
 	long long interval = 5000;
-	struct opened o = {.dirfd = -1};
-	uint64_t ooms = 0, now_ooms;
-	int c, r = -1;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 's')
 			stats_once = true;
 		else if (c == 'i' && parse_interval(optarg, &interval) == 0)
@@ -447,44 +297,6 @@ int cmd_events(int argc, char **argv, const struct global_opts *g, struct hutch_
 	}
 	if (cmd_check_args("events", argc, 1, 1, err) < 0)
 		return -1;
-	if (container_open(g->root, argv[optind], &o.dirfd, &o.st, &o.status, &o.cg, err) < 0)
-		return -1;
-	/* do not hold the container's lock while streaming */
-	close(o.dirfd);
-	o.dirfd = -1;
-	if (o.status == STATUS_STOPPED) {
-		r = herr_msg(err, "container with id %s is not running", o.st->id);
-		goto out;
-	}
-	if (!o.cg) {
-		r = herr_msg(err, "events: the container has no cgroup");
-		goto out;
-	}
-	if (stats_once) {
-		print_event("stats", o.st->id, o.cg);
-		r = 0;
-		goto out;
-	}
-	cgroup_oom_count(o.cg, &ooms, err);
-	herr_freep(err);
-	for (long long waited = interval; proc_alive(o.st->pid, o.st->pid_start); waited += 100) {
-		if (cgroup_oom_count(o.cg, &now_ooms, err) == 0 && now_ooms > ooms) {
-			ooms = now_ooms;
-			print_event("oom", o.st->id, o.cg);
-		}
-		herr_freep(err);
-		if (waited >= interval) {
-			print_event("stats", o.st->id, o.cg);
-			waited = 0;
-		}
-		usleep(100000);
-	}
-	/* an OOM kill of the init itself ends the loop before it was seen */
-	if (cgroup_oom_count(o.cg, &now_ooms, err) == 0 && now_ooms > ooms)
-		print_event("oom", o.st->id, o.cg);
-	herr_freep(err);
-	r = 0;
-out:
-	opened_clear(&o);
-	return r;
+	return container_events(g->root, argv[optind], stats_once, interval, stdout, err) < 0 ? -1
+	                                                                                      : 0;
 }

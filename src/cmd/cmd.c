@@ -8,22 +8,22 @@
 #include <string.h>
 
 const struct cmd cmd_table[] = {
-    {"create", cmd_create, "create a container", CREATE_USAGE},
-    {"start", cmd_start, "start a created container", START_USAGE},
-    {"run", cmd_run, "create and start a container", RUN_USAGE},
-    {"state", cmd_state, "print the state of a container", STATE_USAGE},
-    {"kill", cmd_kill, "send a signal to a container's init (or all its processes)", KILL_USAGE},
-    {"delete", cmd_delete, "delete a container", DELETE_USAGE},
-    {"list", cmd_list, "list containers", LIST_USAGE},
-    {"spec", cmd_spec, "write a default config.json", SPEC_USAGE},
-    {"exec", cmd_exec, "run a process in a running container", EXEC_USAGE},
-    {"ps", cmd_ps, "list the processes of a container", PS_USAGE},
-    {"pause", cmd_pause, "freeze every process of a container", PAUSE_USAGE},
-    {"resume", cmd_resume, "thaw a paused container", RESUME_USAGE},
-    {"update", cmd_update, "change the resource limits of a container", UPDATE_USAGE},
-    {"events", cmd_events, "print resource statistics and OOM events", EVENTS_USAGE},
-    {"features", cmd_features, "print the features this build implements", FEATURES_USAGE},
-    {NULL, NULL, NULL, NULL},
+    {"create", cmd_create, 1, false, "create a container", CREATE_USAGE},
+    {"start", cmd_start, 1, false, "start a created container", START_USAGE},
+    {"run", cmd_run, 1, false, "create and start a container", RUN_USAGE},
+    {"state", cmd_state, 1, false, "print the state of a container", STATE_USAGE},
+    {"kill", cmd_kill, 1, true, "signal a container's init (or all its processes)", KILL_USAGE},
+    {"delete", cmd_delete, 1, false, "delete a container", DELETE_USAGE},
+    {"list", cmd_list, 1, false, "list containers", LIST_USAGE},
+    {"spec", cmd_spec, 1, false, "write a default config.json", SPEC_USAGE},
+    {"exec", cmd_exec, 255, true, "run a process in a running container", EXEC_USAGE},
+    {"ps", cmd_ps, 1, true, "list the processes of a container", PS_USAGE},
+    {"pause", cmd_pause, 1, false, "freeze every process of a container", PAUSE_USAGE},
+    {"resume", cmd_resume, 1, false, "thaw a paused container", RESUME_USAGE},
+    {"update", cmd_update, 1, false, "change the resource limits of a container", UPDATE_USAGE},
+    {"events", cmd_events, 1, false, "print resource statistics and OOM events", EVENTS_USAGE},
+    {"features", cmd_features, 1, false, "print what this build implements", FEATURES_USAGE},
+    {NULL, NULL, 0, false, NULL, NULL},
 };
 
 const struct cmd *cmd_find(const char *name)
@@ -37,9 +37,11 @@ const struct cmd *cmd_find(const char *name)
 bool cmd_wants_help(const struct cmd *c, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
 		/* stop at the command of `exec ID CMD -h`: a word that does not
 		 * follow an option is a positional argument */
-		if (strcmp(argv[i], "--") == 0 || (argv[i][0] != '-' && argv[i - 1][0] != '-'))
+		if (c->flags_before_id && argv[i][0] != '-' && argv[i - 1][0] != '-')
 			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(c->usage, stdout);

@@ -15,6 +15,7 @@ struct global_opts {
 	bool debug;                 /* --debug */
 	bool systemd_cgroup;        /* --systemd-cgroup */
 	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled */
+	int first_free_fd;          /* fds 3..first_free_fd-1 are the caller's (main.c) */
 };
 
 typedef int (*cmd_fn)(int argc, char **argv, const struct global_opts *g, struct hutch_error **err);
@@ -22,6 +23,9 @@ typedef int (*cmd_fn)(int argc, char **argv, const struct global_opts *g, struct
 struct cmd {
 	const char *name;
 	cmd_fn fn;
+	int fail_code;        /* exit code when fn fails: 1, or 255 for exec (as runc) */
+	bool flags_before_id; /* exec, ps, kill: what follows the id is not ours (as
+	                       * runc); the other verbs take options anywhere */
 	const char *summary;
 	const char *usage; /* full --help text of the verb */
 };

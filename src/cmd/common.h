@@ -104,21 +104,9 @@
 int cmd_cgroup_manager(const struct global_opts *g, enum cgroup_manager_kind *ret,
                        struct hutch_error **err);
 
-struct run_flags {
-	struct create_opts create;
-	bool detach;
-	bool keep;
-	bool no_subreaper;
-};
-
 /* Parse create's flags (and, when `run`, run's own) from argv; on success
  * optind points at the container id. */
 int cmd_parse_create_flags(int argc, char **argv, bool run, const struct global_opts *g,
-                           struct run_flags *ret, struct hutch_error **err);
-
-/* Wait for a foreground process: with pty_master >= 0, proxy the terminal
- * (takes the fd); else forward signals to it. Reaps what reaches us as a
- * subreaper. Returns its exit code (128+N when killed by signal N). */
-int cmd_foreground(pid_t pid, int pty_master, struct hutch_error **err);
+                           struct run_opts *ret, struct hutch_error **err);
 
 #endif

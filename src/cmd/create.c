@@ -17,7 +17,7 @@ enum {
 };
 
 int cmd_parse_create_flags(int argc, char **argv, bool run, const struct global_opts *g,
-                           struct run_flags *ret, struct hutch_error **err)
+                           struct run_opts *ret, struct hutch_error **err)
 {
 	static const struct option longopts[] = {
 	    {"bundle", required_argument, NULL, 'b'},
@@ -36,10 +36,11 @@ int cmd_parse_create_flags(int argc, char **argv, bool run, const struct global_
 
 	memset(ret, 0, sizeof(*ret));
 	ret->create.root = g->root;
+	ret->create.first_free_fd = g->first_free_fd;
 	ret->create.bundle = ".";
 	if (cmd_cgroup_manager(g, &ret->create.manager, err) < 0)
 		return -1;
-	while ((c = getopt_long(argc, argv, run ? "+b:d" : "+b:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "b:d" : "b:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			ret->create.bundle = optarg;
@@ -88,7 +89,7 @@ bad:
 
 int cmd_create(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
-	struct run_flags f;
+	struct run_opts f;
 	struct created c;
 
 	if (cmd_parse_create_flags(argc, argv, false, g, &f, err) < 0)

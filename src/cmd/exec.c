@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 enum {
@@ -152,20 +151,18 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct h
 
 int cmd_exec(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
-	struct exec_opts o = {.root = g->root};
-	struct exec_result res = {.pty_master = -1};
-	int r = -1;
+	struct exec_opts o = {.root = g->root, .first_free_fd = g->first_free_fd};
+	int r = parse_exec_flags(argc, argv, &o, err);
 
-	if (parse_exec_flags(argc, argv, &o, err) < 0)
-		goto out;
-	o.id = argv[optind];
-	o.args = argc > optind + 1 ? argv + optind + 1 : NULL;
-	if (!o.detach)
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (container_exec(&o, &res, err) < 0)
-		goto out;
-	r = o.detach ? 0 : cmd_foreground(res.pid, res.pty_master, err);
-out:
+	if (r == 0) {
+		o.id = argv[optind];
+		o.args = argc > optind + 1 ? argv + optind + 1 : NULL;
+		r = container_exec_run(&o, err);
+		/* runc's wording; main exits 255, so a caller can tell a failed
+		 * exec from a process that exited 1 */
+		if (r < 0)
+			herr_prefix(err, "exec failed");
+	}
 	strv_free(o.env);
 	strv_free(o.caps);
 	strv_free(o.sub_cgroups);

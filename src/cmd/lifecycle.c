@@ -12,7 +12,7 @@ static int no_flags(const char *verb, int argc, char **argv, int max, struct hut
 {
 	static const struct option none[] = {{NULL, 0, NULL, 0}};
 
-	if (getopt_long(argc, argv, "+", none, NULL) != -1)
+	if (getopt_long(argc, argv, "", none, NULL) != -1)
 		return herr_msg(err, "%s: unknown option '%s'", verb, argv[optind - 1]);
 	return cmd_check_args(verb, argc, 1, max, err);
 }
@@ -65,7 +65,7 @@ int cmd_delete(int argc, char **argv, const struct global_opts *g, struct hutch_
 	bool force = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+f", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f", longopts, NULL)) != -1) {
 		if (c != 'f')
 			return herr_msg(err, "delete: unknown option '%s'", argv[optind - 1]);
 		force = true;

@@ -5,36 +5,11 @@
 #include "util/cleanup.h"
 #include "util/str.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 enum list_format { LIST_TABLE, LIST_JSON, LIST_QUIET };
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted container ids under root (missing root: none). */
-static char **list_ids(const char *root)
-{
-	_cleanup_closedir_ DIR *d = opendir(root);
-	char **ids = xcalloc(1, sizeof(char *));
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
-			continue;
-		strv_push(&ids, e->d_name);
-	}
-	qsort(ids, strv_len(ids), sizeof(char *), cmp_str);
-	return ids;
-}
 
 static void list_one(enum list_format fmt, json_gen *g, const struct container_state *st,
                      enum container_status status)
@@ -58,7 +33,7 @@ static int parse_format(int argc, char **argv, enum list_format *fmt, struct hut
 	int c;
 
 	*fmt = LIST_TABLE;
-	while ((c = getopt_long(argc, argv, "+f:q", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:q", longopts, NULL)) != -1) {
 		if (c == 'q')
 			*fmt = LIST_QUIET;
 		else if (c == 'f' && strcmp(optarg, "json") == 0)
@@ -82,7 +57,7 @@ int cmd_list(int argc, char **argv, const struct global_opts *g, struct hutch_er
 
 	if (parse_format(argc, argv, &fmt, err) < 0)
 		return -1;
-	ids = list_ids(g->root);
+	ids = container_list_ids(g->root);
 	if (fmt == LIST_JSON) {
 		jg = json_gen_new(false);
 		json_gen_array_open(jg);
@@ -92,17 +67,14 @@ int cmd_list(int argc, char **argv, const struct global_opts *g, struct hutch_er
 	}
 	strv_foreach (id, ids) {
 		struct hutch_error *e = NULL;
-		struct container_state *st = NULL;
-		enum container_status status;
-		int fd;
+		struct container c = {.dir = STATE_DIR_INIT};
 
-		if (container_open(g->root, *id, &fd, &st, &status, NULL, &e) < 0) {
-			herr_freep(&e); /* vanished or still being created */
+		if (container_open(g->root, *id, CONTAINER_PEEK, &c, &e) < 0) {
+			herr_freep(&e); /* deleted meanwhile */
 			continue;
 		}
-		close(fd);
-		list_one(fmt, jg, st, status);
-		state_free(st);
+		list_one(fmt, jg, c.st, c.status);
+		container_close(&c);
 	}
 	if (jg) {
 		json_gen_array_close(jg);

@@ -25,7 +25,7 @@ int cmd_spec(int argc, char **argv, const struct global_opts *g, struct hutch_er
 	int c;
 
 	(void)g;
-	while ((c = getopt_long(argc, argv, "+b:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:", longopts, NULL)) != -1) {
 		if (c == 'b')
 			bundle = optarg;
 		else if (c == 'r')

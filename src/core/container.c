@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* start, kill, delete and state of an existing container. */
+/* start, kill, delete, state and list of existing containers, and opening
+ * one under (or without) its lock. */
 #include "core/container.h"
 #include "core/notify.h"
 #include "linux/hook.h"
@@ -8,6 +9,7 @@
 #include "util/log.h"
 #include "util/str.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,29 +18,78 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
-int container_open(const char *root, const char *id, int *ret_dirfd,
-                   struct container_state **ret_state, enum container_status *ret_status,
-                   struct cgroup **ret_cgroup, struct hutch_error **err)
+/* What is known of a container whose create died before writing state.json:
+ * its id, and empty strings where the state needs text. */
+static struct container_state *state_unknown(const char *id)
 {
-	_cleanup_close_ int dirfd = state_dir_open(root, id, err);
-	_cleanup_state_ struct container_state *st = NULL;
+	struct container_state *st = xcalloc(1, sizeof(*st));
 
-	if (dirfd < 0 || state_read(dirfd, &st, err) < 0)
+	st->id = xstrdup(id);
+	st->bundle = xstrdup("");
+	st->rootfs = xstrdup("");
+	st->created = xstrdup("");
+	st->creating = true;
+	st->annotations = xcalloc(1, sizeof(*st->annotations));
+	return st;
+}
+
+int container_open(const char *root, const char *id, enum container_access how,
+                   struct container *ret, struct hutch_error **err)
+{
+	struct container c = {.dir = STATE_DIR_INIT};
+	bool busy = false;
+	int r = how == CONTAINER_LOCK ? state_dir_lock(root, id, &c.dir, err)
+	                              : state_dir_peek(root, id, &c.dir, &busy, err);
+
+	if (r < 0)
 		return -1;
-	if (ret_cgroup) {
-		*ret_cgroup = NULL;
-		if (st->cgroup && cgroup_deserialize(st->cgroup, ret_cgroup, err) < 0)
+	if (state_read(c.dir.dirfd, &c.st, err) < 0) {
+		if ((*err)->errnum != ENOENT) {
+			container_close(&c);
 			return -1;
+		}
+		herr_freep(err);
+		c.st = state_unknown(id);
 	}
-	if (ret_status)
-		*ret_status = state_status(dirfd, st);
-	*ret_state = steal_ptr(&st);
-	*ret_dirfd = steal_fd(&dirfd);
+	if (c.st->cgroup && cgroup_deserialize(c.st->cgroup, &c.cg, err) < 0) {
+		container_close(&c);
+		return -1;
+	}
+	c.status = state_status(c.dir.dirfd, c.st, busy);
+	*ret = c;
 	return 0;
+}
+
+void container_close(struct container *c)
+{
+	state_dir_close(&c->dir);
+	state_freep(&c->st);
+	cgroup_freep(&c->cg);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **container_list_ids(const char *root)
+{
+	_cleanup_closedir_ DIR *d = opendir(root);
+	char **ids = xcalloc(1, sizeof(char *));
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		strv_push(&ids, e->d_name);
+	}
+	qsort(ids, strv_len(ids), sizeof(char *), cmp_str);
+	return ids;
 }
 
 bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms)
@@ -55,8 +106,9 @@ int signal_from_name(const char *s)
 {
 	long long n;
 
+	/* 0 checks that the init is alive without signalling it (kill(2)) */
 	if (str_to_i64(s, &n) == 0)
-		return n > 0 && n < NSIG ? (int)n : -1;
+		return n >= 0 && n < NSIG ? (int)n : -1;
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (int i = 1; i < NSIG; i++) {
@@ -70,18 +122,26 @@ int signal_from_name(const char *s)
 	return -1;
 }
 
-/* The init holds exec.fifo's read end and waits for a byte (with no reader
- * left - the init died - opening the write end fails with ENXIO). Its read
- * end is close-on-exec, so once no reader remains the init has exec'd the
- * user process, or died: start.err then holds why. Waiting for that keeps
- * the poststart hooks after the user process started (runtime.md). */
+/* Signal the init through a pidfd opened while it was still the process
+ * state.json names (same start time): a pid reused meanwhile is never hit. */
+static int signal_init(const struct container_state *st, int sig, struct hutch_error **err)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+
+	if (pidfd < 0 || !proc_alive(st->pid, st->pid_start))
+		return herr_msg(err, "container not running");
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		return herr_errno(err, errno, "kill container init %d", (int)st->pid);
+	return 0;
+}
+
+/* Write the byte the init waits for on exec.fifo (with no reader left -
+ * the init died - opening the write end fails with ENXIO), then unlink the
+ * fifo: from here the container is no longer "created". Returns the write
+ * end, for wait_started(). */
 static int release_init(int dirfd, struct hutch_error **err)
 {
 	_cleanup_close_ int fd = openat(dirfd, STATE_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	_cleanup_free_ char *why = NULL;
-	struct hutch_error *ignored = NULL;
-	struct pollfd p;
-	int unread = 0;
 
 	if (fd < 0 && errno == ENXIO)
 		return herr_msg(err, "cannot start a container that has stopped");
@@ -90,13 +150,34 @@ static int release_init(int dirfd, struct hutch_error **err)
 	if (write(fd, "0", 1) != 1)
 		return herr_errno(err, errno, "write exec fifo");
 	unlinkat(dirfd, STATE_FIFO, 0);
-	p = (struct pollfd){.fd = fd, .events = 0};
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
-	if (fs_read_file_at(dirfd, STATE_START_ERR, &why, NULL, &ignored) == 0 && *why)
+	return steal_fd(&fd);
+}
+
+/* The init's read end of exec.fifo is close-on-exec: once no reader is left
+ * the user process runs, or the init died and start.err says why. Waiting
+ * for that keeps the poststart hooks after the user process started
+ * (runtime.md). A container paused meanwhile cannot get there until resumed:
+ * then the start is done, and the process runs when thawed. */
+static int wait_started(int fifo, const struct container *c, struct hutch_error **err)
+{
+	struct pollfd p = {.fd = fifo, .events = 0};
+	_cleanup_free_ char *why = NULL;
+	struct hutch_error *ignored = NULL;
+	int unread = 0;
+
+	for (;;) {
+		int n = poll(&p, 1, 1000);
+		bool frozen = false;
+		if (n > 0 || (n < 0 && errno != EINTR))
+			break;
+		if (n == 0 && c->cg && cgroup_get_frozen(c->cg, &frozen, &ignored) == 0 && frozen)
+			return 0;
+		herr_freep(&ignored);
+	}
+	if (fs_read_file_at(c->dir.dirfd, STATE_START_ERR, &why, NULL, &ignored) == 0 && *why)
 		return herr_msg(err, "%s", why);
 	herr_freep(&ignored);
-	if (ioctl(fd, FIONREAD, &unread) == 0 && unread > 0)
+	if (ioctl(fifo, FIONREAD, &unread) == 0 && unread > 0)
 		return herr_msg(err, "cannot start a container that has stopped");
 	return 0;
 }
@@ -104,9 +185,8 @@ static int release_init(int dirfd, struct hutch_error **err)
 static struct spec *load_config_copy(int dirfd, struct hutch_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("/proc/self/fd/%d/%s", dirfd, STATE_CONFIG);
-	struct spec *s = spec_load(path, err);
 
-	return s;
+	return spec_load(path, err);
 }
 
 /* Relay the container's READY= to $NOTIFY_SOCKET: here, or from a child
@@ -134,22 +214,11 @@ int container_start(const char *root, const char *id, struct hutch_error **err)
 	return container_start_relay(root, id, true, err);
 }
 
-int container_start_relay(const char *root, const char *id, bool wait_ready,
-                          struct hutch_error **err)
+static int check_startable(enum container_status status, struct hutch_error **err)
 {
-	_cleanup_close_ int dirfd = -1;
-	_cleanup_close_ int notify_fd = -1;
-	_cleanup_free_ char *state_dir = xasprintf("%s/%s", root, id);
-	_cleanup_state_ struct container_state *st = NULL;
-	_cleanup_spec_ struct spec *s = NULL;
-	_cleanup_free_ char *json = NULL;
-	enum container_status status;
-
-	if (container_open(root, id, &dirfd, &st, &status, NULL, err) < 0)
-		return -1;
 	switch (status) {
 	case STATUS_CREATED:
-		break;
+		return 0;
 	case STATUS_STOPPED:
 		return herr_msg(err, "cannot start a container that has stopped");
 	case STATUS_RUNNING:
@@ -158,60 +227,88 @@ int container_start_relay(const char *root, const char *id, bool wait_ready,
 		return herr_msg(err, "cannot start a container in the %s state",
 		                status_name(status));
 	}
-	s = load_config_copy(dirfd, err);
-	if (!s)
-		return -1;
-	if (notify_bind(state_dir, &notify_fd, err) < 0 || release_init(dirfd, err) < 0)
-		return -1;
-	json = state_oci_json(st, STATUS_RUNNING, false);
-	if (s->hooks && hook_run_list(&s->hooks->poststart, "poststart", json, err) < 0) {
-		/* runtime.md: a failing poststart hook stops the container */
-		kill(st->pid, SIGKILL);
-		return -1;
+}
+
+/* runtime.md lifecycle step 9: a failing poststart hook stops the
+ * container, which is then destroyed (steps 12 and 13). */
+static int run_poststart(const char *root, const char *id, const struct spec *s,
+                         const struct container_state *st, struct hutch_error **err)
+{
+	_cleanup_free_ char *json = state_oci_json(st, STATUS_RUNNING, false);
+	struct hutch_error *e = NULL;
+
+	if (!s->hooks || hook_run_list(&s->hooks->poststart, "poststart", json, err) == 0)
+		return 0;
+	if (container_delete(root, id, true, &e) < 0) {
+		log_warn("destroy %s after a failed poststart hook: %s", id, e->msg);
+		herr_freep(&e);
 	}
+	return -1;
+}
+
+int container_start_relay(const char *root, const char *id, bool wait_ready,
+                          struct hutch_error **err)
+{
+	struct container c = {.dir = STATE_DIR_INIT};
+	_cleanup_close_ int notify_fd = -1, fifo = -1;
+	_cleanup_free_ char *state_dir = xasprintf("%s/%s", root, id);
+	_cleanup_spec_ struct spec *s = NULL;
+	int r = -1;
+
+	if (container_open(root, id, CONTAINER_LOCK, &c, err) < 0)
+		return -1;
+	if (check_startable(c.status, err) < 0 || !(s = load_config_copy(c.dir.dirfd, err)) ||
+	    notify_bind(state_dir, &notify_fd, err) < 0 ||
+	    (fifo = release_init(c.dir.dirfd, err)) < 0)
+		goto out;
+	/* released: drop the lock before waiting for the container (state.h) */
+	close(c.dir.lockfd);
+	c.dir.lockfd = -1;
+	if (wait_started(fifo, &c, err) < 0 || run_poststart(root, id, s, c.st, err) < 0)
+		goto out;
 	if (notify_fd >= 0) {
-		/* drop the lock first: the container may take its time to be ready
-		 * and state, kill or delete must not wait for that */
-		close(steal_fd(&dirfd));
-		relay_ready(steal_fd(&notify_fd), st, wait_ready);
+		state_dir_close(&c.dir);
+		relay_ready(steal_fd(&notify_fd), c.st, wait_ready);
 	}
-	return 0;
+	r = 0;
+out:
+	container_close(&c);
+	return r;
 }
 
 int container_kill(const char *root, const char *id, int sig, bool all, struct hutch_error **err)
 {
-	_cleanup_close_ int dirfd = -1;
-	_cleanup_state_ struct container_state *st = NULL;
-	struct cgroup *cg = NULL;
-	enum container_status status;
+	struct container c = {.dir = STATE_DIR_INIT};
 	int r = 0;
 
-	if (container_open(root, id, &dirfd, &st, &status, &cg, err) < 0)
+	if (container_open(root, id, CONTAINER_LOCK, &c, err) < 0)
 		return -1;
-	if (status == STATUS_STOPPED && !all) {
-		cgroup_free(cg);
-		return herr_msg(err, "container not running");
-	}
-	if (all && cg)
-		r = cgroup_signal(cg, sig, err);
-	else if (status != STATUS_STOPPED && kill(st->pid, sig) < 0)
-		r = herr_errno(err, errno, "kill container init %d", (int)st->pid);
-	/* a frozen task cannot act on the signal: thaw so SIGKILL/SIGTERM land */
-	if (r == 0 && cg && status == STATUS_PAUSED && (sig == SIGKILL || sig == SIGTERM)) {
+	if (c.status == STATUS_CREATING || (c.status == STATUS_STOPPED && !all))
+		r = herr_msg(err, "container not running");
+	else if (all && c.cg)
+		r = cgroup_signal(c.cg, sig, err);
+	else if (c.status != STATUS_STOPPED)
+		r = signal_init(c.st, sig, err);
+	/* a frozen task acts on SIGKILL only once thawed (cgroup v1); other
+	 * signals wait for resume, as with runc */
+	if (r == 0 && c.cg && c.status == STATUS_PAUSED && sig == SIGKILL) {
 		struct hutch_error *e = NULL;
-		if (cgroup_freeze(cg, false, &e) < 0)
+		if (cgroup_freeze(c.cg, false, &e) < 0)
 			herr_freep(&e);
 	}
-	cgroup_free(cg);
+	container_close(&c);
 	return r;
 }
 
 static void run_poststop(int dirfd, const struct container_state *st)
 {
 	struct hutch_error *e = NULL;
-	_cleanup_spec_ struct spec *s = load_config_copy(dirfd, &e);
+	_cleanup_spec_ struct spec *s = NULL;
 	_cleanup_free_ char *json = NULL;
 
+	if (faccessat(dirfd, STATE_CONFIG, F_OK, 0) < 0)
+		return; /* a create that died before copying config.json */
+	s = load_config_copy(dirfd, &e);
 	if (!s) {
 		log_warn("poststop hooks: %s", e->msg);
 		herr_freep(&e);
@@ -229,56 +326,65 @@ static void run_poststop(int dirfd, const struct container_state *st)
 	}
 }
 
+/* Kill the init if it still lives - also after a create that died, whose
+ * status is "stopped" - and wait (bounded) until it is gone. */
+static int kill_init(struct container *c, struct hutch_error **err)
+{
+	const struct container_state *st = c->st;
+	struct hutch_error *e = NULL;
+
+	if (st->pid <= 0 || !proc_alive(st->pid, st->pid_start))
+		return 0;
+	if (signal_init(st, SIGKILL, &e) < 0)
+		herr_freep(&e); /* it died meanwhile */
+	/* frozen (paused, or a cgroup frozen from outside), it dies once thawed */
+	if (c->cg && cgroup_freeze(c->cg, false, &e) < 0)
+		herr_freep(&e);
+	if (!container_wait_dead(st->pid, st->pid_start, 5000))
+		return herr_msg(err, "container init %d did not die after SIGKILL", (int)st->pid);
+	return 0;
+}
+
 int container_delete(const char *root, const char *id, bool force, struct hutch_error **err)
 {
-	_cleanup_close_ int dirfd = -1;
-	_cleanup_state_ struct container_state *st = NULL;
-	struct cgroup *cg = NULL;
-	enum container_status status;
+	struct container c = {.dir = STATE_DIR_INIT};
+	int r = -1;
 
-	if (container_open(root, id, &dirfd, &st, &status, &cg, err) < 0) {
+	if (container_open(root, id, CONTAINER_LOCK, &c, err) < 0) {
 		/* as runc: deleting a missing container with --force succeeds */
 		if (!force || (*err)->errnum != ENOENT)
 			return -1;
 		herr_freep(err);
 		return 0;
 	}
-	if ((status == STATUS_RUNNING || status == STATUS_PAUSED) && !force) {
-		cgroup_free(cg);
-		return herr_msg(err, "cannot delete container %s that is not stopped: %s", id,
-		                status_name(status));
+	if ((c.status == STATUS_RUNNING || c.status == STATUS_PAUSED) && !force) {
+		herr_msg(err, "cannot delete container %s that is not stopped: %s", id,
+		         status_name(c.status));
+		goto out;
 	}
-	if (status != STATUS_STOPPED) {
-		/* created (never started) containers go without --force, as with runc */
-		if (cg && status == STATUS_PAUSED) {
-			struct hutch_error *e = NULL;
-			cgroup_signal(cg, SIGKILL, &e);
-			cgroup_freeze(cg, false, &e);
-			herr_freep(&e);
-		}
-		kill(st->pid, SIGKILL);
-		if (!container_wait_dead(st->pid, st->pid_start, 5000)) {
-			cgroup_free(cg);
-			return herr_msg(err, "container init %d did not die after SIGKILL",
-			                (int)st->pid);
-		}
+	/* created (never started) containers go without --force, as with runc */
+	if (kill_init(&c, err) < 0)
+		goto out;
+	/* cgroup_destroy kills what is left and frees cg, also when it fails */
+	if (c.cg && cgroup_destroy(steal_ptr(&c.cg), err) < 0) {
+		herr_prefix(err, "remove cgroup");
+		goto out;
 	}
-	/* cgroup_destroy frees cg, also when it fails */
-	if (cg && cgroup_destroy(steal_ptr(&cg), err) < 0)
-		return herr_prefix(err, "remove cgroup");
-	run_poststop(dirfd, st);
+	run_poststop(c.dir.dirfd, c.st);
 	state_dir_remove(root, id);
-	return 0;
+	r = 0;
+out:
+	container_close(&c);
+	return r;
 }
 
 int container_state_json(const char *root, const char *id, char **ret, struct hutch_error **err)
 {
-	_cleanup_close_ int dirfd = -1;
-	_cleanup_state_ struct container_state *st = NULL;
-	enum container_status status;
+	struct container c = {.dir = STATE_DIR_INIT};
 
-	if (container_open(root, id, &dirfd, &st, &status, NULL, err) < 0)
+	if (container_open(root, id, CONTAINER_PEEK, &c, err) < 0)
 		return -1;
-	*ret = state_oci_json(st, status, true);
+	*ret = state_oci_json(c.st, c.status, true);
+	container_close(&c);
 	return 0;
 }

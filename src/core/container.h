@@ -13,13 +13,14 @@
 
 struct create_opts {
 	const char *root;
+	int first_free_fd; /* the lowest fd above stdio hutch did not inherit */
 	const char *id;
 	const char *bundle; /* may be relative; default "." */
 	const char *pid_file;
 	const char *console_socket;
 	bool no_pivot;
 	bool no_new_keyring;
-	int preserve_fds;
+	int preserve_fds; /* fds 3..3+n-1 (after the LISTEN_FDS ones) pass to the init */
 	enum cgroup_manager_kind manager;
 	bool keep_pty; /* foreground run with a terminal and no console socket */
 };
@@ -29,12 +30,27 @@ struct created {
 	int pty_master; /* -1 unless keep_pty and process.terminal */
 };
 
+struct run_opts {
+	struct create_opts create;
+	bool detach;
+	bool keep;         /* keep a stopped container (foreground) */
+	bool no_subreaper; /* do not become a child subreaper (foreground) */
+};
+
+/* run: create, then start; detached it returns once the process runs. In
+ * the foreground it waits for the init (core/foreground.h), deletes the
+ * container unless `keep`, and returns the exit code (128+N for signal N).
+ * A failed start deletes the container. -1 with *err on failure. */
+int container_run(const struct run_opts *o, struct hutch_error **err);
+
 /* create: everything up to the init blocked on exec.fifo. On failure nothing
  * is left: no state dir, no cgroup, no process, no mount. */
 int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err);
 
-/* start: release a created container's init, then run the poststart hooks
- * (a failing one stops the container). */
+/* start: release a created container's init, wait (without the lock) until
+ * the user process runs, then run the poststart hooks; a failing one
+ * destroys the container as delete --force does (runtime.md, lifecycle step
+ * 9). */
 int container_start(const char *root, const char *id, struct hutch_error **err);
 
 /* start, and with $NOTIFY_SOCKET set (see core/notify.h) relay the
@@ -46,21 +62,46 @@ int container_start(const char *root, const char *id, struct hutch_error **err);
 int container_start_relay(const char *root, const char *id, bool wait_ready,
                           struct hutch_error **err);
 
+/* kill: signal the init (0 only checks it lives), or with `all` every process
+ * of the cgroup. A paused container is thawed after SIGKILL, so that it dies
+ * (as runc). "container not running" unless created, running or paused
+ * (with `all`, a stopped container's leftovers may still be signalled). */
 int container_kill(const char *root, const char *id, int sig, bool all, struct hutch_error **err);
 
-/* delete: a stopped or created container (or any, with force); removes the
- * cgroup and the state, then runs the poststop hooks (failures are warnings).
- * With force, a container that does not exist is no error (as with runc). */
+/* delete: a stopped or created container (or any, with force): kills what is
+ * left of it, removes the cgroup, runs the poststop hooks (failures are
+ * warnings) and removes the state. A create that died half-way is "stopped"
+ * and goes the same way. With force, a container that does not exist is no
+ * error (as with runc). */
 int container_delete(const char *root, const char *id, bool force, struct hutch_error **err);
 
 /* The OCI state JSON of one container (pretty-printed, caller frees). */
 int container_state_json(const char *root, const char *id, char **ret, struct hutch_error **err);
 
-/* Read a container's state, its live status, and (optionally) its cgroup,
- * holding the lock in *ret_dirfd (caller closes). */
-int container_open(const char *root, const char *id, int *ret_dirfd,
-                   struct container_state **ret_state, enum container_status *ret_status,
-                   struct cgroup **ret_cgroup, struct hutch_error **err);
+/* An existing container as a call sees it. */
+struct container {
+	struct state_dir dir;
+	struct container_state *st; /* never NULL: a create that died before
+	                             * writing state.json leaves only the id */
+	enum container_status status;
+	struct cgroup *cg; /* NULL when it has none */
+};
+
+enum container_access {
+	CONTAINER_LOCK, /* wait for the container lock and hold it (state.h) */
+	CONTAINER_PEEK, /* read it as it is; never waits */
+};
+
+/* Open a container: its state directory, state.json, live status and cgroup.
+ * "container does not exist" (errnum ENOENT) when there is no such id.
+ * Release with container_close. */
+int container_open(const char *root, const char *id, enum container_access how,
+                   struct container *ret, struct hutch_error **err);
+/* Free what container_open filled and release the lock; safe to call twice. */
+void container_close(struct container *c);
+
+/* The ids under root, sorted (none when root is missing). Caller frees (strv). */
+char **container_list_ids(const char *root);
 
 /* Wait up to `timeout_ms` for pid (started at `start`) to be gone or a zombie. */
 bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms);

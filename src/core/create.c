@@ -4,6 +4,7 @@
  * Any failure rolls everything back. */
 #include "core/container.h"
 #include "core/notify.h"
+#include "core/resources.h"
 #include "linux/hook.h"
 #include "linux/procattr.h"
 #include "linux/seccomp.h"
@@ -30,11 +31,13 @@ struct create_ctx {
 	char *bundle;
 	char *rootfs;
 	char *state_dir;
-	int dirfd;
+	struct state_dir dir;
+	int kept_fds;     /* LISTEN_FDS + --preserve-fds: fds 3..3+kept_fds-1 */
 	int fifo_fd;      /* read end of exec.fifo, handed to the init */
 	int start_err_fd; /* start.err, where the init reports failures after start */
 	struct container_state st;
 	struct cgroup *cg;
+	uint64_t ooms; /* OOM kills in the cgroup before the init was placed there */
 	struct seccomp_filter *seccomp;
 };
 
@@ -42,6 +45,7 @@ static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 {
 	char buf[PATH_MAX];
 	_cleanup_free_ char *cfg = NULL;
+	struct stat sb;
 
 	if (!realpath(x->o->bundle ? x->o->bundle : ".", buf))
 		return herr_errno(err, errno, "bundle %s", x->o->bundle ? x->o->bundle : ".");
@@ -61,6 +65,8 @@ static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 	                              : xasprintf("%s/%s", x->bundle, x->spec->root->path);
 	if (!realpath(rp, buf))
 		return herr_errno(err, errno, "rootfs %s", rp);
+	if (stat(buf, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return herr_errno(err, ENOTDIR, "config.json: .root.path: rootfs %s", rp);
 	x->rootfs = xstrdup(buf);
 	if (x->spec->process->terminal && !x->o->console_socket && !x->o->keep_pty)
 		return herr_msg(err, "cannot allocate tty if hutch will detach without setting "
@@ -88,6 +94,48 @@ static int check_unsupported(const struct spec *s, struct hutch_error **err)
 	return 0;
 }
 
+/* systemd socket activation: LISTEN_FDS fds from 3 on, for this very
+ * process (LISTEN_PID), as sd_listen_fds(3) and runc take them. */
+static int listen_fds(void)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	long long n, p;
+
+	if (!fds || !pid || str_to_i64(fds, &n) < 0 || str_to_i64(pid, &p) < 0 || p != getpid() ||
+	    n <= 0 || n > 65536)
+		return 0;
+	return (int)n;
+}
+
+/* The fds the init keeps: the LISTEN_FDS ones, then --preserve-fds more.
+ * Each must be one the caller handed us - open when hutch started, below
+ * the first fd hutch could open itself - or the container would get one of
+ * hutch's own (a state directory, a lock, the log). The container learns of
+ * the activation fds as runc tells it: LISTEN_FDS=n and LISTEN_PID=1. */
+static int prepare_fds(struct create_ctx *x, struct hutch_error **err)
+{
+	int listen = listen_fds(), total = listen + x->o->preserve_fds;
+
+	if (3 + total > x->o->first_free_fd) {
+		int missing = x->o->first_free_fd;
+		if (missing < 3 + listen)
+			return herr_msg(err, "LISTEN_FDS=%d: fd %d was not open when hutch started",
+			                listen, missing);
+		return herr_msg(err,
+		                "--preserve-fds %d: fd %d (preserved fd %d of %d) was not open "
+		                "when hutch started",
+		                x->o->preserve_fds, missing, missing - 3 - listen,
+		                x->o->preserve_fds);
+	}
+	x->kept_fds = total;
+	if (listen > 0) {
+		_cleanup_free_ char *n = xasprintf("LISTEN_FDS=%d", listen);
+		strv_set_env(&x->spec->process->env, n);
+		strv_set_env(&x->spec->process->env, "LISTEN_PID=1");
+	}
+	return 0;
+}
+
 static int prepare_seccomp(struct create_ctx *x, struct hutch_error **err)
 {
 	_cleanup_free_ char *cache = NULL;
@@ -98,30 +146,37 @@ static int prepare_seccomp(struct create_ctx *x, struct hutch_error **err)
 	return seccomp_compile_cached(x->spec->linux_->seccomp, cache, &x->seccomp, err);
 }
 
-/* linux.resources; the default device rules follow the config's own, as runc
- * does. */
+/* linux.resources with the default device rules, as update builds them
+ * too (core/resources.h). */
 static int apply_cgroup(struct create_ctx *x, struct hutch_error **err)
 {
 	const struct spec_linux *l = x->spec->linux_;
-	struct spec_resources r = {0};
-	size_t n_def = 0;
-	const struct spec_device_cgroup *def = cgroup_default_device_rules(&n_def);
-	_cleanup_free_ struct spec_device_cgroup *rules = NULL;
-	size_t n_own = l && l->resources ? l->resources->n_devices : 0;
+	struct resources r;
+	int rc;
 
-	if (l && l->resources)
-		r = *l->resources;
-	/* As runc: deny everything (def[0]), the spec's rules, then the default
-	 * allows, so that neither a spec's "deny all" nor the defaults' one
-	 * cancels the rules before it. */
-	rules = xcalloc(n_own + n_def, sizeof(*rules));
-	rules[0] = def[0];
-	if (n_own)
-		memcpy(rules + 1, r.devices, n_own * sizeof(*rules));
-	memcpy(rules + 1 + n_own, def + 1, (n_def - 1) * sizeof(*rules));
-	r.devices = rules;
-	r.n_devices = n_own + n_def;
-	return cgroup_apply(x->cg, &r, err);
+	resources_build(l ? l->resources : NULL, NULL, &r);
+	rc = cgroup_apply(x->cg, &r.r, err);
+	resources_clear(&r);
+	return rc;
+}
+
+/* With realtime group scheduling, an RT policy needs a budget in the
+ * container's cgroup, or the init fails late with EPERM from
+ * sched_setscheduler(2). */
+static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
+{
+	const struct spec_scheduler *s = x->spec->process->scheduler;
+
+	if (!s || !s->policy ||
+	    (strcmp(s->policy, "SCHED_FIFO") != 0 && strcmp(s->policy, "SCHED_RR") != 0))
+		return 0;
+	if (!cgroup_rt_budgetless(x->cg))
+		return 0;
+	return herr_msg(err,
+	                "config.json: .process.scheduler.policy: %s needs a realtime budget in the "
+	                "container's cgroup, which has none on this host (cgroup v1 "
+	                "cpu.rt_runtime_us is 0): set .linux.resources.cpu.realtimeRuntime",
+	                s->policy);
 }
 
 /* A systemd scope only exists once the init is in it (cgroup_enter, in
@@ -137,29 +192,59 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	if (cgroup_create(&cc, &x->cg, err) < 0)
 		return -1;
 	x->st.cgroup = cgroup_serialize(x->cg);
+	if (state_write(x->dir.dirfd, &x->st, err) < 0)
+		return -1;
+	if (cgroup_oom_count(x->cg, &x->ooms, err) < 0)
+		return -1;
 	if (cgroup_get_manager(x->cg) == CGROUP_MANAGER_SYSTEMD)
 		return 0;
-	return apply_cgroup(x, err);
+	return apply_cgroup(x, err) < 0 ? -1 : check_rt_budget(x, err);
 }
 
+/* The kernel takes any memory limit for an empty cgroup, and the init then
+ * dies of it while being set up (its parent only sees the sync socket
+ * close). Say so when the cgroup's OOM-kill count went up meanwhile, as
+ * runc does when its write of the limit fails. */
+static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
+{
+	const struct spec_resources *r = x->spec->linux_ ? x->spec->linux_->resources : NULL;
+	struct hutch_error *e = NULL;
+	uint64_t ooms = 0;
+
+	if (!x->cg || cgroup_oom_count(x->cg, &ooms, &e) < 0 || ooms <= x->ooms) {
+		herr_freep(&e);
+		return;
+	}
+	if (r && r->memory && r->memory->limit.set)
+		herr_prefix(err,
+		            "linux.resources.memory.limit: unable to set memory limit to %lld: the "
+		            "container's init was killed by the OOM killer while being set up",
+		            (long long)r->memory->limit.value);
+	else
+		herr_prefix(err,
+		            "the container's init was killed by the OOM killer while being set up");
+}
+
+/* The state directory, locked, with state.json saying "creating" from the
+ * start: a create killed at any later point leaves a container that state
+ * and list show (as "stopped") and that delete --force removes. */
 static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 {
 	_cleanup_free_ char *copy = NULL;
 
-	x->dirfd = state_dir_create(x->o->root, x->o->id, err);
-	if (x->dirfd < 0)
+	if (state_dir_create(x->o->root, x->o->id, &x->dir, err) < 0)
 		return -1;
 	x->state_dir = xasprintf("%s/%s", x->o->root, x->o->id);
 	copy = xasprintf("%s/%s", x->state_dir, STATE_CONFIG);
 	if (fs_write_file_atomic(copy, x->config_text, x->config_len, 0600, err) < 0)
 		return -1;
-	if (mkfifoat(x->dirfd, STATE_FIFO, 0600) < 0)
+	if (mkfifoat(x->dir.dirfd, STATE_FIFO, 0600) < 0)
 		return herr_errno(err, errno, "mkfifo %s/%s", x->state_dir, STATE_FIFO);
-	x->fifo_fd = openat(x->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	x->fifo_fd = openat(x->dir.dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (x->fifo_fd < 0)
 		return herr_errno(err, errno, "open %s/%s", x->state_dir, STATE_FIFO);
 	x->start_err_fd =
-	    openat(x->dirfd, STATE_START_ERR, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	    openat(x->dir.dirfd, STATE_START_ERR, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (x->start_err_fd < 0)
 		return herr_errno(err, errno, "create %s/%s", x->state_dir, STATE_START_ERR);
 	x->st.id = xstrdup(x->o->id);
@@ -169,7 +254,7 @@ static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 	x->st.creating = true;
 	x->st.n_annotations = x->spec->n_annotations;
 	x->st.annotations = x->spec->annotations; /* borrowed; detached before state_free */
-	return 0;
+	return state_write(x->dir.dirfd, &x->st, err);
 }
 
 /* Called when the init asks for them: prestart then createRuntime, in the
@@ -181,7 +266,7 @@ static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_err
 
 	x->st.pid = pid;
 	proc_stat(pid, &x->st.pid_start, NULL);
-	if (state_write(x->dirfd, &x->st, err) < 0)
+	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
 	json = state_oci_json(&x->st, STATUS_CREATING, false);
 	if (x->spec->hooks &&
@@ -218,7 +303,7 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 	    .start_err_fd = x->start_err_fd,
 	    .no_pivot = x->o->no_pivot,
 	    .no_new_keyring = x->o->no_new_keyring,
-	    .preserve_fds = x->o->preserve_fds,
+	    .preserve_fds = x->kept_fds,
 	    .console_socket = x->o->console_socket,
 	    .keep_pty = x->o->keep_pty,
 	    .seccomp = x->seccomp,
@@ -236,7 +321,7 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 		return herr_msg(err, "container init exited during setup");
 	ret->pid = res.pid;
 	ret->pty_master = res.pty_master;
-	if (state_write(x->dirfd, &x->st, err) < 0)
+	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
 	if (x->o->pid_file && write_pid_file(x->o->pid_file, res.pid, err) < 0)
 		return herr_prefix(err, "write pid file");
@@ -270,8 +355,7 @@ static void create_ctx_free(struct create_ctx *x)
 	free(x->st.rootfs);
 	free(x->st.created);
 	free(x->st.cgroup);
-	if (x->dirfd >= 0)
-		close(x->dirfd);
+	state_dir_close(&x->dir);
 	if (x->fifo_fd >= 0)
 		close(x->fifo_fd);
 	if (x->start_err_fd >= 0)
@@ -287,19 +371,23 @@ static void create_ctx_free(struct create_ctx *x)
 
 int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err)
 {
-	struct create_ctx x = {.o = o, .dirfd = -1, .fifo_fd = -1, .start_err_fd = -1};
+	struct create_ctx x = {.o = o, .dir = STATE_DIR_INIT, .fifo_fd = -1, .start_err_fd = -1};
 	struct created c = {.pty_master = -1};
 	int r = -1;
 
 	if (state_validate_id(o->id, err) < 0)
 		return -1;
 	if (load_bundle(&x, err) < 0 || check_unsupported(x.spec, err) < 0 ||
-	    prepare_seccomp(&x, err) < 0)
+	    prepare_fds(&x, err) < 0 || prepare_seccomp(&x, err) < 0)
 		goto out;
 	if (prepare_state(&x, err) < 0 || notify_prepare(x.spec, x.state_dir, err) < 0)
 		goto fail;
-	if (prepare_cgroup(&x, err) < 0 || create_spawn(&x, &c, err) < 0)
+	if (prepare_cgroup(&x, err) < 0)
 		goto fail;
+	if (create_spawn(&x, &c, err) < 0) {
+		explain_oom(&x, err);
+		goto fail;
+	}
 	if (cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
 		goto fail;
 	*ret = c;
@@ -307,7 +395,7 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 	goto out;
 fail:
 	/* a duplicate id must not remove the existing container's state */
-	if (x.dirfd >= 0)
+	if (x.dir.dirfd >= 0)
 		create_rollback(&x, &c);
 out:
 	create_ctx_free(&x);

@@ -2,6 +2,7 @@
 /* exec: a new process inside a running container - every namespace of the
  * init, its cgroup, and the container's seccomp profile, caps and rlimits. */
 #include "core/exec.h"
+#include "core/foreground.h"
 #include "linux/seccomp.h"
 #include "spawn/spawn.h"
 #include "util/cleanup.h"
@@ -11,8 +12,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void caps_add(char ***set, const char *cap)
@@ -134,32 +138,91 @@ static int exec_check_status(const struct exec_opts *o, enum container_status st
 		                     "(use --ignore-paused to override)");
 	if (status == STATUS_CREATING)
 		return herr_msg(err, "cannot exec in a container that is being created");
+	if (3 + o->preserve_fds > o->first_free_fd)
+		return herr_msg(err,
+		                "--preserve-fds %d: fd %d (preserved fd %d of %d) was not open "
+		                "when hutch started",
+		                o->preserve_fds, o->first_free_fd, o->first_free_fd - 3,
+		                o->preserve_fds);
 	return 0;
 }
 
-int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hutch_error **err)
+/* The process runs by now: a pid file we cannot write fails the exec, and
+ * the process must not outlive that failure. */
+static int write_pid_file(const char *path, pid_t pid, struct hutch_error **err)
 {
-	_cleanup_close_ int dirfd = -1;
-	_cleanup_state_ struct container_state *st = NULL;
-	_cleanup_spec_ struct spec *s = NULL;
-	_cleanup_free_ char *cfg = NULL;
-	_cleanup_free_ char *state_json = NULL;
+	_cleanup_free_ char *text = xasprintf("%d", (int)pid);
+
+	if (fs_write_file_atomic(path, text, strlen(text), 0644, err) == 0)
+		return 0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, WNOHANG);
+	return herr_prefix(err, "write pid file");
+}
+
+static int exec_spawn(const struct exec_opts *o, const struct container *c, const struct spec *s,
+                      const struct spec_process *p, struct exec_result *ret,
+                      struct hutch_error **err)
+{
+	_cleanup_free_ char *state_json = state_oci_json(c->st, c->status, false);
 	struct seccomp_filter *sf = NULL;
-	struct spec_process *p = NULL;
-	struct cgroup *cg = NULL;
-	enum container_status status;
 	struct spawn_result res = {.pty_master = -1};
 	int r = -1;
 
-	if (container_open(o->root, o->id, &dirfd, &st, &status, &cg, err) < 0)
+	if (s->linux_ && s->linux_->seccomp) {
+		_cleanup_free_ char *cache = xasprintf("%s/.seccomp-cache", o->root);
+		if (seccomp_compile_cached(s->linux_->seccomp, cache, &sf, err) < 0)
+			return -1;
+	}
+	struct spawn_config sc = {
+	    .mode = SPAWN_EXEC,
+	    .fifo_fd = -1,
+	    .start_err_fd = -1,
+	    .spec = s,
+	    .process = p,
+	    .bundle = c->st->bundle,
+	    .rootfs = c->st->rootfs,
+	    .preserve_fds = o->preserve_fds,
+	    .console_socket = o->console_socket,
+	    .keep_pty = !o->console_socket && !o->detach,
+	    .seccomp = sf,
+	    .cgroup = c->cg,
+	    .sub_cgroups = o->sub_cgroups,
+	    .target_pid = c->st->pid,
+	    .state_json = state_json,
+	};
+	if (spawn_process(&sc, &res, err) == 0 &&
+	    (!o->pid_file || write_pid_file(o->pid_file, res.pid, err) == 0)) {
+		ret->pid = res.pid;
+		ret->pty_master = steal_fd(&res.pty_master);
+		r = 0;
+	}
+	if (res.pty_master >= 0)
+		close(res.pty_master);
+	seccomp_filter_free(sf);
+	return r;
+}
+
+/* The container is only read: exec never takes its lock, so that a process
+ * joining a paused container (--ignore-paused) waits for resume without
+ * holding up resume itself (state.h). */
+int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hutch_error **err)
+{
+	struct container c = {.dir = STATE_DIR_INIT};
+	_cleanup_spec_ struct spec *s = NULL;
+	_cleanup_free_ char *cfg = NULL;
+	struct spec_process *p = NULL;
+	int r = -1;
+
+	if (container_open(o->root, o->id, CONTAINER_PEEK, &c, err) < 0)
 		return -1;
-	if (exec_check_status(o, status, err) < 0)
+	if (exec_check_status(o, c.status, err) < 0)
 		goto out;
-	if (o->sub_cgroups && !cg) {
+	if (o->sub_cgroups && !c.cg) {
 		herr_msg(err, "exec --cgroup: the container has no cgroup");
 		goto out;
 	}
-	cfg = xasprintf("/proc/self/fd/%d/%s", dirfd, STATE_CONFIG);
+	cfg = xasprintf("/proc/self/fd/%d/%s", c.dir.dirfd, STATE_CONFIG);
 	s = spec_load(cfg, err);
 	if (!s || !(p = exec_build_process(o, s, err)))
 		goto out;
@@ -168,45 +231,23 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		         "cannot allocate tty if hutch will detach without setting console socket");
 		goto out;
 	}
-	if (s->linux_ && s->linux_->seccomp) {
-		_cleanup_free_ char *cache = xasprintf("%s/.seccomp-cache", o->root);
-		if (seccomp_compile_cached(s->linux_->seccomp, cache, &sf, err) < 0)
-			goto out;
-	}
-	state_json = state_oci_json(st, status, false);
-	struct spawn_config sc = {
-	    .mode = SPAWN_EXEC,
-	    .fifo_fd = -1,
-	    .start_err_fd = -1,
-	    .spec = s,
-	    .process = p,
-	    .bundle = st->bundle,
-	    .rootfs = st->rootfs,
-	    .preserve_fds = o->preserve_fds,
-	    .console_socket = o->console_socket,
-	    .keep_pty = !o->console_socket && !o->detach,
-	    .seccomp = sf,
-	    .cgroup = cg,
-	    .sub_cgroups = o->sub_cgroups,
-	    .target_pid = st->pid,
-	    .state_json = state_json,
-	};
-	if (spawn_process(&sc, &res, err) < 0)
-		goto out;
-	if (o->pid_file) {
-		_cleanup_free_ char *text = xasprintf("%d", (int)res.pid);
-		if (fs_write_file_atomic(o->pid_file, text, strlen(text), 0644, err) < 0)
-			goto out;
-	}
-	ret->pid = res.pid;
-	ret->pty_master = res.pty_master;
-	res.pty_master = -1;
-	r = 0;
+	state_dir_close(&c.dir);
+	r = exec_spawn(o, &c, s, p, ret, err);
 out:
-	if (res.pty_master >= 0)
-		close(res.pty_master);
 	spec_process_free(p);
-	seccomp_filter_free(sf);
-	cgroup_free(cg);
+	container_close(&c);
 	return r;
+}
+
+int container_exec_run(const struct exec_opts *o, struct hutch_error **err)
+{
+	struct exec_result res = {.pty_master = -1};
+
+	/* the process is a child of the exec intermediate: as a subreaper we
+	 * get it to wait for */
+	if (!o->detach)
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (container_exec(o, &res, err) < 0)
+		return -1;
+	return o->detach ? 0 : foreground_wait(res.pid, res.pty_master, err);
 }

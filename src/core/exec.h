@@ -11,6 +11,7 @@
 
 struct exec_opts {
 	const char *root;
+	int first_free_fd; /* fds 3..first_free_fd-1 are the caller's */
 	const char *id;
 	char **args;              /* the command, unless process_file */
 	const char *process_file; /* --process: a JSON process object */
@@ -42,5 +43,10 @@ struct exec_result {
  * Refuses a stopped container, and a paused one without ignore_paused, with
  * runc's wording. */
 int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hutch_error **err);
+
+/* exec as the command does it: container_exec, then (unless detached)
+ * wait for the process in the foreground. Returns its exit code (0 when
+ * detached), or -1 with *err when it could not be started. */
+int container_exec_run(const struct exec_opts *o, struct hutch_error **err);
 
 #endif

@@ -25,20 +25,6 @@ const char *notify_host_socket(void)
 	return s && *s ? s : NULL;
 }
 
-static void set_env(struct spec_process *p, const char *entry)
-{
-	size_t klen = strchr(entry, '=') - entry + 1;
-
-	for (char **e = p->env; e && *e; e++) {
-		if (strncmp(*e, entry, klen) == 0) {
-			free(*e);
-			*e = xstrdup(entry);
-			return;
-		}
-	}
-	strv_push(&p->env, entry);
-}
-
 int notify_prepare(struct spec *s, const char *state_dir, struct hutch_error **err)
 {
 	static const char *const opts[] = {"bind", "nosuid", "noexec", "nodev", "ro"};
@@ -60,7 +46,7 @@ int notify_prepare(struct spec *s, const char *state_dir, struct hutch_error **e
 	m->type = xstrdup("bind");
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		strv_push(&m->options, opts[i]);
-	set_env(s->process, "NOTIFY_SOCKET=" NOTIFY_CONTAINER_SOCKET);
+	strv_set_env(&s->process->env, "NOTIFY_SOCKET=" NOTIFY_CONTAINER_SOCKET);
 	return 0;
 }
 

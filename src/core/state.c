@@ -38,19 +38,34 @@ int state_validate_id(const char *id, struct hutch_error **err)
 	return 0;
 }
 
-static int lock_dir(int fd, const char *path, struct hutch_error **err)
+/* F_SETLKW on the whole file. POSIX record locks, unlike flock(2), are not
+ * inherited by children nor held by fds passed on (fcntl(2), "Record
+ * locking"): see state.h. */
+static int lock_file(int fd, const char *path, struct hutch_error **err)
 {
-	while (flock(fd, LOCK_EX) < 0) {
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	while (fcntl(fd, F_SETLKW, &fl) < 0) {
 		if (errno != EINTR)
 			return herr_errno(err, errno, "lock %s", path);
 	}
 	return 0;
 }
 
-int state_dir_create(const char *root, const char *id, struct hutch_error **err)
+void state_dir_close(struct state_dir *d)
+{
+	if (d->lockfd >= 0)
+		close(d->lockfd);
+	if (d->dirfd >= 0)
+		close(d->dirfd);
+	d->lockfd = d->dirfd = -1;
+}
+
+int state_dir_create(const char *root, const char *id, struct state_dir *ret,
+                     struct hutch_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", root, id);
-	int fd;
+	struct state_dir d = STATE_DIR_INIT;
 
 	if (fs_mkdir_p(root, 0700, err) < 0)
 		return herr_prefix(err, "create state root");
@@ -59,37 +74,83 @@ int state_dir_create(const char *root, const char *id, struct hutch_error **err)
 			return herr_msg(err, "container with id exists: %s", id);
 		return herr_errno(err, errno, "mkdir %s", path);
 	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d.dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d.dirfd < 0)
 		return herr_errno(err, errno, "open %s", path);
-	if (lock_dir(fd, path, err) < 0) {
-		close(fd);
+	/* a delete --force that removed the directory in the instant before
+	 * this leaves nothing to create the file in (ENOENT) */
+	d.lockfd = openat(d.dirfd, STATE_LOCK, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (d.lockfd < 0 || lock_file(d.lockfd, path, err) < 0) {
+		if (d.lockfd < 0)
+			herr_errno(err, errno, "create %s/%s", path, STATE_LOCK);
+		state_dir_close(&d);
 		return -1;
 	}
-	return fd;
+	*ret = d;
+	return 0;
 }
 
-int state_dir_open(const char *root, const char *id, struct hutch_error **err)
+static int open_dir(const char *root, const char *id, struct state_dir *d, struct hutch_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
-	struct stat st;
 
 	if (state_validate_id(id, err) < 0)
 		return -1;
 	path = xasprintf("%s/%s", root, id);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
+	d->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->dirfd < 0) {
 		if (errno == ENOENT)
 			return herr_raw(err, ENOENT, "container does not exist");
 		return herr_errno(err, errno, "open %s", path);
 	}
-	if (lock_dir(fd, path, err) < 0)
+	return 0;
+}
+
+int state_dir_lock(const char *root, const char *id, struct state_dir *ret,
+                   struct hutch_error **err)
+{
+	struct state_dir d = STATE_DIR_INIT;
+	struct stat st;
+
+	if (open_dir(root, id, &d, err) < 0)
 		return -1;
-	/* deleted while we waited for the lock, or a create that never wrote state */
-	if (fstat(fd, &st) < 0 || st.st_nlink == 0 || faccessat(fd, "state.json", F_OK, 0) < 0)
+	d.lockfd = openat(d.dirfd, STATE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d.lockfd < 0) {
+		/* ENOENT: the directory was removed under us */
+		int e = errno;
+		state_dir_close(&d);
+		if (e == ENOENT)
+			return herr_raw(err, ENOENT, "container does not exist");
+		return herr_errno(err, e, "open %s/%s/%s", root, id, STATE_LOCK);
+	}
+	if (lock_file(d.lockfd, id, err) < 0) {
+		state_dir_close(&d);
+		return -1;
+	}
+	/* deleted while we waited for the lock */
+	if (fstat(d.lockfd, &st) < 0 || st.st_nlink == 0) {
+		state_dir_close(&d);
 		return herr_raw(err, ENOENT, "container does not exist");
-	return steal_fd(&fd);
+	}
+	*ret = d;
+	return 0;
+}
+
+int state_dir_peek(const char *root, const char *id, struct state_dir *ret, bool *ret_busy,
+                   struct hutch_error **err)
+{
+	struct state_dir d = STATE_DIR_INIT;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	_cleanup_close_ int fd = -1;
+
+	if (open_dir(root, id, &d, err) < 0)
+		return -1;
+	/* F_GETLK reports a lock another process holds; a create that has made
+	 * the directory but not yet its lock file counts as holding it */
+	fd = openat(d.dirfd, STATE_LOCK, O_RDONLY | O_CLOEXEC);
+	*ret_busy = fd < 0 ? errno == ENOENT : fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	*ret = d;
+	return 0;
 }
 
 static int rm_entry(const char *p, const struct stat *sb, int type, struct FTW *ftw)
@@ -261,16 +322,17 @@ bool proc_alive(pid_t pid, unsigned long long start)
 	return state != 'Z' && state != 'X' && s == start;
 }
 
-enum container_status state_status(int dirfd, const struct container_state *st)
+enum container_status state_status(int dirfd, const struct container_state *st, bool busy)
 {
 	if (st->creating)
-		return proc_alive(st->pid, st->pid_start) || st->pid == 0 ? STATUS_CREATING
-		                                                          : STATUS_STOPPED;
+		return busy ? STATUS_CREATING : STATUS_STOPPED;
 	if (!proc_alive(st->pid, st->pid_start))
 		return STATUS_STOPPED;
+	if (st->paused) /* a created container can be paused too (as runc) */
+		return STATUS_PAUSED;
 	if (faccessat(dirfd, STATE_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return STATUS_CREATED;
-	return st->paused ? STATUS_PAUSED : STATUS_RUNNING;
+	return STATUS_RUNNING;
 }
 
 void state_gen_oci(json_gen *g, const struct container_state *st, enum container_status status)
@@ -288,14 +350,66 @@ void state_gen_oci(json_gen *g, const struct container_state *st, enum container
 	json_gen_map_close(g);
 }
 
+static void indent_line(FILE *f, int depth)
+{
+	fputc('\n', f);
+	for (int i = 0; i < depth; i++)
+		fputc('\t', f);
+}
+
+/* Indent compact JSON with tabs, one member per line. An empty object or
+ * array stays "{}" / "[]" (yajl's beautifier splits it over two lines). */
+static char *json_indent(const char *in)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	bool in_str = false, esc = false;
+	int depth = 0;
+
+	if (!f)
+		abort(); /* out of memory, as the x* allocators */
+	for (const char *p = in; *p; p++) {
+		char ch = *p;
+		if (in_str) {
+			fputc(ch, f);
+			in_str = esc || ch != '"';
+			esc = !esc && ch == '\\';
+			continue;
+		}
+		if ((ch == '{' || ch == '[') && p[1] == (ch == '{' ? '}' : ']')) {
+			fputc(ch, f);
+			fputc(*++p, f);
+			continue;
+		}
+		if (ch == '}' || ch == ']')
+			indent_line(f, --depth);
+		fputc(ch, f);
+		if (ch == ':')
+			fputc(' ', f);
+		else if (ch == '{' || ch == '[')
+			indent_line(f, ++depth);
+		else if (ch == ',')
+			indent_line(f, depth);
+		in_str = ch == '"';
+	}
+	fclose(f);
+	return out;
+}
+
 char *state_oci_json(const struct container_state *st, enum container_status status, bool pretty)
 {
-	json_gen *g = json_gen_new(pretty);
+	json_gen *g = json_gen_new(false);
 	char *text;
 
 	state_gen_oci(g, st, status);
 	text = json_gen_text(g, NULL);
 	json_gen_free(g);
+	if (pretty) {
+		char *p = json_indent(text);
+		free(text);
+		text = p;
+	}
 	return text;
 }
 

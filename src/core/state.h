@@ -1,8 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The state store: <root>/<id>/ holds state.json (written atomically), a copy
- * of config.json taken at create time, and exec.fifo while the container is
- * created-but-not-started. An exclusive flock on the directory serialises all
- * commands on one container. */
+ * of config.json taken at create time, exec.fifo while the container is
+ * created-but-not-started, and `lock`, the container lock.
+ *
+ * The container lock is a POSIX write lock (fcntl F_SETLKW) on <id>/lock.
+ * Such a lock belongs to the process that took it: a child does not inherit
+ * it, an fd leaked into the container cannot hold it, and it goes away with
+ * the process. So no call of hutch ever waits on a lock held by one of its own
+ * processes, and a killed call never leaves the container locked.
+ *
+ * What it protects: the container's transitions and the files of its state
+ * directory. create holds it from the moment the directory exists until
+ * state.json says "created"; start, kill, pause, resume, update and delete
+ * hold it while they check the status and change the container. Readers
+ * (state, list, ps, events, exec) never wait for it: state.json is replaced
+ * atomically, and they only ask whether someone holds it - a lock held while
+ * state.json says "creating" (or is not written yet) is a create in progress;
+ * without a holder that create died, and the container is "stopped".
+ *
+ * When it is dropped: before any wait for the container's processes. start
+ * drops it once the init has been released (exec.fifo is gone) and only then
+ * waits for the user process to run and runs the poststart hooks; exec never
+ * holds it while its process joins the container (which may be frozen); a
+ * foreground run or exec waits with no lock. A paused container therefore
+ * never holds up resume, kill or delete. The one wait under the lock is
+ * create's on the init it is setting up (the cgroup is checked not to be
+ * frozen before the init is placed in it), and delete's bounded wait for a
+ * SIGKILLed init to be gone. */
 #ifndef HUTCH_CORE_STATE_H
 #define HUTCH_CORE_STATE_H
 
@@ -44,28 +68,54 @@ const char *status_name(enum container_status s);
 /* runc's id rules: non-empty, [A-Za-z0-9_+.-]+, not "." or "..". */
 int state_validate_id(const char *id, struct hutch_error **err);
 
-/* Make <root>/<id> (root created 0700 if missing) and lock it. Fails with
- * "container with id exists: <id>" when it is already there. Returns a locked
- * O_DIRECTORY fd (close releases the lock). */
-int state_dir_create(const char *root, const char *id, struct hutch_error **err);
+/* A container's state directory, open, and (when lockfd >= 0) locked. */
+struct state_dir {
+	int dirfd;  /* O_DIRECTORY|O_CLOEXEC */
+	int lockfd; /* <id>/lock holding our write lock; -1 when we hold none */
+};
+#define STATE_DIR_INIT                                                                             \
+	{                                                                                          \
+		.dirfd = -1, .lockfd = -1                                                          \
+	}
+#define STATE_LOCK "lock"
 
-/* Open and lock an existing container's directory; "container does not exist"
- * (errnum ENOENT) when absent (also when deleted while we waited for the lock,
- * or when it has no state.json). */
-int state_dir_open(const char *root, const char *id, struct hutch_error **err);
+/* Make <root>/<id> (root created 0700 if missing), its lock file, and lock
+ * it. Fails with "container with id exists: <id>" when the directory is
+ * already there. On success *ret is open and locked. */
+int state_dir_create(const char *root, const char *id, struct state_dir *ret,
+                     struct hutch_error **err);
+
+/* Open an existing container's directory and wait for its lock. "container
+ * does not exist" (errnum ENOENT) when absent, also when it was removed while
+ * we waited. A directory without a lock file (a create killed in its first
+ * instant) gets one, so that it can be deleted. */
+int state_dir_lock(const char *root, const char *id, struct state_dir *ret,
+                   struct hutch_error **err);
+
+/* Open an existing container's directory without waiting for its lock;
+ * *ret_busy tells whether another live process holds it. ENOENT as above. */
+int state_dir_peek(const char *root, const char *id, struct state_dir *ret, bool *ret_busy,
+                   struct hutch_error **err);
+
+/* Close both fds (releasing the lock); safe on a closed or zeroed-out dir. */
+void state_dir_close(struct state_dir *d);
 
 /* Remove <root>/<id> and everything in it. Never fails loudly (best effort). */
 void state_dir_remove(const char *root, const char *id);
 
 int state_write(int dirfd, const struct container_state *st, struct hutch_error **err);
+/* Read state.json; errnum ENOENT when there is none yet. */
 int state_read(int dirfd, struct container_state **ret, struct hutch_error **err);
 void state_free(struct container_state *st);
 void state_freep(struct container_state **st);
 #define _cleanup_state_ __attribute__((cleanup(state_freep)))
 
-/* The status as seen now: stopped when the init is gone, a zombie, or a
- * different process with the same pid; created while exec.fifo exists. */
-enum container_status state_status(int dirfd, const struct container_state *st);
+/* The status as seen now. `busy`: another live process holds the lock.
+ * creating while a create runs (st->creating and busy); stopped when that
+ * create died, or when the init is gone, a zombie, or a different process
+ * with the same pid; paused by st->paused; else created while exec.fifo
+ * exists, and running. */
+enum container_status state_status(int dirfd, const struct container_state *st, bool busy);
 
 /* Write the OCI state object (runtime.md "State") for st with `status`. */
 void state_gen_oci(json_gen *g, const struct container_state *st, enum container_status status);

@@ -295,7 +295,8 @@ static int add_syscall(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *s
 		if (act == SCMP_ACT_NOTIFY && notify_forbidden(*name))
 			return herr_msg(err,
 			                ORIGIN ".syscalls[%zu].names[%zu]: SCMP_ACT_NOTIFY cannot "
-			                       "be used for \"%s\"",
+			                       "be used for the %s syscall (the container's setup "
+			                       "uses it before the agent has the listener fd)",
 			                idx, j, *name);
 		j++;
 		if (act == def_act) /* libseccomp refuses rules that repeat the default */
@@ -435,8 +436,13 @@ int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
 	if (add_architectures(ctx, s, archs, &n_archs, err) < 0 ||
 	    add_rules(ctx, s, def_act, &f->notify, err) < 0)
 		return -1;
-	if (f->notify && !s->listenerPath)
+	if (f->notify && (!s->listenerPath || !*s->listenerPath))
 		return herr_msg(err, ORIGIN ".listenerPath: required when SCMP_ACT_NOTIFY is used");
+	/* a relative or abstract ("@name") socket would be resolved elsewhere
+	 * than the caller meant; runc refuses them too */
+	if (f->notify && s->listenerPath[0] != '/')
+		return herr_msg(err, ORIGIN ".listenerPath: \"%s\": expected an absolute path",
+		                s->listenerPath);
 	finish_flags(f);
 	if (export_bpf(ctx, f, err) < 0)
 		return -1;

@@ -129,7 +129,11 @@ int seccomp_send_listener(const struct spec_seccomp *s, int notify_fd,
 		return herr_prefix(err, "seccomp listener %s", s->listenerPath);
 	sock = connect_unix(s->listenerPath, err);
 	if (sock < 0)
-		return herr_prefix(err, "seccomp listener %s", s->listenerPath);
+		return herr_prefix(
+		    err,
+		    "seccomp listener %s: failed to connect with seccomp agent (is it "
+		    "listening?)",
+		    s->listenerPath);
 	if (send_with_fd(sock, msg, strlen(msg), notify_fd) < 0)
 		return herr_errno(err, errno, "seccomp listener %s: send", s->listenerPath);
 	return 0;

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -119,9 +120,15 @@ int terminal_connect_socket(const char *path, struct hutch_error **err)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	_cleanup_close_ int pathfd = -1;
+	/* A receiver that is there but does not take the connection (its
+	 * backlog full) would block connect(2) and sendmsg(2) for good: for an
+	 * AF_UNIX stream socket both give up after SO_SNDTIMEO (socket(7)). */
+	struct timeval tv = {.tv_sec = TERMINAL_SOCKET_TIMEOUT_S};
 
 	if (fd < 0)
 		return herr_errno(err, errno, "socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return herr_errno(err, errno, "console socket %s: set a send timeout", path);
 	if (strlen(path) < sizeof(sa.sun_path)) {
 		memcpy(sa.sun_path, path, strlen(path) + 1);
 	} else {
@@ -130,8 +137,15 @@ int terminal_connect_socket(const char *path, struct hutch_error **err)
 			return herr_errno(err, errno, "console socket %s", path);
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", pathfd);
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EAGAIN || errno == EINPROGRESS)
+			return herr_msg(
+			    err,
+			    "connect to console socket %s: no answer within %d s (does its "
+			    "receiver accept connections?)",
+			    path, TERMINAL_SOCKET_TIMEOUT_S);
 		return herr_errno(err, errno, "connect to console socket %s", path);
+	}
 	return steal_fd(&fd);
 }
 
@@ -160,6 +174,10 @@ int terminal_send_master_fd(int sockfd, int master, struct hutch_error **err)
 	for (;;) {
 		if (sendmsg(sockfd, &msg, MSG_NOSIGNAL) >= 0)
 			return 0;
+		if (errno == EAGAIN)
+			return herr_msg(err,
+			                "send the pty master to the console socket: its receiver "
+			                "takes nothing (timed out)");
 		if (errno != EINTR)
 			return herr_errno(err, errno, "send the pty master to the console socket");
 	}

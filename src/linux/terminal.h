@@ -31,10 +31,15 @@ int terminal_peer_path(int master, char **ret, struct hutch_error **err);
  * the last master hangs up the slave and SIGHUPs its session. */
 int terminal_make_controlling(int slave, struct hutch_error **err);
 
+/* How long a console-socket receiver may take to accept the connection and
+ * the message: a peer that is slow or gone is an error, never a hang. */
+#define TERMINAL_SOCKET_TIMEOUT_S 10
+
 /* Connect to the AF_UNIX stream socket at `path` (paths longer than sun_path
  * go through an O_PATH fd and /proc/self/fd). Returns the connected fd
- * (O_CLOEXEC, caller owns it) or -1. Call it on the host side, before
- * pivot_root, and hand the fd to the container process. */
+ * (O_CLOEXEC, caller owns it, with a TERMINAL_SOCKET_TIMEOUT_S send timeout)
+ * or -1: also when the receiver does not accept in time. Call it on the host
+ * side, before pivot_root, and hand the fd to the container process. */
 int terminal_connect_socket(const char *path, struct hutch_error **err);
 
 /* Send `master` over the connected socket: one sendmsg whose payload is the

@@ -288,6 +288,38 @@ static void child_hook_exec(void *ctx, const char *path, char *const argv[], cha
 	errno = e;
 }
 
+/* hook_how.exec for the startContainer hooks: they run in the container
+ * under its seccomp filter, as with runc. A filter loaded early is in force
+ * already; the late one goes to the helper, which loads it right before the
+ * hook's execve, as it does for the container process. Runs in the hook's
+ * own process: the copy of the filter's fd is its, without close-on-exec. */
+static void child_start_hook_exec(void *ctx, const char *path, char *const argv[],
+                                  char *const envp[])
+{
+	const struct child *ch = ctx;
+	struct exe_helper_call call = {
+	    .sync_fd = -1, .fifo_fd = -1, .err_fd = -1, .bpf_fd = -1, .path = path, .argv = argv};
+	struct hutch_error *err = NULL;
+	char **hargv;
+	int e;
+
+	if (ch->c->seccomp && !ch->early_seccomp) {
+		int bpf = exe_helper_bpf(ch->c->seccomp, &err);
+		if (bpf < 0) {
+			errno = err->errnum ? err->errnum : EINVAL;
+			return;
+		}
+		call.bpf_fd = fcntl(bpf, F_DUPFD, 3);
+		if (call.bpf_fd < 0)
+			return;
+	}
+	hargv = exe_helper_argv(&call);
+	exe_helper_exec(ch->helper_fd, hargv, envp);
+	e = errno;
+	strv_free(hargv);
+	errno = e;
+}
+
 /* From the mounts to pivot_root, with the create hooks in between. */
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
@@ -381,14 +413,10 @@ static int child_procattrs(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
-/* How many fds after stdio the process keeps: --preserve-fds plus LISTEN_FDS. */
+/* How many fds after stdio the process keeps: core counted LISTEN_FDS in
+ * and checked that each is one the caller handed over. */
 static int child_kept_fds(const struct spawn_config *c)
 {
-	const char *lf = getenv("LISTEN_FDS");
-	long long n;
-
-	if (lf && str_to_i64(lf, &n) == 0 && n > 0 && n < 65536)
-		return c->preserve_fds + (int)n;
 	return c->preserve_fds;
 }
 
@@ -680,7 +708,7 @@ static int child_exec_helper(struct child *ch, bool ready, struct hutch_error **
  * them, then the helper. Failures go to start.err (child_die). */
 static __attribute__((noreturn)) void child_start_hooks(struct child *ch)
 {
-	struct hook_how how = {.exec = child_hook_exec, .ctx = ch};
+	struct hook_how how = {.exec = child_start_hook_exec, .ctx = ch};
 	struct hutch_error *err = NULL;
 
 	/* create exits once we are READY; its death must not kill us */

@@ -35,7 +35,8 @@ struct spawn_config {
 	int start_err_fd;                   /* INIT: start.err, for failures after start */
 	bool no_pivot;
 	bool no_new_keyring;
-	int preserve_fds;                     /* extra fds 3..3+n-1 passed through */
+	int preserve_fds;                     /* extra fds 3..3+n-1 passed through (the
+	                                       * caller's: core checked them) */
 	const char *console_socket;           /* send the pty master there */
 	bool keep_pty;                        /* foreground terminal: return the master */
 	const struct seccomp_filter *seccomp; /* compiled in the parent, may be NULL */

@@ -86,6 +86,21 @@ void strv_push(char ***strv, const char *s)
 	(*strv)[n + 1] = NULL;
 }
 
+void strv_set_env(char ***env, const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+	size_t klen = eq ? (size_t)(eq - entry) + 1 : strlen(entry);
+
+	for (char **e = *env; e && *e; e++) {
+		if (strncmp(*e, entry, klen) == 0) {
+			free(*e);
+			*e = xstrdup(entry);
+			return;
+		}
+	}
+	strv_push(env, entry);
+}
+
 char **strv_dup(char *const *strv)
 {
 	size_t n = strv_len(strv);

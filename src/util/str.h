@@ -20,6 +20,9 @@ size_t strv_len(char *const *strv);
 void strv_free(char **strv);
 /* Append a copy of s; *strv may be NULL. */
 void strv_push(char ***strv, const char *s);
+/* Environment vectors: replace the KEY= entry of `entry` ("KEY=VALUE"), or
+ * append it when there is none. */
+void strv_set_env(char ***env, const char *entry);
 char **strv_dup(char *const *strv);
 bool strv_contains(char *const *strv, const char *s);
 

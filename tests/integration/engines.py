@@ -346,6 +346,25 @@ def engine_dir(prefix):
     return d
 
 
+def meson_install(dest):
+    """`meson install` of the build under test into the staging directory dest (DESTDIR): the
+    files as they would land on the host (engine drop-ins), without touching it."""
+    build = os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build"))
+    r = run_cmd(["meson", "install", "-C", build, "--destdir", dest, "--no-rebuild", "--quiet"],
+                timeout=300)
+    if r.returncode != 0:
+        pytest.skip("meson install failed: %s" % r.stderr)
+    return dest
+
+
+def installed_file(dest, folder, name):
+    """The file `name` that meson installed in a directory ending with `folder`."""
+    for top, _, files in os.walk(dest):
+        if top.endswith(folder) and name in files:
+            return os.path.join(top, name)
+    pytest.fail("meson install put no %s in a %s directory" % (name, folder))
+
+
 def name_factory(request, remove):
     """A generator fixture body: yields make() giving this test's container names
     ("e2e-<test>-N"); afterwards calls remove(name) for each."""

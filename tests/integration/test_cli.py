@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from lib import Bundle, finish_receiver, parse_probe, start_receiver
+from lib import Bundle, cgroup_dirs, finish_receiver, parse_probe, start_receiver
 
 pytestmark = pytest.mark.cli
 
@@ -185,3 +185,38 @@ def test_successful_call_keeps_its_warnings_in_the_log(runtime, bundle, containe
     with open(log) as f:
         lines = [json.loads(l) for l in f.read().splitlines() if l.strip()]
     assert any(l["level"] == "warning" and "kernel" in l["msg"] for l in lines), lines
+
+
+def test_options_after_the_container_id(bundle, container, runtime, test_dir):
+    # runc takes a verb's options anywhere on the line (but exec, ps and kill stop at the id:
+    # what follows it is the command, ps's options or the signal)
+    b = bundle(["/probe", "sleep"])
+    c = container(b)
+    c._prepare()
+    r = runtime.detached("run", c.id, "--bundle", b.path, "-d", out=c.out, err=c.err)
+    assert r.returncode == 0, r.stderr
+    c.known_pids.add(c.pid)
+    r = runtime.cmd("update", c.id, "--pids-limit", "42")
+    assert r.returncode == 0, r.stderr
+    pids_dir = [d for d in cgroup_dirs(c.cgroups_path) if os.path.exists(os.path.join(d, "pids.max"))]
+    with open(os.path.join(pids_dir[0], "pids.max")) as f:
+        assert f.read().strip() == "42"
+    r = runtime.cmd("list", "--format", "json")
+    assert r.returncode == 0 and c.id in r.stdout, r.stderr
+    r = runtime.cmd("state", c.id, "--help")
+    assert r.returncode == 0 and "Usage: hutch state" in r.stdout, r.stderr
+    r = runtime.cmd("delete", c.id, "--force")
+    assert r.returncode == 0, r.stderr
+    assert "does not exist" in c.state().stderr
+
+
+def test_exec_and_kill_keep_what_follows_the_id(bundle, container, runtime):
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    r = runtime.cmd("exec", c.id, "echo", "-d", "--help")
+    assert r.returncode == 0 and r.stdout.strip() == "-d --help", r.stderr
+    # kill: a word after the id is the signal, never an option
+    r = runtime.cmd("kill", c.id, "--all")
+    assert r.returncode != 0 and "signal" in r.stderr, r.stderr
+    assert c.status() == "running"

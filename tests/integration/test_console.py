@@ -2,10 +2,12 @@
 # process.terminal with --console-socket: the runtime sends the pty master over the unix
 # socket (SCM_RIGHTS); the container's stdio is the slave; output and input go through it.
 import os
+import socket
+import time
 
 import pytest
 
-from lib import finish_receiver, parse_probe, start_receiver
+from lib import assert_nothing_left, finish_receiver, parse_probe, start_receiver
 
 pytestmark = pytest.mark.console
 
@@ -139,3 +141,49 @@ def test_create_with_console_socket_releases_its_output_pipes(runtime, bundle, c
     c.known_pids.add(c.state_json()["pid"])
     assert c.start().returncode == 0
     assert "started" in finish_receiver(p, out)
+
+
+def test_console_socket_that_never_accepts_is_an_error(bundle, container, runtime, test_dir):
+    # a receiver that is there but never takes the connection (its backlog full): create gives
+    # up with an error naming the socket instead of hanging, and leaves nothing behind
+    path = os.path.join(test_dir, "stuck.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(0)
+    fillers = []
+    try:
+        while len(fillers) < 16:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect(path)
+            except BlockingIOError:
+                s.close()
+                break
+            fillers.append(s)
+        b = bundle(["/probe"])
+        b.process["terminal"] = True
+        c = container(b)
+        start = time.monotonic()
+        r = c.create(console_socket=path, timeout=60)
+        assert r.returncode > 0 and path in r.stderr, r.stderr
+        assert time.monotonic() - start < 30
+        assert_nothing_left(c, runtime)
+    finally:
+        for s in fillers:
+            s.close()
+        srv.close()
+
+
+def test_console_socket_without_receiver_is_an_error(bundle, container, runtime, test_dir):
+    # the receiver is gone: its socket file is left, nobody listens
+    path = os.path.join(test_dir, "gone.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.close()
+    b = bundle(["/probe"])
+    b.process["terminal"] = True
+    c = container(b)
+    r = c.create(console_socket=path, timeout=60)
+    assert r.returncode > 0 and path in r.stderr and "refused" in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)

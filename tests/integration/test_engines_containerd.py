@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from engines import IMAGE, Containerd, Podman, e2e_runtime, engine_dir, make_rootfs_tar, name_factory, remove_tree
+from engines import (IMAGE, Containerd, Podman, e2e_runtime, engine_dir, installed_file, make_rootfs_tar,
+                     meson_install, name_factory, remove_tree, run_cmd)
 from lib import is_alive
 
 pytestmark = [
@@ -214,3 +215,21 @@ def test_oom_event(ctr, cid):
         out = events.communicate(timeout=10)[0]
     print(out)
     assert re.search(r"/tasks/oom\b.*%s" % c, out), out
+
+
+def test_containerd_runtime_handler_from_the_installed_dropin(tmp_path):
+    # meson installs a CRI runtime handler "hutch" (the runc v2 shim with hutch as its binary,
+    # what a Kubernetes RuntimeClass with handler: hutch selects); containerd 1.x reads it
+    # through imports
+    dropin = installed_file(meson_install(str(tmp_path / "dest")), "containerd/conf.d", "hutch.toml")
+    config = tmp_path / "config.toml"
+    config.write_text('version = 2\nimports = ["%s"]\nroot = "%s"\nstate = "%s"\n'
+                      % (dropin, tmp_path / "root", tmp_path / "state"))
+    r = run_cmd(["containerd", "--config", str(config), "config", "dump"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    # the dump: the handler's table, then its options table, each key on a line of its own
+    handler = re.search(r'\.runtimes\.hutch\]\n((?:[ \t]+\w+ = .*\n)+)', r.stdout)
+    options = re.search(r'\.runtimes\.hutch\.options\]\n((?:[ \t]+\w+ = .*\n)+)', r.stdout)
+    assert handler and options, r.stdout
+    assert 'runtime_type = "io.containerd.runc.v2"' in handler.group(1), handler.group(1)
+    assert re.search(r'BinaryName = "[^"]*/sbin/hutch"', options.group(1)), options.group(1)

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from engines import IMAGE, Podman, e2e_runtime, engine_dir, make_rootfs_tar, name_factory, pty_run, run_cmd
+from engines import (IMAGE, Podman, e2e_runtime, engine_dir, installed_file, make_rootfs_tar,
+                     meson_install, name_factory, pty_run, run_cmd)
 
 pytestmark = [
     pytest.mark.engines,
@@ -215,3 +216,37 @@ def test_exec_tty(podman, name):
     text = out.decode(errors="replace")
     assert re.search(r"/dev/pts/\d+\r\n", text), text
     assert "40 120\r\n" in text
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    return meson_install(str(tmp_path_factory.mktemp("destdir")))
+
+
+def test_podman_finds_hutch_by_name(podman, name, installed, runtime_path, tmp_path):
+    # with the drop-in meson installs, `podman --runtime hutch` finds hutch by name and treats
+    # it as a runtime that logs JSON: a failure shows hutch's own message, once
+    if os.path.basename(podman.runtime) != "hutch":
+        pytest.skip("the engines drive %s, not hutch" % podman.runtime)
+    with open(installed_file(installed, "containers/containers.conf.d", "hutch.conf")) as f:
+        text = f.read()
+    paths = re.search(r'^hutch = \[(.*)\]', text, re.M).group(1)
+    # the drop-in names the installed binary; this test runs the one being built
+    conf = tmp_path / "containers.conf"
+    conf.write_text(text.replace(paths.split(",")[0], '"%s"' % runtime_path, 1))
+    env = dict(podman.env, CONTAINERS_CONF=str(conf))
+    args = podman.global_args[:podman.global_args.index("--runtime")]
+
+    r = run_cmd(args + ["--runtime", "hutch", "info", "--format", "{{.Host.OCIRuntime.Name}} "
+                        "{{.Host.OCIRuntime.Path}}"], env=env)
+    assert r.returncode == 0 and r.stdout.split() == ["hutch", runtime_path], r.stdout + r.stderr
+    r = run_cmd(args + ["--runtime", "hutch", "run", "--rm", "--name", name(), *Podman.RUN_OPTS,
+                        IMAGE, "/probe"], env=env)
+    assert r.returncode == 0 and "pid=1" in r.stdout.splitlines(), r.stderr
+    r = run_cmd(args + ["--runtime", "hutch", "run", "--rm", "--name", name(), *Podman.RUN_OPTS,
+                        IMAGE, "/no/such/program"], env=env)
+    assert r.returncode == 127, r.stderr
+    # read from hutch's JSON log: once, not also with podman's "hutch: " in front of the stderr
+    # copy ("hutch: hutch: exec: ...") as for a runtime that does not log JSON
+    assert r.stderr.count("no such file or directory") == 1, r.stderr
+    assert "hutch: hutch:" not in r.stderr, r.stderr

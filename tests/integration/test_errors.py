@@ -153,3 +153,67 @@ def test_concurrent_starts_are_serialised(bundle, container, runtime):
     for rc, err in results:
         assert rc == 0 or "already running" in err or "has stopped" in err, err
     assert c.delete(force=True).returncode == 0
+
+
+def test_failed_exec_exits_255_unlike_the_process(bundle, container, runtime, test_dir):
+    # engines tell "the runtime failed" (255, as runc) from "the process exited 1"
+    c = container(bundle(["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    r = runtime.cmd("exec", c.id, "/probe", "exit", "1")
+    assert r.returncode == 1, r.stderr
+    r = runtime.cmd("exec", "--pid-file", os.path.join(test_dir, "no-such-dir", "pid"), c.id, "true")
+    assert r.returncode == 255, r.stderr
+    assert "exec failed" in r.stderr, r.stderr
+    assert runtime.cmd("pause", c.id).returncode == 0
+    r = runtime.cmd("exec", c.id, "true")
+    assert r.returncode == 255 and "paused" in r.stderr, r.stderr
+    assert runtime.cmd("resume", c.id).returncode == 0
+    r = runtime.cmd("exec", "no-such-container", "true")
+    assert r.returncode == 255 and "does not exist" in r.stderr, r.stderr
+
+
+SECCOMP_ARCHS = ["SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64",
+                 "SCMP_ARCH_ARM"]
+
+
+def test_start_container_hook_runs_under_the_seccomp_filter(bundle, container):
+    # as runc: a startContainer hook runs in the container, under its filter, so a hook that
+    # makes a forbidden call fails the run (noNewPrivileges true: the filter is loaded last)
+    b = bundle(["/bin/true"])
+    b.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": SECCOMP_ARCHS,
+                          "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]}
+    b.config["hooks"] = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /dev/shm/foo"]}]}
+    assert b.process["noNewPrivileges"] is True
+    r = container(b).run()
+    assert r.returncode != 0
+    assert "startContainer" in r.stderr, r.stderr
+    assert "bad system call" in r.stderr.lower() or "signal 31" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("path,wording", [
+    ("/no/such/agent.sock", "failed to connect with seccomp agent"),
+    ("@abstract-agent", "expected an absolute path"),
+    ("", "required when SCMP_ACT_NOTIFY is used"),
+])
+def test_seccomp_listener_without_an_agent_is_an_error(path, wording, bundle, container, runtime):
+    b = bundle(["/bin/true"])
+    b.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": SECCOMP_ARCHS,
+                          "listenerPath": path,
+                          "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}
+    c = container(b)
+    r = c.run()
+    assert r.returncode != 0 and wording in r.stderr, r.stderr
+    assert "does not exist" in c.state().stderr
+
+
+def test_seccomp_notify_on_write_is_refused(bundle, container):
+    # the container's setup writes before the agent holds the listener fd: notifying write
+    # would wait for ever (runc refuses it with the same words)
+    b = bundle(["/bin/true"])
+    b.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": SECCOMP_ARCHS,
+                          "listenerPath": "/run/agent.sock",
+                          "syscalls": [{"names": ["write"], "action": "SCMP_ACT_NOTIFY"}]}
+    r = container(b).run(timeout=20)
+    assert r.returncode > 0
+    assert "SCMP_ACT_NOTIFY cannot be used for the write syscall" in r.stderr, r.stderr

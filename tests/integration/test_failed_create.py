@@ -2,11 +2,14 @@
 # A create that fails - bad config, missing rootfs, a mount that cannot be made - reports an
 # error and leaves nothing behind: no state, no mount, no process, no cgroup. Also: what a
 # valid config may contain that must not fail (newer 1.x ociVersion, unknown keys).
+import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
-from lib import assert_nothing_left
+from lib import assert_nothing_left, cgroup_dirs, is_alive, wait_dead
 
 pytestmark = pytest.mark.lifecycle
 
@@ -127,4 +130,80 @@ def test_mount_label_without_selinux_is_a_clear_error(bundle, container, runtime
     c = container(b)
     r = c.create()
     assert r.returncode != 0 and ".linux.mountLabel" in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)
+
+
+def _half_created(c, runtime):
+    """After a create that was killed: state and list show the container, delete --force
+    removes every trace of it, and its id can be used again."""
+    st = c.state()
+    assert st.returncode == 0, st.stderr
+    assert json.loads(st.stdout)["status"] in ("stopped", "creating"), st.stdout
+    assert c.id in runtime.cmd("list", "-q").stdout.split()
+    r = c.delete(force=True)
+    assert r.returncode == 0, r.stderr
+    assert_nothing_left(c, runtime)
+    r = c.create()
+    assert r.returncode == 0, r.stderr
+    assert c.status() == "created"
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace not installed")
+def test_create_killed_at_clone3_can_be_deleted(bundle, container, runtime):
+    # SIGKILL exactly when create clones the init: the state directory and the cgroup exist,
+    # the init does not
+    c = container(bundle(["/probe", "sleep"]))
+    c._prepare()
+    argv = ["strace", "-o", "/dev/null", "-e", "trace=clone3", "-e", "inject=clone3:signal=KILL"]
+    argv += runtime.argv("create", "--bundle", c.bundle.path, c.id)
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0, r.stderr
+    assert os.path.isdir(os.path.join(runtime.root, c.id))
+    _half_created(c, runtime)
+
+
+def test_create_killed_after_the_init_started_can_be_deleted(bundle, container, runtime, test_dir):
+    # a prestart hook kills create once the init exists, after putting one more process into
+    # the container's cgroup: delete --force must kill that one too
+    b = bundle(["/probe", "sleep"])
+    c = container(b)
+    c._prepare()
+    procs = [os.path.join(d, "cgroup.procs") for d in cgroup_dirs(c.cgroups_path)]
+    pid_file = os.path.join(test_dir, "straggler.pid")
+    script = ('sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > "$1"; shift; '
+              'for f in "$@"; do [ -e "$f" ] && echo $! > "$f"; done; kill -9 $PPID')
+    b.config["hooks"] = {"prestart": [{"path": "/bin/sh",
+                                       "args": ["sh", "-c", script, "sh", pid_file] + procs}]}
+    r = c.create()
+    assert r.returncode != 0
+    with open(pid_file) as f:
+        straggler = int(f.read())
+    c.known_pids.add(straggler)
+    assert is_alive(straggler)
+    b.config.pop("hooks")
+    _half_created(c, runtime)
+    assert wait_dead(straggler)
+
+
+def test_memory_limit_too_low_says_so(bundle, container, runtime):
+    # the kernel takes the limit for the empty cgroup and then OOM-kills the init as it is
+    # set up: say what failed (runc: "unable to set memory limit to 1 ..."), not just that the
+    # init went away
+    b = bundle(["/probe"])
+    b.linux["resources"]["memory"] = {"limit": 1}
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert "unable to set memory limit to 1" in r.stderr and "OOM" in r.stderr, r.stderr
+    assert_nothing_left(c, runtime)
+
+
+def test_rootfs_that_is_a_file_says_so(bundle, container, runtime):
+    b = bundle(["/probe"], rootfs=False)
+    with open(os.path.join(b.path, "rootfs"), "w") as f:
+        f.write("not a directory\n")
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert ".root.path" in r.stderr and "Not a directory" in r.stderr, r.stderr
     assert_nothing_left(c, runtime)

@@ -116,3 +116,42 @@ def test_kill_all_with_pid_namespace(bundle, container):
     assert r.returncode == 0, r.stderr
     assert wait_dead(pid)
     c.wait_status("stopped")
+
+
+def test_kill_signal_0_checks_liveness(bundle, container):
+    # as kill(2) and runc: signal 0 delivers nothing and succeeds while the init lives
+    c = container(bundle(["/probe", "signal-wait"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    c.wait_output("ready")
+    r = c.kill("0")
+    assert r.returncode == 0, r.stderr
+    time.sleep(0.2)
+    assert "signal=" not in c.output()
+    assert c.status() == "running"
+    assert c.kill("KILL").returncode == 0
+    c.wait_status("stopped")
+    r = c.kill("0")
+    assert r.returncode != 0 and "not running" in r.stderr, r.stderr
+
+
+def test_kill_of_a_paused_container(bundle, container, runtime):
+    # as runc: a signal waits for resume (the container stays paused), SIGKILL thaws it to die
+    c = container(bundle(["/probe", "signal-wait"]))
+    assert c.run(detach=True).returncode == 0
+    c.wait_output("ready")
+    assert runtime.cmd("pause", c.id).returncode == 0
+    assert c.kill("TERM").returncode == 0
+    time.sleep(0.3)
+    assert c.status() == "paused"
+    assert "signal=" not in c.output()
+    assert runtime.cmd("resume", c.id).returncode == 0
+    c.wait_output("signal=15")
+    c.wait_status("stopped")
+    c2 = container(bundle(["/probe", "sleep"]))
+    assert c2.run(detach=True).returncode == 0
+    pid = c2.pid
+    assert runtime.cmd("pause", c2.id).returncode == 0
+    assert c2.kill("KILL").returncode == 0
+    assert wait_dead(pid)
+    c2.wait_status("stopped")

@@ -290,7 +290,15 @@ static void test_paths(void)
 	herr_freep(&e);
 
 	put("hutch/busy/cgroup.procs", "42\n");
-	ok(!mk("busy", NULL, NULL, &e) && err_has(e, "is not empty"), "non-empty cgroup refused");
+	cg = mk("busy", NULL, NULL, &e);
+	ok(cg != NULL, "a non-empty cgroup is used (with a warning)");
+	_cleanup_free_ char *busy = cg ? cgroup_serialize(cg) : NULL;
+	ok(busy && strstr(busy, "\"shared\":true"), "and recorded as shared");
+	cgroup_free(cg);
+	herr_freep(&e);
+	put("hutch/ice/cgroup.events", "populated 0\nfrozen 1\n");
+	ok(!mk("ice", NULL, NULL, &e) && err_has(e, "container's cgroup unexpectedly frozen"),
+	   "a frozen cgroup is refused");
 	herr_freep(&e);
 
 	/* hybrid: each v1 hierarchy has its own parent for relative paths */
@@ -514,7 +522,7 @@ static void test_v1_resources(void)
 	check_file("memory/hutch/v/memory.limit_in_bytes", "-1");
 	apply_fail(cg, "{\"memory\":{\"swappiness\":101}}", "valid range is 0-100");
 	apply_fail(cg, "{\"unified\":{\"memory.max\":\"1\"}}",
-	           "linux.resources.unified: cgroup v2 is not available");
+	           "linux.resources.unified: invalid configuration: cgroup v2 is required");
 	apply_fail(cg, "{\"rdma\":{\"mlx\":{\"hcaHandles\":1}}}",
 	           "linux.resources.rdma: rdma controller is not available");
 	cgroup_free(cg);
@@ -528,8 +536,8 @@ static void test_v1_resources(void)
 		apply_ok(cg, "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}]}",
 		         "hugetlb on the v2 side of hybrid");
 		check_file("unified/hutch/h/hugetlb.2MB.max", "2097152");
-		apply_fail(cg, "{\"unified\":{\"memory.max\":\"1\"}}",
-		           "the memory controller is not available");
+		apply_fail(cg, "{\"unified\":{\"cgroup.max.depth\":\"1\"}}",
+		           "cgroup v2 is required, but this host's cgroups are hybrid");
 		cgroup_free(cg);
 	}
 	v1_tree("hutch/nh", NULL, false);
@@ -564,13 +572,15 @@ static void test_freeze_pids_oom_stats(void)
 	put("hutch/f/hugetlb.2MB.current", "0\n");
 	put("hutch/f/hugetlb.2MB.events", "max 0\n");
 	put("hutch/f/io.stat", "8:0 rbytes=100 wbytes=200 rios=1 wios=2 dbytes=0 dios=0\n");
-	/* pre-created leaf that is "not empty" is refused: create on an empty
-	 * twin, then fill it */
+	/* a pre-created leaf that is frozen is refused: create on a thawed
+	 * empty twin, then fill it and let it report frozen */
 	put("hutch/f/cgroup.procs", "");
+	put("hutch/f/cgroup.events", "populated 0\nfrozen 0\n");
 	cg = mk("f", NULL, NULL, &e);
 	if (!ok(cg != NULL, "create freeze fixture"))
 		return;
 	put("hutch/f/cgroup.procs", "12\n34\n");
+	put("hutch/f/cgroup.events", "populated 1\nfrozen 1\n");
 	ok(cgroup_freeze(cg, true, &e) == 0, "v2 freeze waits for frozen 1");
 	check_file("hutch/f/cgroup.freeze", "1");
 	ok(cgroup_get_frozen(cg, &frozen, &e) == 0 && frozen, "v2 reads frozen");

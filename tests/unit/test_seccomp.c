@@ -188,10 +188,21 @@ static void test_compile_errors(void)
 	compile_fails("{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"listenerPath\":\"/x\"}",
 	              "config.json: .linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the "
 	              "default action");
-	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"syscalls\":["
-	              "{\"names\":[\"getppid\",\"sendmsg\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
-	              "config.json: .linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be "
-	              "used for \"sendmsg\"");
+	compile_fails(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"syscalls\":["
+	    "{\"names\":[\"getppid\",\"sendmsg\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+	    "config.json: .linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be "
+	    "used for the sendmsg syscall (the container's setup uses it before the agent "
+	    "has the listener fd)");
+	compile_fails(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"@agent\",\"syscalls\":"
+	    "[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+	    "config.json: .linux.seccomp.listenerPath: \"@agent\": expected an absolute "
+	    "path");
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"\",\"syscalls\":["
+	              "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+	              "config.json: .linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is "
+	              "used");
 	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
 	              "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
 	              "config.json: .linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is "
@@ -683,7 +694,8 @@ static void test_listener_errors(void)
 	ok(seccomp_send_listener(&s, 0, "{}", 1, &err) < 0 && err->errnum == ENOENT,
 	   "connect failure is an error");
 	is_str(err->msg,
-	       "seccomp listener /nonexistent/agent.sock: connect: No such file or directory",
+	       "seccomp listener /nonexistent/agent.sock: failed to connect with seccomp agent (is "
+	       "it listening?): connect: No such file or directory",
 	       "and names the socket");
 	herr_freep(&err);
 	ok(seccomp_send_listener(&s, 0, "[1]", 1, &err) < 0, "state must be an object");

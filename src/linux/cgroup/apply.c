@@ -186,6 +186,15 @@ static int apply_group(const struct cgroup *cg, const struct group *g,
 	const struct cgroup_hier *h = g->v1 ? cg_find(cg, g->v1) : NULL;
 	_cleanup_free_ char *dir = NULL;
 
+	/* unified is cgroup v2's own file names: on a hybrid host its v2 side
+	 * holds next to no controllers, and the names would mean something
+	 * else than on v2 (runc refuses it unless the host is unified) */
+	if (!g->v1 && cg->mode != CGROUP_MODE_UNIFIED)
+		return herr_msg(err,
+		                "%s: invalid configuration: cgroup v2 is required, but this "
+		                "host's cgroups are %s",
+		                g->field,
+		                cg->mode == CGROUP_MODE_HYBRID ? "hybrid (v1 controllers)" : "v1");
 	if (h && h->path) {
 		dir = cg_dir(h);
 		return g->write_v1(dir, r, err) < 0 ? herr_prefix(err, "%s", g->field) : 0;
@@ -203,11 +212,37 @@ static int apply_group(const struct cgroup *cg, const struct group *g,
 	                cg->mode == CGROUP_MODE_UNIFIED && g->v2 && *g->v2 ? g->v2 : g->v1);
 }
 
+/* A realtime runtime in the default /hutch/<id> needs budget in /hutch,
+ * which hutch owns; a cgroupsPath's parents are the caller's to set up. */
+static int reserve_rt(const struct cgroup *cg, const struct spec_resources *r,
+                      struct hutch_error **err)
+{
+	const struct cgroup_hier *h = cg_find(cg, "cpu");
+	_cleanup_free_ char *dir = NULL;
+	uint64_t period = 0;
+
+	if (!cg->default_path || !h || !h->path || !r->cpu || !r->cpu->realtimeRuntime.set ||
+	    r->cpu->realtimeRuntime.value <= 0)
+		return 0;
+	dir = cg_dir(h);
+	if (!cg_exists(dir, "cpu.rt_runtime_us"))
+		return 0;
+	if (r->cpu->realtimePeriod.set && r->cpu->realtimePeriod.value)
+		period = r->cpu->realtimePeriod.value;
+	else if (cg_read_u64(dir, "cpu.rt_period_us", &period, err) < 0)
+		return herr_prefix(err, "linux.resources.cpu");
+	if (cg_v1_rt_reserve(h, r->cpu->realtimeRuntime.value, period, err) < 0)
+		return herr_prefix(err, "linux.resources.cpu.realtimeRuntime");
+	return 0;
+}
+
 int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct hutch_error **err)
 {
 	if (!r || cg->manager == CGROUP_MANAGER_DISABLED)
 		return 0;
 	if (cg->manager == CGROUP_MANAGER_SYSTEMD && cg_systemd_apply(cg, r, err) < 0)
+		return -1;
+	if (reserve_rt(cg, r, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (groups[i].is_set(r) && apply_group(cg, &groups[i], r, err) < 0)

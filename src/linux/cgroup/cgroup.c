@@ -47,6 +47,8 @@ void cgroup_freep(struct cgroup **cg)
 	*cg = NULL;
 }
 
+static const struct cgroup_hier *tracking_hier(const struct cgroup *cg);
+
 /* The container path in hierarchy h, following runc's rules. */
 static int compute_path(const struct cgroup_config *c, const struct cgroup_hier *h, char **ret,
                         struct hutch_error **err)
@@ -159,22 +161,9 @@ static int remove_hier(const struct cgroup_hier *h, struct hutch_error **err)
 	return 0;
 }
 
-static int check_empty(const struct cgroup_hier *h, struct hutch_error **err)
-{
-	_cleanup_free_ char *dir = cg_dir(h), *procs = NULL;
-
-	if (cg_read(dir, "cgroup.procs", &procs, err) < 0)
-		return -1;
-	if (procs[strspn(procs, " \n")] != '\0')
-		return herr_msg(err, "cgroup %s is not empty", dir);
-	return 0;
-}
-
 static int setup_hier(struct cgroup_hier *h, struct hutch_error **err)
 {
 	if (make_dirs(h, err) < 0)
-		return -1;
-	if (h->created_depth == 0 && check_empty(h, err) < 0)
 		return -1;
 	if (h->v2)
 		return cg_v2_enable_controllers(h);
@@ -183,18 +172,63 @@ static int setup_hier(struct cgroup_hier *h, struct hutch_error **err)
 	return 0;
 }
 
+/* Is the freezer of hierarchy h frozen (or freezing) at the container's
+ * cgroup, by its own setting or an ancestor's? */
+static bool hier_frozen(const struct cgroup_hier *h)
+{
+	_cleanup_free_ char *dir = cg_dir(h), *s = NULL;
+	struct hutch_error *e = NULL;
+	uint64_t v = 0;
+
+	if (!h->v2 && cg_hier_has(h, "freezer") && cg_read(dir, "freezer.state", &s, &e) == 0)
+		return str_has_prefix(s, "FROZEN") || str_has_prefix(s, "FREEZING");
+	if (h->v2 && cg_exists(dir, "cgroup.events") &&
+	    cg_read_key(dir, "cgroup.events", "frozen", &v, &e) == 0)
+		return v == 1;
+	herr_free(e);
+	return false;
+}
+
+/* A frozen cgroup would hold the init in D state the moment it is placed
+ * there, and its creator would wait for it for ever: refuse it, as runc
+ * does. A cgroup that already holds processes (engines reuse pod cgroups)
+ * is used with a warning, also as runc; it is "shared": delete leaves the
+ * processes it did not start alone. */
+static int check_existing(struct cgroup *cg, struct hutch_error **err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < cg->n_hier; i++) {
+		if (hier_frozen(&cg->hier[i])) {
+			_cleanup_free_ char *dir = cg_dir(&cg->hier[i]);
+			return herr_msg(err, "container's cgroup unexpectedly frozen (%s)", dir);
+		}
+	}
+	if (cgroup_pids(cg, &pids, &n, err) < 0)
+		return -1;
+	if (n > 0) {
+		_cleanup_free_ char *dir = cg_dir(tracking_hier(cg));
+		log_warn("container's cgroup is not empty: %zu process(es) found in %s", n, dir);
+		cg->shared = true;
+	}
+	return 0;
+}
+
 static int create_fs(struct cgroup *cg, const struct cgroup_config *c, struct hutch_error **err)
 {
 	size_t i;
 
+	cg->default_path = !c->cgroups_path || !*c->cgroups_path;
 	for (i = 0; i < cg->n_hier; i++)
 		if (compute_path(c, &cg->hier[i], &cg->hier[i].path, err) < 0)
 			return -1;
 	for (i = 0; i < cg->n_hier; i++)
 		if (setup_hier(&cg->hier[i], err) < 0)
 			break;
-	if (i == cg->n_hier)
+	if (i == cg->n_hier && check_existing(cg, err) == 0)
 		return 0;
+	i = i == cg->n_hier ? i - 1 : i;
 	/* roll back what we created, so a failed create leaves nothing */
 	for (size_t j = 0; j <= i && j < cg->n_hier; j++) {
 		struct hutch_error *e2 = NULL;
@@ -439,6 +473,18 @@ static int kill_all(const struct cgroup *cg, struct hutch_error **err)
 	}
 }
 
+/* A shared cgroup goes only when it is empty by now; its ancestors were
+ * there before us. */
+static int remove_shared(const struct cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n_hier; i++) {
+		_cleanup_free_ char *dir = cg->hier[i].path ? cg_dir(&cg->hier[i]) : NULL;
+		if (dir && rmdir(dir) < 0 && errno != ENOENT && errno != EBUSY)
+			log_debug("cgroup: remove %s: %s", dir, strerror(errno));
+	}
+	return 0;
+}
+
 int cgroup_destroy(struct cgroup *cg, struct hutch_error **err)
 {
 	_cleanup_cgroup_ struct cgroup *owned = cg;
@@ -446,14 +492,21 @@ int cgroup_destroy(struct cgroup *cg, struct hutch_error **err)
 
 	if (cg->manager == CGROUP_MANAGER_DISABLED)
 		return 0;
+	if (cg->shared) /* the processes that were there first are not ours */
+		return remove_shared(cg);
 	if (kill_all(cg, err) < 0)
 		return -1;
 	if (cg->manager == CGROUP_MANAGER_SYSTEMD && cg_systemd_destroy(cg, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cg->n_hier; i++) {
 		_cleanup_error_ struct hutch_error *e = NULL;
-		if (!cg->hier[i].path || remove_hier(&cg->hier[i], &e) == 0)
+		if (!cg->hier[i].path)
 			continue;
+		if (remove_hier(&cg->hier[i], &e) == 0) {
+			if (cg->default_path && cg_hier_has(&cg->hier[i], "cpu"))
+				cg_v1_rt_release(&cg->hier[i]);
+			continue;
+		}
 		if (r == 0)
 			herr_raw(err, e->errnum, e->msg);
 		r = -1;
@@ -518,6 +571,21 @@ int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err)
 	if (cg_writef(dir, "cgroup.event_control", err, "%d %d", fd, ctl) < 0)
 		return herr_prefix(err, "cgroup: register the OOM event");
 	return steal_fd(&fd);
+}
+
+bool cgroup_rt_budgetless(const struct cgroup *cg)
+{
+	const struct cgroup_hier *h =
+	    cg->manager == CGROUP_MANAGER_DISABLED ? NULL : cg_find(cg, "cpu");
+	_cleanup_free_ char *dir = h && h->path ? cg_dir(h) : NULL;
+	struct hutch_error *e = NULL;
+	uint64_t v = 1;
+
+	if (!dir || !cg_exists(dir, "cpu.rt_runtime_us"))
+		return false;
+	if (cg_read_u64(dir, "cpu.rt_runtime_us", &v, &e) < 0)
+		herr_free(e);
+	return v == 0;
 }
 
 enum cgroup_mode cgroup_get_mode(const struct cgroup *cg)

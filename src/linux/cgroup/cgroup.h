@@ -39,8 +39,11 @@ struct cgroup_config {
  * that hierarchy (read from /proc/self/cgroup); unset means "/hutch/<id>". A
  * path with a ".." component is refused. On cgroup v2 the available
  * controllers are enabled in cgroup.subtree_control of every ancestor; on v1
- * cpuset.cpus/mems are copied down into new levels. An existing cgroup that
- * already holds processes is refused ("cgroup <path> is not empty").
+ * cpuset.cpus/mems are copied down into new levels. A cgroup that is frozen
+ * (in any hierarchy with a freezer, by itself or an ancestor) is refused:
+ * "container's cgroup unexpectedly frozen". One that already holds processes
+ * is used with a warning in the log, as runc does, and marked shared:
+ * cgroup_destroy then neither kills nor waits for its processes.
  * For CGROUP_MANAGER_SYSTEMD cgroups_path must be "slice:prefix:name"; a
  * transient scope is started when the first process is entered.
  * Returns 0 and a new *ret (free with cgroup_free) or -1 with *err. */
@@ -71,8 +74,9 @@ int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct
 /* Kill every process left (v2 cgroup.kill where present, else SIGKILL each
  * pid under a v1 freeze, looping until empty), then remove the container's
  * directory (and sub-cgroups) in every hierarchy, retrying briefly on EBUSY,
- * and empty ancestors this cgroup created. Already-removed is fine. Frees cg
- * (also on failure). */
+ * and empty ancestors this cgroup created. Already-removed is fine. A shared
+ * cgroup (see cgroup_create) is only removed where it is empty by now. Frees
+ * cg (also on failure). */
 int cgroup_destroy(struct cgroup *cg, struct hutch_error **err);
 
 /* Send sig to every process of the cgroup and its sub-cgroups (kill --all). */
@@ -102,6 +106,12 @@ int cgroup_oom_count(const struct cgroup *cg, uint64_t *ret, struct hutch_error 
  * and compare cgroup_oom_count. -1 with *err when there is no memory
  * controller. */
 int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err);
+
+/* True when the kernel schedules realtime tasks by cgroup (v1
+ * cpu.rt_runtime_us, CONFIG_RT_GROUP_SCHED) and the container's cgroup has
+ * no realtime budget: a SCHED_FIFO/SCHED_RR task cannot run there
+ * (sched_setscheduler(2) fails with EPERM). */
+bool cgroup_rt_budgetless(const struct cgroup *cg);
 
 /* One string (JSON text) that cgroup_deserialize turns back into the same
  * cgroup, for state.json. Caller frees. */

@@ -21,8 +21,10 @@ struct cgroup {
 	char *mount_root;
 	size_t n_hier;
 	struct cgroup_hier *hier;
-	char *unit;  /* systemd: transient unit name ("prefix-name.scope") */
-	char *slice; /* systemd: parent slice */
+	char *unit;        /* systemd: transient unit name ("prefix-name.scope") */
+	char *slice;       /* systemd: parent slice */
+	bool shared;       /* it held processes before the container: not all are ours */
+	bool default_path; /* no cgroupsPath: /hutch/<id>, below hutch's own parent */
 };
 
 /* --- hier.c: discovery and paths --------------------------------------- */
@@ -79,6 +81,15 @@ cg_writer cg_v2_memory, cg_v2_cpu, cg_v2_cpuset, cg_v2_pids, cg_v2_io, cg_v2_hug
 /* Shared by v1 and v2: hugetlb.<size>.<suffix> for every page size. */
 int cg_hugetlb_write(const char *dir, const struct spec_resources *r, const char *suffix,
                      struct hutch_error **err);
+
+/* Realtime group scheduling (v1 cpu.rt_*): make the parent of h's cgroup
+ * hold enough budget for its other children plus `runtime` per `period`
+ * for this one (a new v1 cgroup has none, and a child cannot get more than
+ * its parent has). cg_v1_rt_release gives back what the children left no
+ * longer use (best effort). Used for hutch's own default parent. */
+int cg_v1_rt_reserve(const struct cgroup_hier *h, int64_t runtime, uint64_t period,
+                     struct hutch_error **err);
+void cg_v1_rt_release(const struct cgroup_hier *h);
 
 /* cpuset v1: copy cpus/mems from the parent into every level below the root. */
 int cg_v1_cpuset_init(const struct cgroup_hier *h, struct hutch_error **err);

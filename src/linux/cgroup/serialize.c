@@ -30,6 +30,10 @@ char *cgroup_serialize(const struct cgroup *cg)
 		json_gen_kv_string(g, "unit", cg->unit);
 	if (cg->slice)
 		json_gen_kv_string(g, "slice", cg->slice);
+	if (cg->shared)
+		json_gen_kv_bool(g, "shared", true);
+	if (cg->default_path)
+		json_gen_kv_bool(g, "default_path", true);
 	json_gen_string(g, "hierarchies");
 	json_gen_array_open(g);
 	for (size_t i = 0; i < cg->n_hier; i++) {
@@ -112,6 +116,8 @@ static int parse_all(const json_node *root, struct cgroup *cg, struct hutch_erro
 	if ((m = find_name(mode_names, 3, mode)) < 0)
 		return herr_msg(err, "unknown mode \"%s\"", mode);
 	cg->mode = (enum cgroup_mode)m;
+	cg->shared = json_bool(json_object_get(root, "shared"));
+	cg->default_path = json_bool(json_object_get(root, "default_path"));
 	hs = json_object_get(root, "hierarchies");
 	if (!hs || json_type_of(hs) != JSON_ARRAY)
 		return herr_msg(err, "\"hierarchies\": expected array");

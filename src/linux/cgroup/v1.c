@@ -7,8 +7,11 @@
 #include "util/log.h"
 #include "util/str.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int write_i64(const char *dir, const char *file, int64_t v, struct hutch_error **err)
 {
@@ -136,29 +139,67 @@ static int v1_cpu_shares(const char *dir, uint64_t shares, struct hutch_error **
 	return 0;
 }
 
+/* Write `file`; when the kernel refuses it with EINVAL and `retry_later`,
+ * leave it for after the value it depends on (*ret_pending). */
+static int write_or_defer(const char *dir, const char *file, uint64_t v, bool retry_later,
+                          bool *ret_pending, struct hutch_error **err)
+{
+	*ret_pending = false;
+	if (cg_writef(dir, file, err, "%llu", (unsigned long long)v) == 0)
+		return 0;
+	if ((*err)->errnum != EINVAL || !retry_later)
+		return -1;
+	herr_freep(err);
+	*ret_pending = true;
+	return 0;
+}
+
+/* As runc: a shorter period (or a larger burst) can be refused while the
+ * old quota is in place (the pair would exceed the parent's): then it is
+ * written again after the quota. A kernel without cpu.cfs_burst_us ignores
+ * the burst. */
 static int v1_cpu_bandwidth(const char *dir, const struct spec_cpu *c, struct hutch_error **err)
 {
-	bool period_pending = false;
+	bool quota = c->quota.set && c->quota.value != 0, period_pending = false,
+	     burst_pending = false;
 
 	if (c->period.set && c->period.value != 0 &&
-	    cg_writef(dir, "cpu.cfs_period_us", err, "%llu", (unsigned long long)c->period.value) <
-	        0) {
-		/* A shorter period can be refused while the old quota is in place
-		 * (it would exceed the parent's quota): retry after the quota. */
-		if ((*err)->errnum != EINVAL || !c->quota.set || c->quota.value == 0)
-			return -1;
-		herr_freep(err);
-		period_pending = true;
-	}
-	if (c->quota.set && c->quota.value != 0) {
-		if (write_i64(dir, "cpu.cfs_quota_us", c->quota.value, err) < 0)
-			return -1;
-		if (period_pending && cg_writef(dir, "cpu.cfs_period_us", err, "%llu",
-		                                (unsigned long long)c->period.value) < 0)
-			return -1;
-	}
-	if (c->burst.set &&
+	    write_or_defer(dir, "cpu.cfs_period_us", c->period.value, quota, &period_pending, err) <
+	        0)
+		return -1;
+	if (c->burst.set && cg_exists(dir, "cpu.cfs_burst_us") &&
+	    write_or_defer(dir, "cpu.cfs_burst_us", c->burst.value, quota, &burst_pending, err) < 0)
+		return -1;
+	if (!quota)
+		return 0;
+	if (write_i64(dir, "cpu.cfs_quota_us", c->quota.value, err) < 0)
+		return -1;
+	if (period_pending && cg_writef(dir, "cpu.cfs_period_us", err, "%llu",
+	                                (unsigned long long)c->period.value) < 0)
+		return -1;
+	if (burst_pending &&
 	    cg_writef(dir, "cpu.cfs_burst_us", err, "%llu", (unsigned long long)c->burst.value) < 0)
+		return -1;
+	return 0;
+}
+
+/* The realtime pair, as runc: a new period the kernel refuses with the old
+ * runtime (EINVAL: the group would exceed its parent's share) is written
+ * again after the new runtime. */
+static int v1_cpu_rt(const char *dir, const struct spec_cpu *c, struct hutch_error **err)
+{
+	bool runtime = c->realtimeRuntime.set && c->realtimeRuntime.value != 0, pending = false;
+
+	if (c->realtimePeriod.set && c->realtimePeriod.value != 0 &&
+	    write_or_defer(dir, "cpu.rt_period_us", c->realtimePeriod.value, runtime, &pending,
+	                   err) < 0)
+		return -1;
+	if (!runtime)
+		return 0;
+	if (write_i64(dir, "cpu.rt_runtime_us", c->realtimeRuntime.value, err) < 0)
+		return -1;
+	if (pending && cg_writef(dir, "cpu.rt_period_us", err, "%llu",
+	                         (unsigned long long)c->realtimePeriod.value) < 0)
 		return -1;
 	return 0;
 }
@@ -168,12 +209,7 @@ int cg_v1_cpu(const char *dir, const struct spec_resources *r, struct hutch_erro
 	const struct spec_cpu *c = r->cpu;
 
 	/* realtime first: tasks with RT policy can only join once runtime is set */
-	if (c->realtimePeriod.set && c->realtimePeriod.value != 0 &&
-	    cg_writef(dir, "cpu.rt_period_us", err, "%llu",
-	              (unsigned long long)c->realtimePeriod.value) < 0)
-		return -1;
-	if (c->realtimeRuntime.set && c->realtimeRuntime.value != 0 &&
-	    write_i64(dir, "cpu.rt_runtime_us", c->realtimeRuntime.value, err) < 0)
+	if (v1_cpu_rt(dir, c, err) < 0)
 		return -1;
 	if (c->shares.set && c->shares.value != 0 && v1_cpu_shares(dir, c->shares.value, err) < 0)
 		return -1;
@@ -182,6 +218,93 @@ int cg_v1_cpu(const char *dir, const struct spec_resources *r, struct hutch_erro
 	if (c->idle.set && write_i64(dir, "cpu.idle", c->idle.value, err) < 0)
 		return -1;
 	return 0;
+}
+
+/* The parent directory of h's cgroup; NULL when that is the hierarchy's
+ * root (which has its own budget). */
+static char *parent_dir(const struct cgroup_hier *h)
+{
+	char *dir = cg_dir(h), *slash = strrchr(dir, '/');
+
+	if (!slash || (size_t)(slash - dir) <= strlen(h->mount)) {
+		free(dir);
+		return NULL;
+	}
+	*slash = '\0';
+	return dir;
+}
+
+/* Σ of the children's realtime runtimes of `dir`, in µs per `period` (the
+ * kernel compares runtime/period ratios), leaving out the child `skip`. */
+static uint64_t children_rt(const char *dir, uint64_t period, const char *skip)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	uint64_t sum = 0;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *sub = NULL;
+		struct hutch_error *e = NULL;
+		uint64_t p = 0, r = 0;
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || strcmp(de->d_name, skip) == 0)
+			continue;
+		sub = xasprintf("%s/%s", dir, de->d_name);
+		if (cg_read_u64(sub, "cpu.rt_period_us", &p, &e) < 0 ||
+		    cg_read_u64(sub, "cpu.rt_runtime_us", &r, &e) < 0 || p == 0 ||
+		    r == UINT64_MAX) {
+			herr_free(e);
+			continue;
+		}
+		sum += (r * period + p - 1) / p;
+	}
+	return sum;
+}
+
+int cg_v1_rt_reserve(const struct cgroup_hier *h, int64_t runtime, uint64_t period,
+                     struct hutch_error **err)
+{
+	_cleanup_free_ char *parent = parent_dir(h);
+	const char *leaf = strrchr(h->path, '/') + 1;
+	uint64_t pp = 0, have = 0, want;
+
+	if (!parent || period == 0 || !cg_exists(parent, "cpu.rt_runtime_us"))
+		return 0;
+	if (cg_read_u64(parent, "cpu.rt_period_us", &pp, err) < 0 ||
+	    cg_read_u64(parent, "cpu.rt_runtime_us", &have, err) < 0)
+		return -1;
+	want = children_rt(parent, pp, leaf) + ((uint64_t)runtime * pp + period - 1) / period;
+	if (have != UINT64_MAX && have >= want)
+		return 0;
+	if (cg_writef(parent, "cpu.rt_runtime_us", err, "%llu", (unsigned long long)want) < 0)
+		return herr_prefix(
+		    err,
+		    "give %s a realtime budget of %llu us per %llu us (its own parent "
+		    "has too little left?)",
+		    parent, (unsigned long long)want, (unsigned long long)pp);
+	return 0;
+}
+
+void cg_v1_rt_release(const struct cgroup_hier *h)
+{
+	_cleanup_free_ char *parent = parent_dir(h);
+	const char *leaf = strrchr(h->path, '/') + 1;
+	struct hutch_error *e = NULL;
+	uint64_t pp = 0;
+
+	if (!parent || !cg_exists(parent, "cpu.rt_runtime_us") ||
+	    cg_read_u64(parent, "cpu.rt_period_us", &pp, &e) < 0) {
+		herr_free(e);
+		return;
+	}
+	/* the kernel frees a removed cgroup's budget a moment after rmdir(2)
+	 * (later still while a zombie of it is not reaped): try for a while */
+	for (int i = 0; i < 20; i++) {
+		if (cg_writef(parent, "cpu.rt_runtime_us", &e, "%llu",
+		              (unsigned long long)children_rt(parent, pp, leaf)) == 0)
+			return;
+		herr_freep(&e);
+		usleep(10000);
+	}
 }
 
 int cg_v1_cpuset(const char *dir, const struct spec_resources *r, struct hutch_error **err)

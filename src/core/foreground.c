@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Waiting for a foreground container process (run, exec): signal
  * forwarding or the terminal proxy, reaping, and the exit code. */
-#include "cmd/common.h"
+#include "core/foreground.h"
 #include "core/state.h"
 #include "linux/terminal.h"
 
@@ -59,7 +59,7 @@ static int exit_code(int status)
 	return WEXITSTATUS(status);
 }
 
-int cmd_foreground(pid_t pid, int pty_master, struct hutch_error **err)
+int foreground_wait(pid_t pid, int pty_master, struct hutch_error **err)
 {
 	sigset_t set, old;
 	int status = 0;
