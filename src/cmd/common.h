@@ -66,7 +66,8 @@
 	"  -e, --env KEY=VALUE      add an environment variable (repeatable)\n"                    \
 	"  -u, --user UID[:GID]     run as this user\n"                                            \
 	"  -g, --additional-gids G  add a supplementary group (repeatable, or comma list)\n"       \
-	"  -c, --cap CAP            add a capability to every set (repeatable)\n"                  \
+	"  -c, --cap CAP            add a capability (bounding, effective, permitted) "            \
+	"(repeatable)\n"                                                                           \
 	"  --no-new-privs           set no_new_privs\n"                                            \
 	"  --preserve-fds N         pass N extra fds (3..3+N-1)\n"                                 \
 	"  --cgroup [CTRL:]SUB      run in an existing sub-cgroup of the container (repeatable)\n" \

@@ -104,12 +104,16 @@ static struct spec_process *exec_build_process(const struct exec_opts *o, const 
 	}
 	if (o->caps && !p->capabilities)
 		p->capabilities = xcalloc(1, sizeof(*p->capabilities));
+	/* --cap never adds to the inheritable set (CVE-2022-29162: inheritable
+	 * capabilities let a later execve of a file with inheritable file
+	 * capabilities regain them); the ambient set can only be raised from an
+	 * inheritable one, so it grows only where the process has one, as runc. */
 	strv_foreach (c, o->caps) {
 		caps_add(&p->capabilities->effective, *c);
 		caps_add(&p->capabilities->bounding, *c);
 		caps_add(&p->capabilities->permitted, *c);
-		caps_add(&p->capabilities->inheritable, *c);
-		caps_add(&p->capabilities->ambient, *c);
+		if (p->capabilities->inheritable && *p->capabilities->inheritable)
+			caps_add(&p->capabilities->ambient, *c);
 	}
 	if (o->no_new_privs)
 		p->noNewPrivileges = true;

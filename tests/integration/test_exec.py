@@ -50,6 +50,20 @@ def test_exec_env_cwd_user(running):
     assert (f["uid"], f["gid"]) == ("1000", "1000")
 
 
+# CVE-2022-29162: `exec --cap` must not give the process inheritable capabilities (runc
+# 1.1.2 stopped that), and raises ambient ones only where the process already has an
+# inheritable set to raise them from (the default config has none).
+def test_exec_cap_is_not_inheritable(running):
+    cap_sys_admin = 1 << 21
+    r = running.runtime.cmd("exec", "--cap", "CAP_SYS_ADMIN", running.id, "/probe")
+    assert r.returncode == 0, r.stderr
+    f = parse_probe(r.stdout)
+    assert int(f["CapEff"], 16) & cap_sys_admin
+    assert int(f["CapBnd"], 16) & cap_sys_admin
+    assert int(f["CapInh"], 16) == 0, f["CapInh"]
+    assert int(f["CapAmb"], 16) == 0, f["CapAmb"]
+
+
 def test_exec_process_file(running, test_dir):
     proc = {"terminal": False, "user": {"uid": 0, "gid": 0}, "args": ["/probe", "exit", "9"],
             "env": ["PATH=/bin"], "cwd": "/"}
