@@ -5,6 +5,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/mountinfo.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -43,7 +44,7 @@ static int read_self_cgroup(struct cg_ctx *c, struct hutch_error **err)
 {
 	_cleanup_free_ char *text = NULL;
 
-	if (fs_read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, err) < 0)
+	if (procfs_read("self/cgroup", &text, NULL, err) < 0)
 		return -1;
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;

@@ -4,6 +4,7 @@
 #include "linux/mount.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -447,16 +448,17 @@ static int write_id_map(int procdir, const char *file, const struct spec_id_mapp
 		free(text);
 		text = t;
 	}
-	return fs_write_file_at(procdir, file, text, strlen(text), err);
+	return procfs_write_at(procdir, file, text, strlen(text), err);
 }
 
-/* The helper's side: pass its /proc/self (right whatever pid namespace we
- * are in: the caller may be a container init whose pids differ from the
- * mounted /proc's), then wait until the parent hangs up. */
+/* The helper's side: pass its /proc/<pid> of the verified procfs (right
+ * whatever pid namespace we are in: the caller may be a container init whose
+ * pids differ from the handle's), then wait until the parent hangs up. */
 static _Noreturn void userns_helper(int sock)
 {
 	char c = 0;
-	int fd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct hutch_error *ignored = NULL;
+	int fd = procfs_open("self", O_PATH | O_DIRECTORY, &ignored);
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -526,6 +528,9 @@ int mount_userns_from_mappings(const struct spec_id_mapping *uids, size_t n_uids
 {
 	int sk[2], r = -1;
 
+	/* the helper inherits the verified procfs handle */
+	if (procfs_root(err) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0)
 		return herr_errno(err, errno, "socketpair");
 	/* fork-like clone: the helper only sends a fd and waits, so skipping

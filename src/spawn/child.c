@@ -17,6 +17,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <ctype.h>
@@ -325,27 +326,28 @@ static int child_fds(struct child *ch, struct hutch_error **err)
 	return procattr_cloexec_from(3 + child_kept_fds(ch->c), NULL, 0, err);
 }
 
-/* Close what we inherited from the runtime beyond the kept fds, now: the
+/* Close what we inherited from the runtime beyond the kept fds (and the sync
+ * socket, exec.fifo, start.err and the verified procfs handle), now: the
  * locked state directory among them, whose lock would otherwise outlive
  * `create` in this process and block every later command. */
 static void child_close_inherited(const struct spawn_config *c, int sock)
 {
 	unsigned int from = 3 + (unsigned int)child_kept_fds(c);
-	int keep[3] = {sock, -1, -1};
+	int keep[4] = {sock, -1, -1, procfs_root_fd()};
 
 	if (c->mode == SPAWN_INIT) {
 		keep[1] = c->fifo_fd;
 		keep[2] = c->start_err_fd;
 	}
 	/* ascending order, so the ranges between them can be closed in one pass */
-	for (int i = 0; i < 3; i++)
-		for (int j = i + 1; j < 3; j++)
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
 			if (keep[j] < keep[i]) {
 				int t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (keep[i] < 0)
 			continue;
 		if ((unsigned int)keep[i] > from)

@@ -12,6 +12,7 @@
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -278,6 +279,10 @@ int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct
 	struct spawn_run r = {.c = c, .sock = -1, .pty = -1};
 	int pair[2];
 
+	/* taken before the clone: the child writes under /proc through this
+	 * handle, never through the container's /proc (util/procfs.h) */
+	if (procfs_root(err) < 0)
+		return -1;
 	if (sync_pair(pair, err) < 0)
 		return -1;
 	r.sock = pair[0];

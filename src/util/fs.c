@@ -2,6 +2,7 @@
 /* Whole-file helpers and atomic replace. */
 #include "util/fs.h"
 #include "util/cleanup.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -38,15 +39,11 @@ int fs_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
-                    struct hutch_error **err)
+int fs_read_fd(int fd, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 
-	if (fd < 0)
-		return herr_errno(err, errno, "open %s", path);
 	for (;;) {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 8192;
@@ -56,7 +53,7 @@ int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return herr_errno(err, errno, "read %s", path);
+			return -1;
 		}
 		if (r == 0)
 			break;
@@ -68,6 +65,18 @@ int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
 	if (ret_len)
 		*ret_len = len;
 	*ret = steal_ptr(&buf);
+	return 0;
+}
+
+int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
+                    struct hutch_error **err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return herr_errno(err, errno, "open %s", path);
+	if (fs_read_fd(fd, ret, ret_len) < 0)
+		return herr_errno(err, errno, "read %s", path);
 	return 0;
 }
 
@@ -135,13 +144,14 @@ const char *fs_fd_path(int fd, char *buf)
 }
 
 /* Turn the O_PATH fd the walk produced into one opened with `flags`.
- * Directories reopen through "." (no procfs needed), other files through
- * /proc/self/fd. Consumes fd. */
+ * Directories reopen through "." (no procfs needed), other files through the
+ * verified procfs. Consumes fd. */
 static int reopen_fd(int fd, int flags)
 {
 	_cleanup_close_ int owned = fd;
-	char buf[FS_FD_PATH_MAX];
+	_cleanup_error_ struct hutch_error *err = NULL;
 	struct stat st;
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return -1;
@@ -157,7 +167,10 @@ static int reopen_fd(int fd, int flags)
 	}
 	if (S_ISDIR(st.st_mode))
 		return openat(fd, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
-	return open(fs_fd_path(fd, buf), (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	r = procfs_reopen(fd, flags & ~O_NOFOLLOW, &err);
+	if (r < 0)
+		errno = err->errnum ? err->errnum : EIO;
+	return r;
 }
 
 /* The directories entered so far; fds[0] is (a dup of) the root, so ".."

@@ -13,6 +13,9 @@
 /* Read a whole file (NUL-terminated, malloc'd); *ret_len optional. dirfd may be AT_FDCWD. */
 int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
                     struct hutch_error **err);
+/* Read what is left of fd into a malloc'd NUL-terminated buffer; *ret_len
+ * optional. -1 with errno on failure. */
+int fs_read_fd(int fd, char **ret, size_t *ret_len);
 /* Write data to an existing file (O_WRONLY|O_TRUNC), e.g. a cgroup or /proc knob. */
 int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
                      struct hutch_error **err);

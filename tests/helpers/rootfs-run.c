@@ -10,6 +10,7 @@
 #include "spec/json.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -263,6 +264,9 @@ int main(int argc, char **argv)
 	o.rootfs = rootfs;
 	if (o.has_cgroupns)
 		flags |= CLONE_NEWCGROUP;
+	/* as the runtime does: the container side inherits the verified procfs */
+	if (procfs_root(&err) < 0)
+		return fail(err);
 	/* the namespaces are made in a child so this process stays on the host
 	 * and the mounts die with the container */
 	if (o.in_userns && make_userns(&o, &err) < 0)
