@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The container's root filesystem, in three steps run by the container init
- * (the child, in its new mount namespace): prepare (mounts and devices, on
- * the host's view), pivot (after the createContainer hooks), finalize. */
+/* The container's root filesystem, in steps run by the container init: prepare
+ * (mounts and devices, on the host's view), pivot (after the createContainer
+ * hooks), finalize. The steps live in linux/rootfs/; every mount goes through
+ * linux/mount.h onto a target resolved inside the root and checked. */
 #ifndef HUTCH_LINUX_ROOTFS_H
 #define HUTCH_LINUX_ROOTFS_H
 
@@ -11,7 +12,7 @@
 #include "util/error.h"
 
 struct rootfs_opts {
-	const struct spec *spec; /* root, mounts, linux.{devices,rootfsPropagation,
+	const struct spec *spec; /* root, mounts, linux.{namespaces,devices,rootfsPropagation,
 	                            maskedPaths,readonlyPaths,sysctl} */
 	const char *bundle;      /* absolute; relative bind sources are taken from it */
 	const char *rootfs;      /* absolute path of root.path */
@@ -23,43 +24,56 @@ struct rootfs_opts {
 	                            without their own mappings; -1 when none */
 	const int *mount_fds;    /* optional, one per spec->mounts[i]: a detached idmapped tree
 	                            from rootfs_idmap_trees to attach for that idmap/ridmap bind
-	                            (-1: build it here, which needs host privileges). NULL: all -1 */
+	                            (-1: build it here, which needs host privileges). NULL: all
+	                            -1. Not closed (a copy is attached) */
 	bool has_cgroupns;       /* the init is in a new cgroup namespace */
 };
 
-/* Step 1, in the init after it has entered its new mount namespace (and its
- * cgroups), before the createContainer hooks. In order:
- * make "/" recursively slave or private per linux.rootfsPropagation (default
- * rprivate) so nothing propagates back to the host; bind the rootfs onto
- * itself (pivot_root needs a mount point); each of spec->mounts in order
- * (bind/rbind sources relative to the bundle; proc, sysfs, tmpfs, mqueue,
- * devpts with newinstance,ptmxmode=0666, cgroup, anything else passed
- * through); unless /dev is bind-mounted: the default devices,
- * linux.devices, /dev/ptmx and the /dev symlinks.
- * Every target is resolved inside the rootfs (symlinks cannot lead out).
- * Errors carry context: "mount proc (proc) on /proc: <cause>". */
-int rootfs_prepare(const struct rootfs_opts *o, struct hutch_error **err);
+/* What the steps share; made by rootfs_prepare. */
+struct rootfs;
 
-/* Host side, before step 1, for a container in a user namespace: the kernel
- * idmaps a mount only for a caller privileged over the source filesystem,
- * which the init no longer is. For each idmap/ridmap bind in s->mounts, clone
- * and idmap its source: with the mount's own uidMappings/gidMappings, else to
- * container_userns_fd (e.g. /proc/<init>/ns/user, maps already written).
- * *ret_fds gets a malloc'd array of s->n_mounts fds, -1 for other mounts;
- * pass it as rootfs_opts.mount_fds in the init (e.g. over SCM_RIGHTS), then
- * close the fds and free the array. */
+/* Step 1, in the init after it has entered its new mount namespace (and its
+ * cgroups), before the createContainer hooks. In order: make "/" recursively
+ * slave or private per linux.rootfsPropagation (default rprivate) so nothing
+ * propagates back to the host; bind the rootfs onto itself (pivot_root needs
+ * a mount point); each of spec->mounts in order (bind/rbind sources relative
+ * to the bundle; proc, sysfs, tmpfs, mqueue, devpts with
+ * newinstance,ptmxmode=0666, cgroup, anything else passed through); unless
+ * /dev is bind-mounted: the default devices, linux.devices, /dev/ptmx and the
+ * /dev symlinks. Every target is resolved once inside the rootfs and checked:
+ * never the root itself through a symlink, never inside procfs
+ * (CVE-2019-19921) except for the files lxcfs-style tools cover; the mount
+ * lands on that very target (CVE-2021-30465). Errors carry context:
+ * "mount proc (proc) on /proc: <cause>". *ret: free with rootfs_free. */
+int rootfs_prepare(const struct rootfs_opts *o, struct rootfs **ret, struct hutch_error **err);
+
+/* Runtime side, before step 1, for a container in a user namespace: the
+ * kernel idmaps a mount only for a caller privileged over the source
+ * filesystem, which the init no longer is. For each idmap/ridmap bind in
+ * s->mounts, clone its source (open_tree) and idmap it: with the mount's own
+ * uidMappings/gidMappings, else to container_userns_fd (e.g.
+ * /proc/<init>/ns/user, maps already written). *ret_fds gets a malloc'd
+ * array of s->n_mounts fds, -1 for other mounts; pass it as
+ * rootfs_opts.mount_fds in the init (e.g. over SCM_RIGHTS), then close the
+ * fds and free the array. */
 int rootfs_idmap_trees(const struct spec *s, const char *bundle, int container_userns_fd,
                        int **ret_fds, struct hutch_error **err);
 
-/* Step 2, after the createContainer hooks: switch root (pivot_root, or
- * MS_MOVE + chroot with no_pivot), then apply a shared or unbindable
+/* Step 2, after the createContainer hooks: switch root (pivot_root, or MS_MOVE
+ * + chroot with no_pivot), then apply a shared or unbindable
  * rootfsPropagation to the new "/". Leaves the cwd at "/". */
-int rootfs_pivot(const struct rootfs_opts *o, struct hutch_error **err);
+int rootfs_pivot(struct rootfs *r, struct hutch_error **err);
 
-/* Step 3, right after rootfs_pivot, inside the new root: linux.sysctl,
- * readonlyPaths (bind onto itself, remount ro), maskedPaths (directories get
- * a read-only empty tmpfs, files /dev/null), then root.readonly. Missing
- * masked or read-only paths are skipped. */
-int rootfs_finalize(const struct rootfs_opts *o, struct hutch_error **err);
+/* Step 3, right after rootfs_pivot, inside the new root: linux.sysctl
+ * (through the verified procfs, util/procfs.h), readonlyPaths (bind onto
+ * itself, read-only), maskedPaths (directories get an empty read-only tmpfs,
+ * files the container's /dev/null, which must be the character device 1:3: a
+ * symlink or any other file there is an error, CVE-2025-31133), then
+ * root.readonly. Missing masked or read-only paths are skipped. Needs no /proc
+ * in the container. */
+int rootfs_finalize(struct rootfs *r, struct hutch_error **err);
+
+/* Close what r holds and free it (mounts stay). NULL is fine. */
+void rootfs_free(struct rootfs *r);
 
 #endif

@@ -49,9 +49,10 @@ struct child {
 	char *exe;        /* resolved executable */
 	char **env;
 	struct caps_set caps;
-	bool userns;    /* we are in a user namespace of the container */
-	int *mount_fds; /* idmapped trees from the parent, per spec mount; -1 none */
-	int diag_fd;    /* hutch's stderr, kept once stdio is the pty; -1 none */
+	bool userns;           /* we are in a user namespace of the container */
+	int *mount_fds;        /* idmapped trees from the parent, per spec mount; -1 none */
+	int diag_fd;           /* hutch's stderr, kept once stdio is the pty; -1 none */
+	struct rootfs *rootfs; /* init: from rootfs_prepare until READY */
 };
 
 /* sync_expect, also collecting the SYNC_MOUNT_FD messages sent before it. */
@@ -237,7 +238,7 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		return herr_msg(err, "linux.namespaces: a mount namespace is required");
 	if (ch->userns)
 		o.userns_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-	if (rootfs_prepare(&o, err) < 0)
+	if (rootfs_prepare(&o, &ch->rootfs, err) < 0)
 		return -1;
 	if (has_ns(ch->s, SPEC_NS_UTS) && child_uts(ch, err) < 0)
 		return -1;
@@ -249,7 +250,7 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	if (ch->s->hooks && hook_run_list(&ch->s->hooks->createContainer, "createContainer",
 	                                  ch->state_json, err) < 0)
 		return -1;
-	if (rootfs_pivot(&o, err) < 0 || rootfs_finalize(&o, err) < 0)
+	if (rootfs_pivot(ch->rootfs, err) < 0 || rootfs_finalize(ch->rootfs, err) < 0)
 		return -1;
 	if (o.userns_fd >= 0)
 		close(o.userns_fd);
@@ -567,6 +568,7 @@ void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 		close(ch.diag_fd);
 		ch.diag_fd = -1;
 	}
+	rootfs_free(steal_ptr(&ch.rootfs));
 	if (sync_send(sock, SYNC_READY, NULL, 0, -1, &err) < 0)
 		_exit(1);
 	if (c->mode == SPAWN_INIT)

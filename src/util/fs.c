@@ -137,12 +137,6 @@ int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err)
 
 #define FS_MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
 
-const char *fs_fd_path(int fd, char *buf)
-{
-	snprintf(buf, FS_FD_PATH_MAX, "/proc/self/fd/%d", fd);
-	return buf;
-}
-
 /* Turn the O_PATH fd the walk produced into one opened with `flags`.
  * Directories reopen through "." (no procfs needed), other files through the
  * verified procfs. Consumes fd. */
@@ -372,11 +366,39 @@ int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error 
 
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, struct hutch_error **err)
 {
-	int fd = walk_in_root(rootfd, path, dir ? WALK_DIR : WALK_FILE, false, mode);
+	_cleanup_error_ struct hutch_error *absent = NULL;
+	int fd = fs_open_in_root(rootfd, path, O_PATH, &absent);
 
+	/* the usual case, a target that exists, in one openat2; the walk creates */
+	if (fd >= 0 || absent->errnum != ENOENT)
+		return fd >= 0 ? fd : herr_raw(err, absent->errnum, absent->msg);
+	fd = walk_in_root(rootfd, path, dir ? WALK_DIR : WALK_FILE, false, mode);
 	if (fd < 0)
 		return herr_errno(err, errno, "create %s", path);
 	return fd;
+}
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+int fs_chmod_fd(int fd, mode_t mode, struct hutch_error **err)
+{
+	_cleanup_close_ int dir = -1;
+	char name[16];
+
+	if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL && errno != EBADF)
+		return herr_errno(err, errno, "chmod");
+	/* before Linux 6.6: the fd's own entry in the verified procfs */
+	dir = procfs_open("self/fd", O_PATH | O_DIRECTORY, err);
+	if (dir < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%d", fd);
+	if (fchmodat(dir, name, mode, 0) < 0)
+		return herr_errno(err, errno, "chmod");
+	return 0;
 }
 
 /* --- Tree copy ----------------------------------------------------------- */

@@ -54,10 +54,10 @@ int fs_open_in_root_walk(int rootfd, const char *path, int flags, struct hutch_e
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode,
                       struct hutch_error **err);
 
-/* "/proc/self/fd/<fd>", for syscalls that only take paths (mount(2)).
- * buf must hold FS_FD_PATH_MAX bytes; returns buf. */
-#define FS_FD_PATH_MAX 32
-const char *fs_fd_path(int fd, char *buf);
+/* chmod the file fd refers to (O_PATH fds too), never through a name that
+ * could have been swapped for a symlink: fchmodat2(AT_EMPTY_PATH) (Linux
+ * 6.6), else through the fd's entry in the verified procfs. */
+int fs_chmod_fd(int fd, mode_t mode, struct hutch_error **err);
 
 /* Copy the contents of directory srcfd into directory dstfd, recursively:
  * directories, regular files, symlinks, device nodes and fifos, keeping mode,

@@ -108,6 +108,10 @@ static void load_linux(struct spec *s, const json_node *lj)
 	const json_node *sysctl = json_object_get(lj, "sysctl");
 
 	s->linux_ = l;
+	/* the driver always unshares a mount namespace (main) */
+	l->n_namespaces = 1;
+	l->namespaces = xcalloc(1, sizeof(*l->namespaces));
+	l->namespaces[0].type = SPEC_NS_MOUNT;
 	load_devices(l, json_object_get(lj, "devices"));
 	l->rootfsPropagation = str_at(lj, "rootfsPropagation");
 	l->maskedPaths = strv_at(lj, "maskedPaths");
@@ -167,6 +171,7 @@ static void free_spec(struct spec *s)
 		free(l->devices[i].path);
 	}
 	free(l->devices);
+	free(l->namespaces);
 	for (size_t i = 0; i < l->n_sysctl; i++) {
 		free(l->sysctl[i].key);
 		free(l->sysctl[i].value);
@@ -219,10 +224,12 @@ static int make_userns(struct rootfs_opts *o, struct hutch_error **err)
 static int container_init(struct rootfs_opts *o, char **argv)
 {
 	struct hutch_error *err = NULL;
+	struct rootfs *r = NULL;
 
-	if (rootfs_prepare(o, &err) < 0 || rootfs_pivot(o, &err) < 0 ||
-	    rootfs_finalize(o, &err) < 0)
+	if (rootfs_prepare(o, &r, &err) < 0 || rootfs_pivot(r, &err) < 0 ||
+	    rootfs_finalize(r, &err) < 0)
 		return fail(err);
+	rootfs_free(r);
 	execvp(argv[0], argv);
 	fprintf(stderr, "rootfs-run: exec %s: %s\n", argv[0], strerror(errno));
 	return 127;

@@ -4,16 +4,119 @@
 # container, a container process racing the runtime) and checks from outside, or through a
 # probe, that the runtime's mount or write never lands where the attacker steered it.
 #
+#  - CVE-2021-30465: a mount destination swapped between a directory and a symlink while the
+#    runtime mounts (two containers sharing a volume; the attacker runs tests/attack/mount_swap).
+#  - CVE-2025-31133: maskedPaths through a /dev/null that is a symlink into procfs.
 #  - CVE-2025-52881: runtime writes under /proc redirected into a file of the image.
 #  - CVE-2019-19921: a symlink in the image steering a mount into procfs.
 import os
+import shutil
 import subprocess
 
 import pytest
 
-from lib import host_mounts
+from lib import host_mounts, parse_probe
+
+REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD_DIR = os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build"))
 
 pytestmark = [pytest.mark.mounts, pytest.mark.attacks]
+
+SWAP_ATTEMPTS = 120
+
+
+@pytest.fixture(scope="session")
+def mount_swap(session_dir):
+    """The static attacker program tests/attack/mount_swap.c (built by meson, else here)."""
+    built = os.path.join(BUILD_DIR, "tests", "attack", "mount_swap")
+    if os.access(built, os.X_OK):
+        return built
+    out = os.path.join(session_dir, "mount_swap")
+    subprocess.run(["cc", "-std=gnu11", "-O2", "-static", "-o", out,
+                    os.path.join(REPO, "tests", "attack", "mount_swap.c")], check=True)
+    return out
+
+
+def _mountpoints(facts):
+    return facts.get("mount", [])
+
+
+def test_mount_target_swap_race_never_lands_in_procfs(bundle, container, test_dir, mount_swap):
+    """CVE-2021-30465: container A loops renameat2(RENAME_EXCHANGE) between vol/d (a
+    directory) and vol/l (a symlink to /proc/sys/kernel) while container B is created with a
+    bind mount on /vol/d. Over many attempts B's bind must land on the directory or be
+    refused; it must never cover B's /proc/sys/kernel."""
+    vol = os.path.join(test_dir, "volume")
+    os.mkdir(vol)
+    os.mkdir(os.path.join(vol, "d"))
+    os.symlink("/proc/sys/kernel", os.path.join(vol, "l"))
+    src = os.path.join(test_dir, "src")
+    os.mkdir(src)
+    with open(os.path.join(src, "planted"), "w") as f:
+        f.write("x")
+
+    a = bundle(["/mount_swap", "/vol/d", "/vol/l"])
+    shutil.copy2(mount_swap, os.path.join(a.rootfs, "mount_swap"))
+    a.config["mounts"].append({"destination": "/vol", "type": "bind", "source": vol,
+                               "options": ["rbind", "rw"]})
+    attacker = container(a)
+    assert attacker.run(detach=True).returncode == 0
+    attacker.wait_output("swapping")
+
+    b = bundle(["/probe"])
+    b.linux["readonlyPaths"] = []
+    b.config["mounts"] += [
+        {"destination": "/vol", "type": "bind", "source": vol, "options": ["rbind", "rw"]},
+        {"destination": "/vol/d", "type": "bind", "source": src, "options": ["bind", "ro"]},
+    ]
+    landed, on_dir, refused = [], 0, 0
+    for i in range(SWAP_ATTEMPTS):
+        r = container(b, id="victim-%d" % i).run()
+        if r.returncode != 0:
+            refused += 1
+            assert "Traceback" not in r.stderr
+            continue
+        mounts = _mountpoints(parse_probe(r.stdout))
+        if "/proc/sys/kernel" in mounts:
+            landed.append(i)
+        elif "/vol/d" in mounts:
+            on_dir += 1
+    attacker.kill(9)
+    assert not landed, "the bind landed on /proc/sys/kernel in attempts %s (of %d; %d on the " \
+        "directory, %d refused)" % (landed, SWAP_ATTEMPTS, on_dir, refused)
+    assert on_dir > 0, "no attempt mounted at all (%d refused)" % refused
+    assert os.listdir(src) == ["planted"]
+
+
+def test_masked_path_through_symlinked_dev_null_is_refused(bundle, container, test_dir):
+    """CVE-2025-31133: /dev comes from a volume in which `null` is a symlink to a procfs file.
+    Masking a file binds /dev/null over it; following the symlink would bind that procfs file
+    over /proc/keys instead (readable and, for other files, writable). The runtime must refuse
+    a mask source that is not the character device 1:3."""
+    dev = os.path.join(test_dir, "devvol")
+    os.mkdir(dev)
+    os.symlink("/proc/sys/kernel/ostype", os.path.join(dev, "null"))
+    b = bundle(["cat", "/proc/keys"])
+    b.config["mounts"] = [m for m in b.config["mounts"] if not m["destination"].startswith("/dev")]
+    b.config["mounts"].append({"destination": "/dev", "type": "bind", "source": dev,
+                               "options": ["rbind", "rw"]})
+    b.linux["maskedPaths"] = ["/proc/keys"]
+    r = container(b).run()
+    assert "Linux" not in r.stdout, "/proc/keys shows the symlink's target: the mask followed it"
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert "/dev/null" in r.stderr and "1:3" in r.stderr, r.stderr
+    assert os.path.islink(os.path.join(dev, "null"))
+
+
+def test_masked_path_uses_the_real_dev_null(bundle, container):
+    """The mask of a file is the container's /dev/null (a character device 1:3), read empty."""
+    b = bundle(["sh", "-c", "/probe stat /proc/keys; echo size=$(wc -c < /proc/keys)"])
+    b.linux["maskedPaths"] = ["/proc/keys"]
+    r = container(b).run()
+    assert r.returncode == 0, r.stdout + r.stderr
+    facts = parse_probe(r.stdout)
+    assert (facts["type"], facts["major"], facts["minor"]) == ("chr", "1", "3")
+    assert facts["size"] == "0"
 
 
 def test_sysctl_never_written_into_the_image(bundle, container, test_dir):

@@ -228,3 +228,16 @@ def test_relative_symlink_escape_stays_inside(bundle, container, test_dir):
         assert r.stdout.strip() == "tmpfs", r.stdout + r.stderr
     else:
         assert r.stderr.strip()
+
+
+# --- Behaviour that external conformance suites check ---------------------------------------
+
+def test_readonly_root_without_proc(bundle, container):
+    """root.readonly does not depend on the container's /proc (none is mounted here)."""
+    b = bundle(["/probe", "write", "/x"])
+    b.config["root"]["readonly"] = True
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["type"] != "proc"]
+    b.linux["maskedPaths"] = []
+    b.linux["readonlyPaths"] = []
+    r = container(b).run()
+    assert "error=EROFS" in r.stdout, r.stdout + r.stderr

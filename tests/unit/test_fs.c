@@ -190,6 +190,19 @@ static void test_copy(void)
 	close(dst);
 }
 
+static void test_chmod_fd(void)
+{
+	_cleanup_free_ char *path = xasprintf("%s/etc/hostname", tmpl);
+	_cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct hutch_error *err = NULL;
+	struct stat st;
+
+	ok(fd >= 0 && fs_chmod_fd(fd, 0604, &err) == 0 && stat(path, &st) == 0 &&
+	       (st.st_mode & 07777) == 0604,
+	   "chmod through an O_PATH fd (%s)", err ? err->msg : "ok");
+	herr_freep(&err);
+}
+
 int main(void)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -200,6 +213,7 @@ int main(void)
 	test_magic();
 	test_create();
 	test_copy();
+	test_chmod_fd();
 	cmd = xasprintf("rm -rf %s", tmpl);
 	sh(cmd);
 	return done_testing();
