@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The container's root filesystem, in steps run by the container init: prepare
  * (mounts and devices, on the host's view), pivot (after the createContainer
- * hooks), finalize. The steps live in linux/rootfs/; every mount goes through
- * linux/mount.h onto a target resolved inside the root and checked. */
+ * hooks), console (with a terminal), finalize. The steps live in
+ * linux/rootfs/; every mount goes through linux/mount.h onto a target
+ * resolved inside the root and checked. */
 #ifndef HUTCH_LINUX_ROOTFS_H
 #define HUTCH_LINUX_ROOTFS_H
 
@@ -64,7 +65,15 @@ int rootfs_idmap_trees(const struct spec *s, const char *bundle, int container_u
  * rootfsPropagation to the new "/". Leaves the cwd at "/". */
 int rootfs_pivot(struct rootfs *r, struct hutch_error **err);
 
-/* Step 3, right after rootfs_pivot, inside the new root: linux.sysctl
+/* Step 3, with process.terminal, after rootfs_pivot: /dev/console is the pty
+ * `slave` (an fd from the container's own devpts, see terminal_open):
+ * bind-mounted onto a regular file created in the container's /dev with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, or onto the regular file or character device
+ * already there; anything else there (a symlink, ...) is removed first, a
+ * directory is an error. Never follows a symlink (CVE-2025-52565). */
+int rootfs_console(struct rootfs *r, int slave, struct hutch_error **err);
+
+/* Step 4, inside the new root: linux.sysctl
  * (through the verified procfs, util/procfs.h), readonlyPaths (bind onto
  * itself, read-only), maskedPaths (directories get an empty read-only tmpfs,
  * files the container's /dev/null, which must be the character device 1:3: a

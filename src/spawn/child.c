@@ -49,10 +49,11 @@ struct child {
 	char *exe;        /* resolved executable */
 	char **env;
 	struct caps_set caps;
-	bool userns;           /* we are in a user namespace of the container */
-	int *mount_fds;        /* idmapped trees from the parent, per spec mount; -1 none */
-	int diag_fd;           /* hutch's stderr, kept once stdio is the pty; -1 none */
-	struct rootfs *rootfs; /* init: from rootfs_prepare until READY */
+	bool userns;               /* we are in a user namespace of the container */
+	int *mount_fds;            /* idmapped trees from the parent, per spec mount; -1 none */
+	int diag_fd;               /* hutch's stderr, kept once stdio is the pty; -1 none */
+	struct rootfs *rootfs;     /* init: from rootfs_prepare until READY */
+	int pty_master, pty_slave; /* init with a terminal: opened for /dev/console */
 };
 
 /* sync_expect, also collecting the SYNC_MOUNT_FD messages sent before it. */
@@ -219,6 +220,23 @@ static int child_uts(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
+static int child_open_pty(struct child *ch, struct hutch_error **err)
+{
+	return terminal_open(ch->p->has_consoleSize ? &ch->p->consoleSize : NULL, &ch->pty_master,
+	                     &ch->pty_slave, err);
+}
+
+/* The init's pty is opened right after pivot_root, in the container's devpts,
+ * to be /dev/console (child_terminal sends it on later). */
+static int child_console(struct child *ch, struct hutch_error **err)
+{
+	if (!ch->p->terminal)
+		return 0;
+	if (child_open_pty(ch, err) < 0)
+		return -1;
+	return rootfs_console(ch->rootfs, ch->pty_slave, err);
+}
+
 /* From the mounts to pivot_root, with the create hooks in between. */
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
@@ -250,7 +268,8 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	if (ch->s->hooks && hook_run_list(&ch->s->hooks->createContainer, "createContainer",
 	                                  ch->state_json, err) < 0)
 		return -1;
-	if (rootfs_pivot(ch->rootfs, err) < 0 || rootfs_finalize(ch->rootfs, err) < 0)
+	if (rootfs_pivot(ch->rootfs, err) < 0 || child_console(ch, err) < 0 ||
+	    rootfs_finalize(ch->rootfs, err) < 0)
 		return -1;
 	if (o.userns_fd >= 0)
 		close(o.userns_fd);
@@ -259,13 +278,11 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 
 static int child_terminal(struct child *ch, struct hutch_error **err)
 {
-	int master = -1, slave = -1;
-
 	if (!ch->p->terminal)
 		return 0;
-	if (terminal_open(ch->p->has_consoleSize ? &ch->p->consoleSize : NULL, &master, &slave,
-	                  err) < 0)
+	if (ch->pty_master < 0 && child_open_pty(ch, err) < 0)
 		return -1;
+	int master = steal_fd(&ch->pty_master), slave = steal_fd(&ch->pty_slave);
 	if (sync_send(ch->sock, SYNC_PTY, NULL, 0, master, err) < 0) {
 		close(master);
 		close(slave);
@@ -537,8 +554,14 @@ static __attribute__((noreturn)) void child_exec(struct child *ch)
 
 void spawn_child_main(const struct spawn_config *c, int sock, bool join_mode)
 {
-	struct child ch = {
-	    .c = c, .s = c->spec, .p = c->process, .sock = sock, .fifo = c->fifo_fd, .diag_fd = -1};
+	struct child ch = {.c = c,
+	                   .s = c->spec,
+	                   .p = c->process,
+	                   .sock = sock,
+	                   .fifo = c->fifo_fd,
+	                   .diag_fd = -1,
+	                   .pty_master = -1,
+	                   .pty_slave = -1};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 

@@ -7,6 +7,7 @@
 #  - CVE-2021-30465: a mount destination swapped between a directory and a symlink while the
 #    runtime mounts (two containers sharing a volume; the attacker runs tests/attack/mount_swap).
 #  - CVE-2025-31133: maskedPaths through a /dev/null that is a symlink into procfs.
+#  - CVE-2025-52565: /dev/console made through a symlink in the image.
 #  - CVE-2025-52881: runtime writes under /proc redirected into a file of the image.
 #  - CVE-2019-19921: a symlink in the image steering a mount into procfs.
 import os
@@ -15,7 +16,7 @@ import subprocess
 
 import pytest
 
-from lib import host_mounts, parse_probe
+from lib import finish_receiver, host_mounts, parse_probe, start_receiver
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build"))
@@ -117,6 +118,57 @@ def test_masked_path_uses_the_real_dev_null(bundle, container):
     facts = parse_probe(r.stdout)
     assert (facts["type"], facts["major"], facts["minor"]) == ("chr", "1", "3")
     assert facts["size"] == "0"
+
+
+def _console_run(bundle, container, test_dir, args, prepare=None):
+    b = bundle(args)
+    b.process["terminal"] = True
+    if prepare:
+        prepare(b)
+    p, sock, out = start_receiver(test_dir)
+    c = container(b)
+    r = c.create(console_socket=sock)
+    if r.returncode != 0:
+        p.kill()
+        p.wait()
+        return r, ""
+    assert c.start().returncode == 0
+    return r, finish_receiver(p, out)
+
+
+def test_dev_console_is_the_pty(bundle, container, test_dir):
+    """With process.terminal, /dev/console is the container's pty (as runc makes it)."""
+    r, text = _console_run(bundle, container, test_dir,
+                           ["sh", "-c", "/probe stat /dev/console; echo tty=$(tty)"])
+    assert r.returncode == 0, r.stderr
+    facts = parse_probe(text.replace("\r", ""))
+    assert facts.get("type") == "chr", text
+    assert facts["major"] == "136", text  # a /dev/pts slave
+    assert facts["tty"].startswith("/dev/pts/"), text
+    assert facts["minor"] == facts["tty"].rsplit("/", 1)[1], text
+
+
+def test_dev_console_never_follows_a_symlink(bundle, container, test_dir):
+    """CVE-2025-52565: the image's /dev/console is a symlink to a file of the rootfs; the pty
+    must be mounted on a regular file created in /dev, never on the symlink's target."""
+    def prepare(b):
+        # /dev is the image's own directory (no tmpfs), with the devpts the pty needs
+        b.config["mounts"] = [m for m in b.config["mounts"]
+                              if m["destination"] not in ("/dev", "/dev/shm", "/dev/mqueue")]
+        os.makedirs(os.path.join(b.rootfs, "dev", "pts"), exist_ok=True)
+        with open(os.path.join(b.rootfs, "target"), "w") as f:
+            f.write("intact")
+        os.symlink("/target", os.path.join(b.rootfs, "dev", "console"))
+
+    r, text = _console_run(bundle, container, test_dir,
+                           ["sh", "-c", "/probe stat /target; echo; /probe stat /dev/console"],
+                           prepare)
+    assert r.returncode == 0, r.stderr
+    text = text.replace("\r", "")
+    target, console = text.split("\n\n", 1)
+    assert parse_probe(target)["type"] == "reg", text
+    assert parse_probe(console)["type"] == "chr", text
+    assert parse_probe(console)["major"] == "136", text
 
 
 def test_sysctl_never_written_into_the_image(bundle, container, test_dir):

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Inside the new root: sysctls, readonlyPaths and maskedPaths
+/* Inside the new root: /dev/console, sysctls, readonlyPaths and maskedPaths
  * (config-linux.md "Masked Paths", "Readonly Paths"). */
 #include "linux/rootfs/internal.h"
 #include "linux/sysctl.h"
@@ -32,6 +32,57 @@ static int bind_fd(struct rootfs *r, int source, bool recursive, bool ro, int ta
 	if (mount_tree_clone(source, "", recursive, &tree, err) < 0 ||
 	    mount_bind_tree(tree, target, &mo, err) < 0)
 		return -1;
+	return 0;
+}
+
+/* --- /dev/console ---------------------------------------------------------------- */
+
+/* The file the pty goes onto: the regular file or character device already at
+ * /dev/console, else a new regular file (O_EXCL: never a symlink's target). */
+static int console_target(int dev, struct hutch_error **err)
+{
+	int fd = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0) {
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return herr_errno(err, errno, "stat /dev/console");
+		}
+		if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))
+			return fd;
+		close(fd);
+		if (S_ISDIR(st.st_mode))
+			return herr_msg(err, "/dev/console is a directory");
+		if (unlinkat(dev, "console", 0) < 0)
+			return herr_errno(err, errno, "remove /dev/console");
+	} else if (errno != ENOENT) {
+		return herr_errno(err, errno, "open /dev/console");
+	}
+	fd = openat(dev, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return herr_errno(err, errno, "create /dev/console");
+	return fd;
+}
+
+int rootfs_console(struct rootfs *r, int slave, struct hutch_error **err)
+{
+	_cleanup_close_ int root = open_root(err);
+	_cleanup_close_ int dev = -1, target = -1;
+	struct stat st;
+
+	if (root < 0)
+		return -1;
+	dev = fs_create_in_root(root, "/dev", true, 0755, err);
+	if (dev < 0)
+		return herr_prefix(err, "/dev/console");
+	if (fstat(dev, &st) < 0 || !S_ISDIR(st.st_mode))
+		return herr_msg(err, "/dev/console: /dev is not a directory");
+	target = console_target(dev, err);
+	if (target < 0)
+		return -1;
+	if (bind_fd(r, slave, false, false, target, err) < 0)
+		return herr_prefix(err, "bind the pty onto /dev/console");
 	return 0;
 }
 
