@@ -44,8 +44,11 @@ struct rootfs;
  * /dev symlinks. Every target is resolved once inside the rootfs and checked:
  * never the root itself through a symlink, never inside procfs
  * (CVE-2019-19921) except for the files lxcfs-style tools cover; the mount
- * lands on that very target (CVE-2021-30465). Errors carry context:
- * "mount proc (proc) on /proc: <cause>". *ret: free with rootfs_free. */
+ * lands on that very target (CVE-2021-30465). Filesystems asked to be
+ * read-only stay writable until rootfs_finalize, so that what is mounted or
+ * created below them can be (runc's order for a read-only /dev); bind mounts
+ * are read-only at once. Errors carry context: "mount proc (proc) on /proc:
+ * <cause>". *ret: free with rootfs_free. */
 int rootfs_prepare(const struct rootfs_opts *o, struct rootfs **ret, struct hutch_error **err);
 
 /* Runtime side, before step 1, for a container in a user namespace: the
@@ -77,9 +80,9 @@ int rootfs_console(struct rootfs *r, int slave, struct hutch_error **err);
  * (through the verified procfs, util/procfs.h), readonlyPaths (bind onto
  * itself, read-only), maskedPaths (directories get an empty read-only tmpfs,
  * files the container's /dev/null, which must be the character device 1:3: a
- * symlink or any other file there is an error, CVE-2025-31133), then
- * root.readonly. Missing masked or read-only paths are skipped. Needs no /proc
- * in the container. */
+ * symlink or any other file there is an error, CVE-2025-31133), the
+ * read-only flag of the filesystems that asked for it, then root.readonly. Missing masked or
+ * read-only paths are skipped. Needs no /proc in the container. */
 int rootfs_finalize(struct rootfs *r, struct hutch_error **err);
 
 /* Close what r holds and free it (mounts stay). NULL is fine. */

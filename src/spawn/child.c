@@ -227,7 +227,8 @@ static int child_open_pty(struct child *ch, struct hutch_error **err)
 }
 
 /* The init's pty is opened right after pivot_root, in the container's devpts,
- * to be /dev/console (child_terminal sends it on later). */
+ * to be /dev/console before /dev may turn read-only (child_terminal sends it
+ * on later). */
 static int child_console(struct child *ch, struct hutch_error **err)
 {
 	if (!ch->p->terminal)

@@ -241,3 +241,29 @@ def test_readonly_root_without_proc(bundle, container):
     b.linux["readonlyPaths"] = []
     r = container(b).run()
     assert "error=EROFS" in r.stdout, r.stdout + r.stderr
+
+
+def test_readonly_dev_gets_its_submounts_and_devices(bundle, container):
+    """A read-only /dev: /dev/pts, /dev/shm, the devices and the /dev symlinks are made first,
+    then /dev goes read-only (runc's order)."""
+    b = bundle(["sh", "-c", "/probe stat /dev/null; ls /dev/pts/ptmx; readlink /dev/fd; "
+                            "/probe write /dev/new; grep ' /dev ' /proc/self/mountinfo"])
+    dev = next(m for m in b.config["mounts"] if m["destination"] == "/dev")
+    dev["options"].append("ro")
+    r = container(b).run()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "type=chr" in r.stdout and "/dev/pts/ptmx" in r.stdout and "/proc/self/fd" in r.stdout
+    assert "error=EROFS" in r.stdout
+    assert " ro," in r.stdout.splitlines()[-1]
+
+
+def test_readonly_tmpfs_with_a_mount_under_it(bundle, container):
+    b = bundle(["sh", "-c", "/probe write /data/x; /probe write /data/sub/x"])
+    b.config["mounts"] += [
+        {"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["ro"]},
+        {"destination": "/data/sub", "type": "tmpfs", "source": "tmpfs"},
+    ]
+    r = container(b).run()
+    assert r.returncode == 0 or "error=" in r.stdout, r.stderr
+    assert r.stdout.splitlines() == ["error=EROFS", "errno=30", "msg=open /data/x: Read-only file system", "ok"], \
+        r.stdout + r.stderr

@@ -257,12 +257,16 @@ static int do_fs(struct rootfs *r, const struct entry *e, struct hutch_error **e
 	if (target < 0)
 		return -1;
 	data = fs_data(e, target);
+	/* read-only once what goes below it is made (rootfs_finalize) */
+	fo.flags &= ~(unsigned long)MS_RDONLY;
 	if (mount_fs(type, e->m->source ? e->m->source : type, data, target, &fo, &mnt, err) < 0) {
 		if ((*err)->errnum == EPERM && r->o.in_userns &&
 		    (is_type(type, "sysfs") || is_type(type, "mqueue")))
 			return userns_fallback(r, e, target, err);
 		return -1;
 	}
+	if (e->mo.flags & MS_RDONLY)
+		rootfs_later_ro(r, fcntl(mnt, F_DUPFD_CLOEXEC, 3));
 	attached(r, e, mnt);
 	return 0;
 }
@@ -275,10 +279,8 @@ static int do_cgroup(struct rootfs *r, const struct entry *e, struct hutch_error
 	if (target < 0 ||
 	    cgroupfs_mount(target, &e->mo, r->o.has_cgroupns, r->o.rootfs, &top, err) < 0)
 		return -1;
-	if ((e->mo.flags & MS_RDONLY) && mount_set_flags(top, MS_RDONLY, 0, err) < 0) {
-		close(top);
-		return herr_prefix(err, "make it read-only");
-	}
+	if (e->mo.flags & MS_RDONLY)
+		rootfs_later_ro(r, fcntl(top, F_DUPFD_CLOEXEC, 3));
 	attached(r, e, top);
 	return 0;
 }

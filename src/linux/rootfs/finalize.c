@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Inside the new root: /dev/console, sysctls, readonlyPaths and maskedPaths
- * (config-linux.md "Masked Paths", "Readonly Paths"). */
+/* Inside the new root: /dev/console, sysctls, readonlyPaths,
+ * maskedPaths (config-linux.md "Masked Paths", "Readonly Paths"), and the
+ * read-only flags that wait until everything below them is made. */
 #include "linux/rootfs/internal.h"
 #include "linux/sysctl.h"
 #include "util/cleanup.h"
@@ -156,6 +157,14 @@ static int mask(struct rootfs *r, int root, const char *path, struct hutch_error
 	return 0;
 }
 
+static int apply_later_ro(struct rootfs *r, struct hutch_error **err)
+{
+	for (size_t i = 0; i < r->n_later_ro; i++)
+		if (mount_set_flags(r->later_ro[i], MS_RDONLY, 0, err) < 0)
+			return herr_prefix(err, "make a read-only mount read-only");
+	return 0;
+}
+
 int rootfs_finalize(struct rootfs *r, struct hutch_error **err)
 {
 	const struct spec_linux *l = r->o.spec->linux_;
@@ -174,6 +183,8 @@ int rootfs_finalize(struct rootfs *r, struct hutch_error **err)
 		if (mask(r, root, *path, err) < 0)
 			return herr_prefix(err, "mask %s", *path);
 	}
+	if (apply_later_ro(r, err) < 0)
+		return -1;
 	if (r->o.spec->root && r->o.spec->root->readonly &&
 	    mount_set_flags(root, MS_RDONLY, 0, err) < 0)
 		return herr_prefix(err, "make the root read-only");

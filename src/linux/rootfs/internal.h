@@ -10,9 +10,14 @@ struct rootfs {
 	struct rootfs_opts o;
 	int rootfd;     /* the container's root: the top mount at o.rootfs */
 	bool dev_bound; /* /dev is bind-mounted: devices come from there */
-	int mask_dir;   /* the first masked directory's tmpfs, cloned for the others */
-	int dev_null;   /* the verified /dev/null masked files are bound from */
+	int *later_ro;  /* mounts made read-only by rootfs_finalize */
+	size_t n_later_ro;
+	int mask_dir; /* the first masked directory's tmpfs, cloned for the others */
+	int dev_null; /* the verified /dev/null masked files are bound from */
 };
+
+/* Make mnt (consumed) read-only in rootfs_finalize. */
+void rootfs_later_ro(struct rootfs *r, int mnt);
 
 /* Mount r->o.spec->mounts[i] (entry.c). */
 int rootfs_mount_entry(struct rootfs *r, size_t i, struct hutch_error **err);

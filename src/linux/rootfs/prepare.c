@@ -17,6 +17,17 @@
 
 /* --- State ------------------------------------------------------------------- */
 
+static void push_fd(int **fds, size_t *n, int fd)
+{
+	*fds = xrealloc(*fds, (*n + 1) * sizeof(**fds));
+	(*fds)[(*n)++] = fd;
+}
+
+void rootfs_later_ro(struct rootfs *r, int mnt)
+{
+	push_fd(&r->later_ro, &r->n_later_ro, mnt);
+}
+
 static void close_fds(int *fds, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -29,6 +40,7 @@ void rootfs_free(struct rootfs *r)
 {
 	if (!r)
 		return;
+	close_fds(r->later_ro, r->n_later_ro);
 	if (r->rootfd >= 0)
 		close(r->rootfd);
 	if (r->mask_dir >= 0)
