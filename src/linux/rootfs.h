@@ -17,6 +17,7 @@ struct rootfs_opts {
 	                            maskedPaths,readonlyPaths,sysctl} */
 	const char *bundle;      /* absolute; relative bind sources are taken from it */
 	const char *rootfs;      /* absolute path of root.path */
+	const char *cwd;         /* process.cwd to create inside the root; NULL: none */
 	bool no_pivot;           /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	bool in_userns;          /* the init is in a new user namespace (enables fallbacks:
 	                            sysfs/mqueue bind-mounted from the host when mounting them
@@ -76,13 +77,14 @@ int rootfs_pivot(struct rootfs *r, struct hutch_error **err);
  * directory is an error. Never follows a symlink (CVE-2025-52565). */
 int rootfs_console(struct rootfs *r, int slave, struct hutch_error **err);
 
-/* Step 4, inside the new root: linux.sysctl
- * (through the verified procfs, util/procfs.h), readonlyPaths (bind onto
- * itself, read-only), maskedPaths (directories get an empty read-only tmpfs,
- * files the container's /dev/null, which must be the character device 1:3: a
- * symlink or any other file there is an error, CVE-2025-31133), the
- * read-only flag of the filesystems that asked for it, then root.readonly. Missing masked or
- * read-only paths are skipped. Needs no /proc in the container. */
+/* Step 4, inside the new root: create process.cwd (inside the root, never
+ * through a symlink out of it), linux.sysctl (through the verified procfs,
+ * util/procfs.h), readonlyPaths (bind onto itself, read-only), maskedPaths
+ * (directories get an empty read-only tmpfs, files the container's /dev/null,
+ * which must be the character device 1:3: a symlink or any other file there
+ * is an error, CVE-2025-31133), the read-only flag of the filesystems that
+ * asked for it, then root.readonly. Missing masked or read-only paths are
+ * skipped. Needs no /proc in the container. */
 int rootfs_finalize(struct rootfs *r, struct hutch_error **err);
 
 /* Close what r holds and free it (mounts stay). NULL is fine. */

@@ -245,6 +245,7 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	    .spec = ch->s,
 	    .bundle = ch->c->bundle,
 	    .rootfs = ch->c->rootfs,
+	    .cwd = ch->p->cwd,
 	    .no_pivot = ch->c->no_pivot,
 	    .in_userns = ch->userns,
 	    .userns_fd = -1,
@@ -439,8 +440,7 @@ static int child_cwd(struct child *ch, struct hutch_error **err)
 {
 	const char *cwd = ch->p->cwd ? ch->p->cwd : "/";
 
-	if (ch->c->mode == SPAWN_INIT && fs_mkdir_p(cwd, 0755, err) < 0)
-		return herr_prefix(err, "create cwd");
+	/* the init's cwd was created by rootfs_finalize */
 	if (chdir(cwd) < 0)
 		return herr_errno(err, errno, "chdir to cwd (\"%s\") set in config.json", cwd);
 	return 0;

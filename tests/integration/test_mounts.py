@@ -243,6 +243,29 @@ def test_readonly_root_without_proc(bundle, container):
     assert "error=EROFS" in r.stdout, r.stdout + r.stderr
 
 
+def test_missing_cwd_created_before_root_goes_readonly(bundle, container):
+    b = bundle(["sh", "-c", "pwd"])
+    b.config["root"]["readonly"] = True
+    b.process["cwd"] = "/work/dir"
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "/work/dir"
+    assert os.path.isdir(os.path.join(b.rootfs, "work", "dir"))
+
+
+def test_missing_cwd_created_inside_the_root(bundle, container, test_dir):
+    """A cwd through a symlink that points out of the rootfs is created inside it."""
+    outside = os.path.join(test_dir, "outside")
+    os.mkdir(outside)
+    b = bundle(["pwd"])
+    os.symlink(outside, os.path.join(b.rootfs, "escape"))
+    b.process["cwd"] = "/escape/sub"
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert os.listdir(outside) == []
+    assert os.path.isdir(os.path.join(b.rootfs, outside.lstrip("/"), "sub"))
+
+
 def test_readonly_dev_gets_its_submounts_and_devices(bundle, container):
     """A read-only /dev: /dev/pts, /dev/shm, the devices and the /dev symlinks are made first,
     then /dev goes read-only (runc's order)."""

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Inside the new root: /dev/console, sysctls, readonlyPaths,
+/* Inside the new root: /dev/console, process.cwd, sysctls, readonlyPaths,
  * maskedPaths (config-linux.md "Masked Paths", "Readonly Paths"), and the
  * read-only flags that wait until everything below them is made. */
 #include "linux/rootfs/internal.h"
@@ -157,6 +157,23 @@ static int mask(struct rootfs *r, int root, const char *path, struct hutch_error
 	return 0;
 }
 
+/* process.cwd, made inside the root (a symlink on the way is followed inside
+ * it) before the root may turn read-only. */
+static int create_cwd(int root, const char *cwd, struct hutch_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (!cwd || !*cwd)
+		return 0;
+	fd = fs_create_in_root(root, cwd, true, 0755, err);
+	if (fd < 0)
+		return herr_prefix(err, "create process.cwd");
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return herr_msg(err, "process.cwd %s is not a directory", cwd);
+	return 0;
+}
+
 static int apply_later_ro(struct rootfs *r, struct hutch_error **err)
 {
 	for (size_t i = 0; i < r->n_later_ro; i++)
@@ -170,7 +187,7 @@ int rootfs_finalize(struct rootfs *r, struct hutch_error **err)
 	const struct spec_linux *l = r->o.spec->linux_;
 	_cleanup_close_ int root = open_root(err);
 
-	if (root < 0)
+	if (root < 0 || create_cwd(root, r->o.cwd, err) < 0)
 		return -1;
 	/* sysctls first: readonlyPaths usually includes /proc/sys */
 	if (l && sysctl_apply(l->sysctl, l->n_sysctl, err) < 0)
