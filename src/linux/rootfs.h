@@ -42,7 +42,8 @@ struct rootfs;
  * to the bundle; proc, sysfs, tmpfs, mqueue, devpts with
  * newinstance,ptmxmode=0666, cgroup, anything else passed through); unless
  * /dev is bind-mounted: the default devices, linux.devices, /dev/ptmx and the
- * /dev symlinks. Every target is resolved once inside the rootfs and checked:
+ * /dev symlinks. Every target is resolved once inside the current root (a
+ * mount on "/" becomes the root the later mounts are made in) and checked:
  * never the root itself through a symlink, never inside procfs
  * (CVE-2019-19921) except for the files lxcfs-style tools cover; the mount
  * lands on that very target (CVE-2021-30465). Filesystems asked to be

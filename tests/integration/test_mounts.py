@@ -3,6 +3,7 @@
 # the default devices, bind and tmpfs mounts, and mount destinations that are symlinks
 # (they must resolve inside the rootfs, never on the host).
 import os
+import subprocess
 
 import pytest
 
@@ -264,6 +265,22 @@ def test_missing_cwd_created_inside_the_root(bundle, container, test_dir):
     assert r.returncode == 0, r.stderr
     assert os.listdir(outside) == []
     assert os.path.isdir(os.path.join(b.rootfs, outside.lstrip("/"), "sub"))
+
+
+def test_bind_on_root_listed_first(bundle, container, test_dir, cached_rootfs):
+    """A bind mount on / listed first: the usual mounts go on top of it (as runc)."""
+    other = os.path.join(test_dir, "other-root")
+    subprocess.run(["cp", "-a", cached_rootfs, other], check=True)
+    with open(os.path.join(other, "marker"), "w") as f:
+        f.write("other")
+    b = bundle(["sh", "-c", "cat /marker; echo; /probe"])
+    b.config["mounts"].insert(0, {"destination": "/", "type": "bind", "source": other,
+                                  "options": ["rbind", "rw"]})
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("other\n")
+    mounts = parse_probe(r.stdout)["mount"]
+    assert "/proc" in mounts and "/dev" in mounts and "/sys" in mounts, mounts
 
 
 def test_readonly_dev_gets_its_submounts_and_devices(bundle, container):

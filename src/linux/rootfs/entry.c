@@ -117,10 +117,16 @@ static int open_target(struct rootfs *r, const struct entry *e, bool dir, bool f
 	return fd;
 }
 
-/* Done with the attached mount mnt. Consumes mnt. */
+/* A mount on "/" becomes the root the later mounts are resolved in (runc
+ * mounts the rest on top of it). Consumes mnt. */
 static void attached(struct rootfs *r, const struct entry *e, int mnt)
 {
-	close(mnt);
+	if (e->on_root) {
+		close(r->rootfd);
+		r->rootfd = mnt;
+	} else {
+		close(mnt);
+	}
 }
 
 /* --- Binds ---------------------------------------------------------------------- */
