@@ -46,7 +46,8 @@ struct rootfs;
  * mount on "/" becomes the root the later mounts are made in) and checked:
  * never the root itself through a symlink, never inside procfs
  * (CVE-2019-19921) except for the files lxcfs-style tools cover; the mount
- * lands on that very target (CVE-2021-30465). Filesystems asked to be
+ * lands on that very target (CVE-2021-30465). A tmpfs without mode= gets the
+ * mode of the directory it covers. Filesystems asked to be
  * read-only stay writable until rootfs_finalize, so that what is mounted or
  * created below them can be (runc's order for a read-only /dev); bind mounts
  * are read-only at once. Errors carry context: "mount proc (proc) on /proc:

@@ -283,6 +283,26 @@ def test_bind_on_root_listed_first(bundle, container, test_dir, cached_rootfs):
     assert "/proc" in mounts and "/dev" in mounts and "/sys" in mounts, mounts
 
 
+def test_tmpfs_keeps_the_mode_of_the_directory_it_covers(bundle, container):
+    b = bundle(["/probe", "stat", "/scratch"])
+    os.mkdir(os.path.join(b.rootfs, "scratch"))
+    os.chmod(os.path.join(b.rootfs, "scratch"), 0o712)
+    b.config["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"})
+    r = container(b).run()
+    assert r.returncode == 0, r.stderr
+    assert parse_probe(r.stdout)["mode"] == "0712"
+
+
+def test_tmpfs_mode_option_wins(bundle, container):
+    b = bundle(["/probe", "stat", "/scratch"])
+    os.mkdir(os.path.join(b.rootfs, "scratch"))
+    os.chmod(os.path.join(b.rootfs, "scratch"), 0o712)
+    b.config["mounts"].append({"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+                               "options": ["mode=0750"]})
+    r = container(b).run()
+    assert parse_probe(r.stdout)["mode"] == "0750", r.stdout + r.stderr
+
+
 def test_readonly_dev_gets_its_submounts_and_devices(bundle, container):
     """A read-only /dev: /dev/pts, /dev/shm, the devices and the /dev symlinks are made first,
     then /dev goes read-only (runc's order)."""

@@ -197,13 +197,20 @@ static void append_option(char **data, const char *opt)
 	*data = n;
 }
 
-/* The options a filesystem gets: devpts always gets its own instance with
- * a usable ptmx. */
+/* The options a filesystem gets: a tmpfs first takes the mode of the
+ * directory it covers (runc; a later mode= wins), devpts always gets its own
+ * instance with a usable ptmx. */
 static char *fs_data(const struct entry *e, int target)
 {
 	const char *data = e->mo.data;
 	char *out = xstrdup("");
+	struct stat st;
 
+	if (is_type(e->m->type, "tmpfs") && fstat(target, &st) == 0) {
+		char mode[16];
+		snprintf(mode, sizeof(mode), "mode=%04o", (unsigned)(st.st_mode & 07777));
+		append_option(&out, mode);
+	}
 	if (data)
 		append_option(&out, data);
 	if (is_type(e->m->type, "devpts") && !(data && strstr(data, "newinstance")))
