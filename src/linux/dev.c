@@ -187,8 +187,9 @@ static int device_type(const char *t, mode_t *ret)
 
 int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err)
 {
+	_cleanup_free_ char *path = d->path ? fs_clean_path(d->path) : NULL;
 	struct dev_node n = {
-	    .path = d->path,
+	    .path = path,
 	    .major = (unsigned int)d->major,
 	    .minor = (unsigned int)d->minor,
 	    .perm = d->fileMode.set ? (mode_t)d->fileMode.value : 0666,
@@ -203,7 +204,7 @@ int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err
 		return herr_msg(err, "device %s: unknown type \"%s\"", d->path,
 		                d->type ? d->type : "");
 	if (dev_make(rootfd, &n, err) < 0)
-		return herr_prefix(err, "create device %s", d->path);
+		return herr_prefix(err, "create device %s", path);
 	return 0;
 }
 

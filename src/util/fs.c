@@ -378,6 +378,36 @@ int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, struc
 	return fd;
 }
 
+char *fs_clean_path(const char *path)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	bool absolute = path[0] == '/';
+	char **parts = NULL;
+	size_t n = 0;
+	char *out, *save = NULL;
+
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0 && n > 0 && strcmp(parts[n - 1], "..") != 0) {
+			n--;
+			continue;
+		}
+		if (strcmp(c, "..") == 0 && absolute)
+			continue; /* ".." of "/" is "/" */
+		parts = xrealloc(parts, (n + 1) * sizeof(*parts));
+		parts[n++] = c;
+	}
+	out = xstrdup(absolute ? "/" : (n ? "" : "."));
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%s%s", out, i ? "/" : "", parts[i]);
+		free(out);
+		out = next;
+	}
+	free(parts);
+	return out;
+}
+
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
 #endif

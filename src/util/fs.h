@@ -54,6 +54,11 @@ int fs_open_in_root_walk(int rootfd, const char *path, int flags, struct hutch_e
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode,
                       struct hutch_error **err);
 
+/* The lexical clean form of path (malloc'd): no "//", no "." components, no
+ * trailing slash, ".." folded into its parent and never above "/" of an
+ * absolute path ("/dev//x/" -> "/dev/x", "/../a" -> "/a", "" -> "."). */
+char *fs_clean_path(const char *path);
+
 /* chmod the file fd refers to (O_PATH fds too), never through a name that
  * could have been swapped for a symlink: fchmodat2(AT_EMPTY_PATH) (Linux
  * 6.6), else through the fd's entry in the verified procfs. */

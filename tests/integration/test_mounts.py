@@ -303,6 +303,17 @@ def test_tmpfs_mode_option_wins(bundle, container):
     assert parse_probe(r.stdout)["mode"] == "0750", r.stdout + r.stderr
 
 
+@pytest.mark.parametrize("path,where", [("/dev/slash/", "/dev/slash"), ("//dev//double", "/dev/double"),
+                                        ("/dev/./dot", "/dev/dot")])
+def test_device_paths_are_normalised(path, where, bundle, container):
+    b = bundle(["/probe", "stat", where])
+    b.linux["devices"] = [{"path": path, "type": "c", "major": 1, "minor": 5}]
+    r = container(b).run()
+    assert r.returncode == 0, r.stdout + r.stderr
+    facts = parse_probe(r.stdout)
+    assert (facts["type"], facts["major"], facts["minor"]) == ("chr", "1", "5")
+
+
 def test_readonly_dev_gets_its_submounts_and_devices(bundle, container):
     """A read-only /dev: /dev/pts, /dev/shm, the devices and the /dev symlinks are made first,
     then /dev goes read-only (runc's order)."""

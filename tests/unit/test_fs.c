@@ -190,6 +190,27 @@ static void test_copy(void)
 	close(dst);
 }
 
+static void clean(const char *in, const char *want)
+{
+	_cleanup_free_ char *got = fs_clean_path(in);
+
+	ok(strcmp(got, want) == 0, "clean \"%s\" -> \"%s\" (got \"%s\")", in, want, got);
+}
+
+static void test_clean_path(void)
+{
+	clean("/dev/x", "/dev/x");
+	clean("/dev/x/", "/dev/x");
+	clean("//dev//x", "/dev/x");
+	clean("/dev/./x", "/dev/x");
+	clean("/dev/../x", "/x");
+	clean("/../../x", "/x");
+	clean("/", "/");
+	clean("", ".");
+	clean("a/../..", "..");
+	clean("a/./b/", "a/b");
+}
+
 static void test_chmod_fd(void)
 {
 	_cleanup_free_ char *path = xasprintf("%s/etc/hostname", tmpl);
@@ -213,6 +234,7 @@ int main(void)
 	test_magic();
 	test_create();
 	test_copy();
+	test_clean_path();
 	test_chmod_fd();
 	cmd = xasprintf("rm -rf %s", tmpl);
 	sh(cmd);

@@ -110,6 +110,13 @@ static int prepare_root(struct rootfs *r, struct hutch_error **err)
 
 /* --- Devices ------------------------------------------------------------------ */
 
+static bool under_dev(const char *path)
+{
+	_cleanup_free_ char *clean = fs_clean_path(path);
+
+	return strncmp(clean, "/dev/", 5) == 0;
+}
+
 static int create_devices(struct rootfs *r, struct hutch_error **err)
 {
 	const struct spec_linux *l = r->o.spec->linux_;
@@ -118,8 +125,7 @@ static int create_devices(struct rootfs *r, struct hutch_error **err)
 		return -1;
 	for (size_t i = 0; l && i < l->n_devices; i++) {
 		/* a /dev bound from the host has its nodes; never mknod there */
-		if (r->dev_bound && l->devices[i].path &&
-		    strncmp(l->devices[i].path, "/dev/", 5) == 0)
+		if (r->dev_bound && l->devices[i].path && under_dev(l->devices[i].path))
 			continue;
 		if (dev_create(r->rootfd, &l->devices[i], err) < 0)
 			return -1;
