@@ -45,7 +45,8 @@ struct rootfs;
  * /dev symlinks. Every target is resolved once inside the current root (a
  * mount on "/" becomes the root the later mounts are made in) and checked:
  * never the root itself through a symlink, never inside procfs
- * (CVE-2019-19921) except for the files lxcfs-style tools cover; the mount
+ * (CVE-2019-19921) except for the files lxcfs-style tools cover, proc and
+ * sysfs only on a real directory; the mount
  * lands on that very target (CVE-2021-30465). A tmpfs without mode= gets the
  * mode of the directory it covers. Filesystems asked to be
  * read-only stay writable until rootfs_finalize, so that what is mounted or

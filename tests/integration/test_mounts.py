@@ -338,3 +338,15 @@ def test_readonly_tmpfs_with_a_mount_under_it(bundle, container):
     assert r.returncode == 0 or "error=" in r.stdout, r.stderr
     assert r.stdout.splitlines() == ["error=EROFS", "errno=30", "msg=open /data/x: Read-only file system", "ok"], \
         r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("dest", ["/proc", "/sys"])
+def test_symlinked_proc_or_sys_is_refused(dest, bundle, container, test_dir):
+    b = bundle(["true"])
+    path = os.path.join(b.rootfs, dest.lstrip("/"))
+    os.rmdir(path)
+    os.mkdir(os.path.join(b.rootfs, "elsewhere"))
+    os.symlink("/elsewhere", path)
+    r = container(b).run()
+    assert r.returncode != 0
+    assert "must be mounted on ordinary directory" in r.stderr and dest in r.stderr, r.stderr

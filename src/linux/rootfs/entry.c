@@ -100,6 +100,24 @@ static int check_not_root(int rootfd, int target, const struct entry *e, struct 
 	return 0;
 }
 
+/* proc and sysfs go on a real directory, never onto whatever a symlink in
+ * the image points at (runc's wording). */
+static int check_ordinary_dir(int rootfd, const struct entry *e, struct hutch_error **err)
+{
+	_cleanup_error_ struct hutch_error *absent = NULL;
+	_cleanup_close_ int fd = fs_open_in_root(rootfd, e->dest, O_PATH | O_NOFOLLOW, &absent);
+	struct stat st;
+
+	if (fd < 0)
+		return 0; /* created below, as a directory */
+	if (fstat(fd, &st) < 0)
+		return herr_errno(err, errno, "stat");
+	if (!S_ISDIR(st.st_mode))
+		return herr_msg(err, "filesystem \"%s\" must be mounted on ordinary directory",
+		                e->m->type);
+	return 0;
+}
+
 /* The target, created when missing (a directory, or an empty file for a file
  * bind), then checked. */
 static int open_target(struct rootfs *r, const struct entry *e, bool dir, bool fresh_proc,
@@ -266,6 +284,8 @@ static int do_fs(struct rootfs *r, const struct entry *e, struct hutch_error **e
 		return herr_msg(err, "idmap and ridmap are supported on bind mounts only");
 	if (e->mo.flags & MS_REMOUNT)
 		return do_remount(r, e, err);
+	if ((fresh_proc || is_type(type, "sysfs")) && check_ordinary_dir(r->rootfd, e, err) < 0)
+		return -1;
 	_cleanup_close_ int target = open_target(r, e, true, fresh_proc, false, err);
 	if (target < 0)
 		return -1;
