@@ -192,6 +192,19 @@ static int set_flags_once(int mnt, unsigned long set, unsigned long clear, bool 
 	return (int)syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr));
 }
 
+int mount_keep_source_flags(int tree, struct mount_opts *o, struct hutch_error **err)
+{
+	struct statfs sfs;
+
+	if (fstatfs(tree, &sfs) < 0)
+		return herr_errno(err, errno, "statfs");
+	o->clear &= ~current_flags(&sfs);
+	/* the atime mode is locked whatever it is */
+	o->flags &= ~(unsigned long)MS_ATIME_MASK;
+	o->clear &= ~(unsigned long)MS_ATIME_MASK;
+	return 0;
+}
+
 int mount_set_flags(int mnt, unsigned long set, unsigned long clear, struct hutch_error **err)
 {
 	struct statfs sfs;

@@ -99,6 +99,13 @@ int mount_attach(int tree, int target, struct hutch_error **err);
  * once without clearing the flags the mount has and without touching atime. */
 int mount_set_flags(int mnt, unsigned long set, unsigned long clear, struct hutch_error **err);
 
+/* For a tree the runtime cloned for a container in a user namespace: the
+ * kernel locks ro, nosuid, nodev, noexec and atime on mounts a user namespace
+ * inherits (mount_namespaces(7)), but not on a tree cloned outside it. Drop
+ * from o->clear the flags the tree has, so the options can add flags but not
+ * remove the source's, as if they were locked. */
+int mount_keep_source_flags(int tree, struct mount_opts *o, struct hutch_error **err);
+
 /* mount_setattr(2) on mnt with AT_EMPTY_PATH (plus AT_RECURSIVE when
  * `recursive`). userns_fd >= 0 is passed for MOUNT_ATTR_IDMAP. */
 int mount_setattr_fd(int mnt, bool recursive, uint64_t set, uint64_t clr, int userns_fd,

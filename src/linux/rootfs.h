@@ -24,10 +24,10 @@ struct rootfs_opts {
 	                            fresh is refused) */
 	int userns_fd;           /* the container's user namespace, for idmap/ridmap mounts
 	                            without their own mappings; -1 when none */
-	const int *mount_fds;    /* optional, one per spec->mounts[i]: a detached idmapped tree
-	                            from rootfs_idmap_trees to attach for that idmap/ridmap bind
-	                            (-1: build it here, which needs host privileges). NULL: all
-	                            -1. Not closed (a copy is attached) */
+	const int *mount_fds;    /* optional, one per spec->mounts[i]: a detached tree of that
+	                            bind mount's source made by the runtime (rootfs_bind_trees;
+	                            idmapped for idmap/ridmap), -1 to clone the source here.
+	                            NULL: all -1. Not closed (a copy is attached) */
 	bool has_cgroupns;       /* the init is in a new cgroup namespace */
 };
 
@@ -55,17 +55,20 @@ struct rootfs;
  * <cause>". *ret: free with rootfs_free. */
 int rootfs_prepare(const struct rootfs_opts *o, struct rootfs **ret, struct hutch_error **err);
 
-/* Runtime side, before step 1, for a container in a user namespace: the
- * kernel idmaps a mount only for a caller privileged over the source
- * filesystem, which the init no longer is. For each idmap/ridmap bind in
- * s->mounts, clone its source (open_tree) and idmap it: with the mount's own
+/* Runtime side, before step 1, for a container in a user namespace: the init
+ * may lack the permission to reach a bind source (a root-only host directory)
+ * and the kernel idmaps a mount only for a caller privileged over the source
+ * filesystem. For each bind in s->mounts, clone its source here (open_tree),
+ * and idmap the clone of idmap/ridmap binds: with the mount's own
  * uidMappings/gidMappings, else to container_userns_fd (e.g.
- * /proc/<init>/ns/user, maps already written). *ret_fds gets a malloc'd
- * array of s->n_mounts fds, -1 for other mounts; pass it as
- * rootfs_opts.mount_fds in the init (e.g. over SCM_RIGHTS), then close the
- * fds and free the array. */
-int rootfs_idmap_trees(const struct spec *s, const char *bundle, int container_userns_fd,
-                       int **ret_fds, struct hutch_error **err);
+ * /proc/<init>/ns/user, maps already written). Where cloning is not permitted
+ * (an unprivileged runtime) a plain bind is left to the init (-1). The init
+ * keeps the flags these clones' sources have (ro, nosuid, nodev, noexec) as
+ * the kernel would have locked them. *ret_fds gets a malloc'd array of
+ * s->n_mounts fds, -1 for other mounts; pass it as rootfs_opts.mount_fds in
+ * the init (e.g. over SCM_RIGHTS), then close the fds and free the array. */
+int rootfs_bind_trees(const struct spec *s, const char *bundle, int container_userns_fd,
+                      int **ret_fds, struct hutch_error **err);
 
 /* Step 2, after the createContainer hooks: switch root (pivot_root, or MS_MOVE
  * + chroot with no_pivot), then apply a shared or unbindable

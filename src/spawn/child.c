@@ -50,7 +50,7 @@ struct child {
 	char **env;
 	struct caps_set caps;
 	bool userns;               /* we are in a user namespace of the container */
-	int *mount_fds;            /* idmapped trees from the parent, per spec mount; -1 none */
+	int *mount_fds;            /* bind trees from the parent, per spec mount; -1 none */
 	int diag_fd;               /* hutch's stderr, kept once stdio is the pty; -1 none */
 	struct rootfs *rootfs;     /* init: from rootfs_prepare until READY */
 	int pty_master, pty_slave; /* init with a terminal: opened for /dev/console */

@@ -149,8 +149,9 @@ static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
 	return sync_send(r->sock, SYNC_SECCOMP_DONE, NULL, 0, -1, err);
 }
 
-/* Write the child's id maps, then hand it the idmapped mount trees only we
- * (in the initial user namespace) can build for it. */
+/* Write the child's id maps, then hand it the bind mount trees only we (in
+ * the initial user namespace) can build for it: idmapped ones, and sources
+ * its mapped ids may not reach. */
 static int write_maps(struct spawn_run *r, struct hutch_error **err)
 {
 	char path[64];
@@ -166,7 +167,7 @@ static int write_maps(struct spawn_run *r, struct hutch_error **err)
 	userns = open(path, O_RDONLY | O_CLOEXEC);
 	if (userns < 0)
 		return herr_errno(err, errno, "open %s", path);
-	if (rootfs_idmap_trees(r->c->spec, r->c->bundle, userns, &fds, err) < 0)
+	if (rootfs_bind_trees(r->c->spec, r->c->bundle, userns, &fds, err) < 0)
 		return -1;
 	for (size_t i = 0; i < r->c->spec->n_mounts; i++) {
 		int32_t idx = (int32_t)i;

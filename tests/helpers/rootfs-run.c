@@ -213,7 +213,7 @@ static int make_userns(struct rootfs_opts *o, struct hutch_error **err)
 	int userns = -1, *fds = NULL;
 
 	if (mount_userns_from_mappings(&all, 1, &all, 1, &userns, err) < 0 ||
-	    rootfs_idmap_trees(o->spec, o->bundle, userns, &fds, err) < 0)
+	    rootfs_bind_trees(o->spec, o->bundle, userns, &fds, err) < 0)
 		return -1;
 	o->userns_fd = userns;
 	o->mount_fds = fds;

@@ -350,3 +350,31 @@ def test_symlinked_proc_or_sys_is_refused(dest, bundle, container, test_dir):
     r = container(b).run()
     assert r.returncode != 0
     assert "must be mounted on ordinary directory" in r.stderr and dest in r.stderr, r.stderr
+
+
+HOST_ID = 100000
+
+
+def test_userns_bind_source_under_root_only_directory(bundle, container, test_dir):
+    """The runtime, not the mapped container user, opens bind sources: a source under a 0700
+    (or 0000) root-owned host directory mounts in a user namespace mapped to unprivileged ids."""
+    locked = os.path.join(test_dir, "locked")
+    os.makedirs(os.path.join(locked, "data"))
+    with open(os.path.join(locked, "data", "f"), "w") as f:
+        f.write("secret-ok")
+    os.chmod(os.path.join(locked, "data", "f"), 0o644)
+    os.chmod(locked, 0o000)
+    b = bundle(["cat", "/mnt/data/f"])
+    os.makedirs(os.path.join(b.rootfs, "mnt", "data"))  # the mapped root cannot create it
+    b.add_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": HOST_ID, "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": HOST_ID, "size": 65536}]
+    b.config["root"]["readonly"] = True
+    b.config["mounts"].append({"destination": "/mnt/data", "type": "bind",
+                               "source": os.path.join(locked, "data"), "options": ["rbind", "ro"]})
+    try:
+        r = container(b).run()
+    finally:
+        os.chmod(locked, 0o700)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "secret-ok"

@@ -159,7 +159,7 @@ static int source_tree(struct rootfs *r, const struct entry *e, int *ret_tree,
 	bool is_owned = false;
 
 	if (given && given[e->i] >= 0) {
-		/* made by the runtime (rootfs_idmap_trees): the caller keeps its fd */
+		/* made by the runtime (rootfs_bind_trees): the caller keeps its fd */
 		*ret_tree = fcntl(given[e->i], F_DUPFD_CLOEXEC, 3);
 		return *ret_tree < 0 ? herr_errno(err, errno, "dup") : 0;
 	}
@@ -189,6 +189,11 @@ static int do_bind(struct rootfs *r, const struct entry *e, struct hutch_error *
 
 	if (source_tree(r, e, &tree, err) < 0)
 		return -1;
+	if (r->o.mount_fds && r->o.mount_fds[e->i] >= 0 && r->o.in_userns &&
+	    mount_keep_source_flags(tree, &mo, err) < 0) {
+		close(tree);
+		return -1;
+	}
 	if (fstat(tree, &st) < 0 || fstatfs(tree, &sfs) < 0) {
 		close(tree);
 		return herr_errno(err, errno, "stat the source");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The order of the rootfs steps (runtime-spec config.md "Mounts",
  * config-linux.md "Default Devices", "Rootfs Mount Propagation"), the state
- * they share, and the runtime-side idmapped trees. */
+ * they share, and the runtime-side bind trees. */
 #include "linux/rootfs/internal.h"
 #include "linux/dev.h"
 #include "linux/pivot.h"
@@ -180,7 +180,8 @@ static bool is_bind(const struct spec_mount *m, const struct mount_opts *mo)
 	return mount_opts_is_bind(mo) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
-/* One idmap bind's source, cloned and idmapped here. */
+/* One bind's source, cloned (and idmapped) here; -1 left for the init when an
+ * unprivileged runtime may not clone. */
 static int bind_tree(const struct spec_mount *m, const struct mount_opts *mo, const char *bundle,
                      int container_userns, int *ret_fd, struct hutch_error **err)
 {
@@ -189,19 +190,26 @@ static int bind_tree(const struct spec_mount *m, const struct mount_opts *mo, co
 	int userns = -1;
 	bool is_owned = false;
 
-	if (mount_tree_clone(AT_FDCWD, source, mo->flags & MS_REC, &tree, err) < 0 ||
-	    rootfs_pick_userns(m, container_userns, &userns, &is_owned, err) < 0)
-		return -1;
-	if (is_owned)
-		owned = userns;
-	if (mount_tree_idmap(tree, mo->idmap_recursive, userns, err) < 0)
-		return herr_prefix(err, "%s", source);
+	if (mount_tree_clone(AT_FDCWD, source, mo->flags & MS_REC, &tree, err) < 0) {
+		if ((*err)->errnum != EPERM || mo->idmap)
+			return -1;
+		herr_freep(err);
+		return 0;
+	}
+	if (mo->idmap) {
+		if (rootfs_pick_userns(m, container_userns, &userns, &is_owned, err) < 0)
+			return -1;
+		if (is_owned)
+			owned = userns;
+		if (mount_tree_idmap(tree, mo->idmap_recursive, userns, err) < 0)
+			return herr_prefix(err, "%s", source);
+	}
 	*ret_fd = steal_fd(&tree);
 	return 0;
 }
 
-int rootfs_idmap_trees(const struct spec *s, const char *bundle, int container_userns_fd,
-                       int **ret_fds, struct hutch_error **err)
+int rootfs_bind_trees(const struct spec *s, const char *bundle, int container_userns_fd,
+                      int **ret_fds, struct hutch_error **err)
 {
 	int *fds = xmalloc((s->n_mounts ? s->n_mounts : 1) * sizeof(*fds));
 
@@ -215,7 +223,7 @@ int rootfs_idmap_trees(const struct spec *s, const char *bundle, int container_u
 		mount_parse_options(m->options, &mo, err);
 		if (m->type && strcmp(m->type, "bind") == 0)
 			mo.flags |= MS_BIND;
-		if (mo.idmap && is_bind(m, &mo) && m->source)
+		if (is_bind(m, &mo) && m->source)
 			r = bind_tree(m, &mo, bundle, container_userns_fd, &fds[i], err);
 		mount_opts_free(&mo);
 		if (r < 0) {
