@@ -123,6 +123,27 @@ int mount_detach_path(const char *path, struct hutch_error **err)
 	return 0;
 }
 
+/* umount2 takes a path only: go through our own fd entry in the verified
+ * procfs (relative to it, so nothing depends on where / or /proc are). */
+int mount_detach_fd(int mnt, struct hutch_error **err)
+{
+	_cleanup_close_ int dir = procfs_open("self/fd", O_PATH | O_DIRECTORY, err);
+	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char name[16];
+	int r = 0;
+
+	if (dir < 0)
+		return -1;
+	if (cwd < 0 || fchdir(dir) < 0)
+		return herr_errno(err, errno, "unmount: enter /proc/self/fd");
+	snprintf(name, sizeof(name), "%d", mnt);
+	if (umount2(name, MNT_DETACH) < 0)
+		r = herr_errno(err, errno, "unmount");
+	if (fchdir(cwd) < 0 && r == 0)
+		r = herr_errno(err, errno, "unmount: return to the working directory");
+	return r;
+}
+
 /* --- Flags -------------------------------------------------------------------- */
 
 /* MS_* per-mount flags as MOUNT_ATTR_* (atime is handled apart). */

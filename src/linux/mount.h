@@ -119,6 +119,10 @@ int mount_set_propagation(int mnt, unsigned long ms_flags, struct hutch_error **
  * trusted paths only, e.g. "." after fchdir to the old root). */
 int mount_detach_path(const char *path, struct hutch_error **err);
 
+/* Unmount, lazily, the mount whose root mnt refers to (through its fd entry
+ * in the verified procfs; the working directory is kept). */
+int mount_detach_fd(int mnt, struct hutch_error **err);
+
 /* --- Compositions for the rootfs ------------------------------------------- */
 
 /* A bind mount of `tree` (a clone of the source: mount_tree_clone, made by

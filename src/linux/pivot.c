@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pivot_root(".", ".") and the MS_MOVE + chroot alternative. */
+/* pivot_root(".", "."), the MS_MOVE + chroot alternative, and plain chroot. */
 #include "linux/pivot.h"
 #include "linux/mount.h"
 #include "util/cleanup.h"
@@ -127,5 +127,15 @@ static int move_root(const char *rootfs, struct hutch_error **err)
 
 int pivot_switch_root(const char *rootfs, enum pivot_mode mode, struct hutch_error **err)
 {
-	return mode == PIVOT_MOVE ? move_root(rootfs, err) : pivot(rootfs, err);
+	switch (mode) {
+	case PIVOT_ROOT:
+		return pivot(rootfs, err);
+	case PIVOT_MOVE:
+		return move_root(rootfs, err);
+	case PIVOT_CHROOT:
+		break;
+	}
+	if (chdir(rootfs) < 0)
+		return herr_errno(err, errno, "chdir %s", rootfs);
+	return enter_root(rootfs, err);
 }

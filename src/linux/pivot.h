@@ -8,8 +8,9 @@
 #include "util/error.h"
 
 enum pivot_mode {
-	PIVOT_ROOT, /* pivot_root(".", ".") then a detached unmount of the old root */
-	PIVOT_MOVE, /* --no-pivot: MS_MOVE of rootfs onto "/", then chroot */
+	PIVOT_ROOT,   /* pivot_root(".", ".") then a detached unmount of the old root */
+	PIVOT_MOVE,   /* --no-pivot: MS_MOVE of rootfs onto "/", then chroot */
+	PIVOT_CHROOT, /* no mount namespace of our own: chroot only */
 };
 
 /* Make `rootfs` (absolute) the root of the calling process.
@@ -22,6 +23,8 @@ enum pivot_mode {
  * judges only the container's), move rootfs onto "/" and chroot; the rest of
  * the host's mounts stay in the namespace, hidden below the new root. Must
  * run in a private mount namespace.
+ * PIVOT_CHROOT, in the caller's own mount namespace: chroot alone (nothing is
+ * unmounted or moved there).
  * The working directory is "/" afterwards. */
 int pivot_switch_root(const char *rootfs, enum pivot_mode mode, struct hutch_error **err);
 

@@ -33,26 +33,29 @@ struct rootfs_opts {
 
 /* What the steps share; made by rootfs_prepare. */
 struct rootfs;
+struct rootfs_guard;
 
-/* Step 1, in the init after it has entered its new mount namespace (and its
- * cgroups), before the createContainer hooks. In order: make "/" recursively
- * slave or private per linux.rootfsPropagation (default rprivate) so nothing
- * propagates back to the host; bind the rootfs onto itself (pivot_root needs
- * a mount point); each of spec->mounts in order (bind/rbind sources relative
- * to the bundle; proc, sysfs, tmpfs, mqueue, devpts with
- * newinstance,ptmxmode=0666, cgroup, anything else passed through); unless
- * /dev is bind-mounted: the default devices, linux.devices, /dev/ptmx and the
- * /dev symlinks. Every target is resolved once inside the current root (a
- * mount on "/" becomes the root the later mounts are made in) and checked:
- * never the root itself through a symlink, never inside procfs
- * (CVE-2019-19921) except for the files lxcfs-style tools cover, proc and
- * sysfs only on a real directory; the mount
- * lands on that very target (CVE-2021-30465). A tmpfs without mode= gets the
- * mode of the directory it covers. Filesystems asked to be
- * read-only stay writable until rootfs_finalize, so that what is mounted or
- * created below them can be (runc's order for a read-only /dev); bind mounts
- * are read-only at once. Errors carry context: "mount proc (proc) on /proc:
- * <cause>". *ret: free with rootfs_free. */
+/* Step 1, in the init after it has entered its namespaces (and its cgroups),
+ * before the createContainer hooks. With a mount namespace of its own
+ * (linux.namespaces lists "mount"): make "/" recursively slave or private per
+ * linux.rootfsPropagation (default rprivate) so nothing propagates back to
+ * the host, and bind the rootfs onto itself (pivot_root needs a mount point).
+ * Without one, the container lives in the caller's mount namespace: "/" is
+ * left alone and nothing is bound. Then each of spec->mounts in order
+ * (bind/rbind sources relative to the bundle; proc, sysfs, tmpfs, mqueue,
+ * devpts with newinstance,ptmxmode=0666, cgroup, anything else passed
+ * through); unless /dev is bind-mounted: the default devices, linux.devices,
+ * /dev/ptmx and the /dev symlinks. Every target is resolved once inside the
+ * current root (a mount on "/" becomes the root the later mounts are made
+ * in) and checked: never the root itself through a symlink, never inside
+ * procfs (CVE-2019-19921) except for the files lxcfs-style tools cover, proc
+ * and sysfs only on a real directory; the mount lands on that very target
+ * (CVE-2021-30465). A tmpfs without mode= gets the mode of the directory it
+ * covers. Filesystems asked to be read-only stay writable until
+ * rootfs_finalize, so that what is mounted or created below them can be
+ * (runc's order for a read-only /dev); bind mounts are read-only at once.
+ * Errors carry context: "mount proc (proc) on /proc: <cause>". *ret: free
+ * with rootfs_free. */
 int rootfs_prepare(const struct rootfs_opts *o, struct rootfs **ret, struct hutch_error **err);
 
 /* Runtime side, before step 1, for a container in a user namespace: the init
@@ -71,8 +74,9 @@ int rootfs_bind_trees(const struct spec *s, const char *bundle, int container_us
                       int **ret_fds, struct hutch_error **err);
 
 /* Step 2, after the createContainer hooks: switch root (pivot_root, or MS_MOVE
- * + chroot with no_pivot), then apply a shared or unbindable
- * rootfsPropagation to the new "/". Leaves the cwd at "/". */
+ * + chroot with no_pivot, or chroot alone without a mount namespace of its
+ * own), then apply a shared or unbindable rootfsPropagation to the new "/".
+ * Leaves the cwd at "/". */
 int rootfs_pivot(struct rootfs *r, struct hutch_error **err);
 
 /* Step 3, with process.terminal, after rootfs_pivot: /dev/console is the pty
@@ -95,5 +99,20 @@ int rootfs_finalize(struct rootfs *r, struct hutch_error **err);
 
 /* Close what r holds and free it (mounts stay). NULL is fine. */
 void rootfs_free(struct rootfs *r);
+
+/* Runtime side, for a container without a mount namespace of its own, whose
+ * mounts go into the caller's namespace (the runtime's): before the clone,
+ * note what is mounted at or below rootfs already (an engine's overlay, say);
+ * NULL when mountinfo cannot be read. */
+struct rootfs_guard *rootfs_guard_new(const char *rootfs);
+
+/* After that create failed: unmount, lazily and newest first, what is
+ * mounted at or below rootfs and was not there before. Each mount point is
+ * resolved inside rootfs without following any symlink, so nothing outside
+ * it can be touched. Best effort: returns how many mounts it could not take
+ * away. g NULL: nothing to do. (With a mount namespace of its own the mounts
+ * go with the namespace.) */
+int rootfs_guard_rollback(const struct rootfs_guard *g);
+void rootfs_guard_free(struct rootfs_guard *g);
 
 #endif

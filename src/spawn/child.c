@@ -254,8 +254,6 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	};
 	struct sync_msg m = {.fd = -1};
 
-	if (!has_ns(ch->s, SPEC_NS_MOUNT))
-		return herr_msg(err, "linux.namespaces: a mount namespace is required");
 	if (ch->userns)
 		o.userns_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	if (rootfs_prepare(&o, &ch->rootfs, err) < 0)

@@ -33,11 +33,12 @@
 struct spawn_run {
 	const struct spawn_config *c;
 	int sock;
-	pid_t child;   /* our direct child */
-	pid_t init;    /* the container process (== child unless it forked) */
-	int pty;       /* pty master received from the child */
-	bool user_new; /* the child's user ns needs maps from us */
-	char *state;   /* INIT: the state JSON from the hooks step, for the listener */
+	pid_t child;                /* our direct child */
+	pid_t init;                 /* the container process (== child unless it forked) */
+	int pty;                    /* pty master received from the child */
+	bool user_new;              /* the child's user ns needs maps from us */
+	char *state;                /* INIT: the state JSON from the hooks step, for the listener */
+	struct rootfs_guard *guard; /* INIT without a mount namespace: our mounts before */
 };
 
 static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
@@ -244,6 +245,8 @@ static void spawn_abort(struct spawn_run *r)
 		waitpid(r->init, NULL, WNOHANG); /* reaped here only if we are its subreaper */
 	if (r->pty >= 0)
 		close(r->pty);
+	/* without a mount namespace the init mounted in ours */
+	rootfs_guard_rollback(r->guard);
 }
 
 static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error **err)
@@ -287,14 +290,18 @@ int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct
 	if (sync_pair(pair, err) < 0)
 		return -1;
 	r.sock = pair[0];
+	if (c->mode == SPAWN_INIT && !spec_find_namespace(c->spec, SPEC_NS_MOUNT))
+		r.guard = rootfs_guard_new(c->rootfs);
 	if (spawn_start(&r, pair[1], err) < 0 || spawn_converse(&r, err) < 0) {
 		spawn_abort(&r);
 		close(r.sock);
 		free(r.state);
+		rootfs_guard_free(r.guard);
 		return -1;
 	}
 	close(r.sock);
 	free(r.state);
+	rootfs_guard_free(r.guard);
 	/* an intermediate that forked the init into a pid ns exits now */
 	if (r.init != r.child)
 		while (waitpid(r.child, NULL, 0) < 0 && errno == EINTR)

@@ -192,6 +192,21 @@ static int check_top(const struct vctx *v, const struct spec *s)
 	return 0;
 }
 
+/* Without a mount namespace of its own the container lives in the caller's
+ * (config-linux.md: an unlisted namespace is inherited): a read-only root or
+ * a propagation for "/" would change the caller's mounts. */
+static int check_no_mount_ns(const struct vctx *v, const struct spec *s)
+{
+	if (spec_find_namespace(s, SPEC_NS_MOUNT))
+		return 0;
+	if (s->root && s->root->readonly)
+		return vfail(v,
+		             ".root.readonly: a read-only root needs a mount namespace of its own");
+	if (s->linux_ && s->linux_->rootfsPropagation)
+		return vfail(v, ".linux.rootfsPropagation: needs a mount namespace of its own");
+	return 0;
+}
+
 /* --- linux: namespaces, mappings, devices ------------------------------- */
 
 static int check_namespaces(const struct vctx *v, const struct spec_linux *l)
@@ -406,7 +421,7 @@ int spec_validate(const struct spec *s, struct hutch_error **err)
 		if (validate_process(&pv, s->process) < 0)
 			return -1;
 	}
-	if (check_top(&v, s) < 0 || check_mounts(&v, s) < 0)
+	if (check_top(&v, s) < 0 || check_no_mount_ns(&v, s) < 0 || check_mounts(&v, s) < 0)
 		return -1;
 	if (s->hooks && check_hooks(&v, s->hooks) < 0)
 		return -1;

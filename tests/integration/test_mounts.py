@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from lib import host_mounts, parse_probe
+from lib import host_mounts, mounts_under, parse_probe
 
 pytestmark = pytest.mark.mounts
 
@@ -232,6 +232,63 @@ def test_relative_symlink_escape_stays_inside(bundle, container, test_dir):
 
 
 # --- Behaviour that external conformance suites check ---------------------------------------
+
+def _run_in(c, prefix, *extra):
+    """`run` of container c with the runtime started under `prefix` (e.g. a throw-away
+    `unshare -m`), so that whatever it does to its namespaces stays in them."""
+    c._prepare()
+    argv = prefix + c.runtime.argv("run", "--bundle", c.bundle.path, *extra, c.id)
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    print("$ %s\n-> rc=%s\nstdout: %s\nstderr: %s" % (" ".join(argv), r.returncode, r.stdout, r.stderr))
+    return r
+
+
+PRIVATE_MNTNS = ["unshare", "-m", "--propagation", "private"]
+
+
+def test_no_mount_namespace_runs_in_the_callers(bundle, container):
+    """config-linux.md: a namespace that is not listed is inherited. Without a mount namespace
+    the container runs in the caller's (a throw-away one here), chrooted into its rootfs, with
+    its mounts made there."""
+    b = bundle(["sh", "-c", "ls /probe; cat /proc/self/mountinfo | wc -l; /probe stat /dev/null"])
+    b.remove_namespace("mount")
+    r = _run_in(container(b), PRIVATE_MNTNS)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "/probe"
+    facts = parse_probe(r.stdout)
+    assert (facts["type"], facts["major"], facts["minor"]) == ("chr", "1", "3")
+    assert mounts_under(b.rootfs) == []
+
+
+def test_no_mount_namespace_refuses_what_cannot_work(bundle, container):
+    """A read-only root needs a mount namespace of its own (it would change the caller's)."""
+    b = bundle(["true"])
+    b.remove_namespace("mount")
+    b.config["root"]["readonly"] = True
+    r = _run_in(container(b), PRIVATE_MNTNS)
+    assert r.returncode != 0
+    assert "root.readonly" in r.stderr and "mount namespace" in r.stderr, r.stderr
+
+
+def test_no_mount_namespace_failed_create_leaves_no_mount(bundle, container):
+    """Without a mount namespace the mounts go into the caller's; a create that fails after
+    them (here: no such executable) takes them away again, and only them: what an engine
+    mounted on the rootfs before (a bind standing for its overlay) stays."""
+    b = bundle(["/no/such/program"])
+    b.remove_namespace("mount")
+    c = container(b)
+    c._prepare()
+    run = " ".join(c.runtime.argv("run", "--bundle", c.bundle.path, c.id))
+    script = ('mount --bind {r} {r} && {run}; '
+              'echo "on=$(awk \'$5 == "{r}"\' /proc/self/mountinfo | wc -l)"; '
+              'echo "below=$(awk \'index($5, "{r}/") == 1\' /proc/self/mountinfo | wc -l)"'
+              ).format(r=b.rootfs, run=run)
+    r = subprocess.run(PRIVATE_MNTNS + ["sh", "-c", script], capture_output=True, text=True,
+                       timeout=60)
+    assert "no such file or directory" in r.stderr, r.stderr
+    assert "on=1" in r.stdout and "below=0" in r.stdout, r.stdout + r.stderr
+
 
 def test_readonly_root_without_proc(bundle, container):
     """root.readonly does not depend on the container's /proc (none is mounted here)."""

@@ -202,8 +202,11 @@ int rootfs_finalize(struct rootfs *r, struct hutch_error **err)
 	}
 	if (apply_later_ro(r, err) < 0)
 		return -1;
-	if (r->o.spec->root && r->o.spec->root->readonly &&
-	    mount_set_flags(root, MS_RDONLY, 0, err) < 0)
-		return herr_prefix(err, "make the root read-only");
+	if (r->o.spec->root && r->o.spec->root->readonly) {
+		if (!r->own_mntns)
+			return herr_msg(err, "root.readonly needs a mount namespace");
+		if (mount_set_flags(root, MS_RDONLY, 0, err) < 0)
+			return herr_prefix(err, "make the root read-only");
+	}
 	return 0;
 }

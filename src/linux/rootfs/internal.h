@@ -9,6 +9,7 @@
 struct rootfs {
 	struct rootfs_opts o;
 	int rootfd;     /* the container's root: the top mount at o.rootfs */
+	bool own_mntns; /* linux.namespaces lists "mount" */
 	bool dev_bound; /* /dev is bind-mounted: devices come from there */
 	int *later_ro;  /* mounts made read-only by rootfs_finalize */
 	size_t n_later_ro;

@@ -1,19 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The order of the rootfs steps (runtime-spec config.md "Mounts",
  * config-linux.md "Default Devices", "Rootfs Mount Propagation"), the state
- * they share, and the runtime-side bind trees. */
+ * they share, and the runtime side: bind trees, unmounting after a failure. */
 #include "linux/rootfs/internal.h"
 #include "linux/dev.h"
 #include "linux/pivot.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/mountinfo.h"
 #include "util/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 
 /* --- State ------------------------------------------------------------------- */
 
@@ -87,9 +94,10 @@ static int set_root_propagation(unsigned long flags, struct hutch_error **err)
 	return mount_set_propagation(slash, MS_REC | flags, err);
 }
 
-/* The mount the container's root starts as: "/" made private or slave, then
- * the rootfs bound onto itself (a mount point for pivot_root, and a boundary
- * for the mounts below). */
+/* The mount the container's root starts as. In a mount namespace of our own:
+ * "/" made private or slave, then the rootfs bound onto itself (a mount point
+ * for pivot_root, and a boundary for the mounts below). In the caller's:
+ * the rootfs directory as it is. */
 static int prepare_root(struct rootfs *r, struct hutch_error **err)
 {
 	const struct rootfs_opts *o = &r->o;
@@ -98,6 +106,12 @@ static int prepare_root(struct rootfs *r, struct hutch_error **err)
 
 	if (target < 0)
 		return herr_errno(err, errno, "open the rootfs %s", o->rootfs);
+	if (!r->own_mntns) {
+		if (root_propagation(o))
+			return herr_msg(err, "linux.rootfsPropagation needs a mount namespace");
+		r->rootfd = steal_fd(&target);
+		return 0;
+	}
 	if (propagation(root_propagation(o), &before, &after, err) < 0)
 		return -1;
 	if (set_root_propagation(before, err) < 0)
@@ -146,6 +160,7 @@ int rootfs_prepare(const struct rootfs_opts *o, struct rootfs **ret, struct hutc
 	r = xcalloc(1, sizeof(*r));
 	r->o = *o;
 	r->rootfd = r->mask_dir = r->dev_null = -1;
+	r->own_mntns = spec_find_namespace(o->spec, SPEC_NS_MOUNT) != NULL;
 	if (prepare_root(r, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < o->spec->n_mounts; i++)
@@ -164,6 +179,8 @@ int rootfs_pivot(struct rootfs *r, struct hutch_error **err)
 {
 	unsigned long before, after;
 
+	if (!r->own_mntns)
+		return pivot_switch_root(r->o.rootfs, PIVOT_CHROOT, err);
 	if (propagation(root_propagation(&r->o), &before, &after, err) < 0)
 		return -1;
 	if (pivot_switch_root(r->o.rootfs, r->o.no_pivot ? PIVOT_MOVE : PIVOT_ROOT, err) < 0)
@@ -233,4 +250,96 @@ int rootfs_bind_trees(const struct spec *s, const char *bundle, int container_us
 	}
 	*ret_fds = fds;
 	return 0;
+}
+
+/* --- Runtime side, after a failed create ---------------------------------------- */
+
+struct rootfs_guard {
+	char *rootfs;
+	int *ids; /* mountinfo ids of what was mounted at or below rootfs before */
+	size_t n;
+};
+
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+struct rootfs_guard *rootfs_guard_new(const char *rootfs)
+{
+	_cleanup_error_ struct hutch_error *err = NULL;
+	struct mountinfo mi = {0};
+	struct rootfs_guard *g;
+
+	if (mountinfo_read(&mi, &err) < 0)
+		return NULL;
+	g = xcalloc(1, sizeof(*g));
+	g->rootfs = xstrdup(rootfs);
+	g->ids = xcalloc(mi.n ? mi.n : 1, sizeof(*g->ids));
+	for (size_t i = 0; i < mi.n; i++)
+		if (path_under(mi.e[i].mount_point, rootfs))
+			g->ids[g->n++] = mi.e[i].id;
+	mountinfo_free(&mi);
+	return g;
+}
+
+static bool guarded(const struct rootfs_guard *g, int id)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->ids[i] == id)
+			return true;
+	return false;
+}
+
+/* The mount on top at `rel` inside rootfd, reached without following any
+ * symlink: mountinfo's mount points are canonical, so a symlink on the way
+ * means the tree changed under us, and it is left alone. */
+static int open_mount_point(int rootfd, const char *rel)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	rel += strspn(rel, "/");
+	return (int)syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof(how));
+}
+
+int rootfs_guard_rollback(const struct rootfs_guard *g)
+{
+	_cleanup_error_ struct hutch_error *err = NULL;
+	_cleanup_close_ int rootfd = -1;
+	struct mountinfo mi = {0};
+	int left = 0;
+
+	if (!g)
+		return 0;
+	rootfd = open(g->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || mountinfo_read(&mi, &err) < 0)
+		return 1;
+	/* mountinfo lists a mount after the one it sits on: newest first */
+	for (size_t i = mi.n; i-- > 0;) {
+		const struct mountinfo_entry *e = &mi.e[i];
+		if (!path_under(e->mount_point, g->rootfs) || guarded(g, e->id))
+			continue;
+		_cleanup_close_ int fd =
+		    open_mount_point(rootfd, e->mount_point + strlen(g->rootfs));
+		if (fd < 0 || mount_detach_fd(fd, &err) < 0) {
+			herr_freep(&err);
+			left++;
+		}
+	}
+	mountinfo_free(&mi);
+	return left;
+}
+
+void rootfs_guard_free(struct rootfs_guard *g)
+{
+	if (!g)
+		return;
+	free(g->rootfs);
+	free(g->ids);
+	free(g);
 }
