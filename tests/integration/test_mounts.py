@@ -12,6 +12,15 @@ from lib import host_mounts, mounts_under, parse_probe
 pytestmark = pytest.mark.mounts
 
 
+def stable_mounts(test_dir):
+    """The host's mount points, less those other test suites on this machine make and remove
+    meanwhile under their own /tmp directories or /run/netns: a leak of ours lands elsewhere,
+    or under this session's directory, which is kept."""
+    session = os.path.dirname(test_dir)
+    return [m for m in host_mounts() if not ((m.startswith("/tmp/") and not m.startswith(session + "/"))
+                                             or m.startswith("/run/netns"))]
+
+
 def _run(container, b):
     c = container(b)
     r = c.run()
@@ -170,20 +179,20 @@ def test_tmpfs_mount_with_options(bundle, container):
     assert not os.path.exists(os.path.join(b.rootfs, "scratch", "f"))
 
 
-def test_proc_symlink_to_root_stays_inside(bundle, container):
+def test_proc_symlink_to_root_stays_inside(bundle, container, test_dir):
     # /proc -> / in the rootfs: a runtime must not follow it out of the rootfs. Either it
     # refuses, or procfs lands inside the container (never over the host's /).
     b = bundle(["sh", "-c", "ls /bin/busybox && cat /proc/self/mountinfo"])
     os.rmdir(os.path.join(b.rootfs, "proc"))
     os.symlink("/", os.path.join(b.rootfs, "proc"))
-    before = host_mounts()
+    before = stable_mounts(test_dir)
     c = container(b)
     r = c.run()
     if r.returncode == 0:
         assert "/bin/busybox" in r.stdout
     else:
         assert "proc" in r.stderr
-    assert host_mounts() == before
+    assert stable_mounts(test_dir) == before
     assert os.path.islink(os.path.join(b.rootfs, "proc"))
 
 
@@ -199,10 +208,10 @@ def test_bind_mount_onto_symlink_pointing_outside(bundle, container, test_dir):
     b = bundle(["sh", "-c", "cat /escape/marker"])
     os.symlink(outside, os.path.join(b.rootfs, "escape"))
     b.config["mounts"].append({"destination": "/escape", "type": "bind", "source": src, "options": ["bind"]})
-    before = host_mounts()
+    before = stable_mounts(test_dir)
     c = container(b)
     r = c.run()
-    assert host_mounts() == before
+    assert stable_mounts(test_dir) == before
     assert os.listdir(outside) == []
     if r.returncode == 0:
         assert r.stdout == "inside"
@@ -219,10 +228,10 @@ def test_relative_symlink_escape_stays_inside(bundle, container, test_dir):
     depth = b.rootfs.count("/") + 1
     os.symlink("../" * depth + outside.lstrip("/"), os.path.join(b.rootfs, "mnt", "t"))
     b.config["mounts"].append({"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs"})
-    before = host_mounts()
+    before = stable_mounts(test_dir)
     c = container(b)
     r = c.run()
-    assert host_mounts() == before
+    assert stable_mounts(test_dir) == before
     assert os.listdir(outside) == []
     if r.returncode == 0:
         # the tmpfs sits where the link leads inside the container
