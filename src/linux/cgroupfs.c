@@ -5,12 +5,14 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/mountinfo.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CG_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -22,10 +24,8 @@ struct cg_line {
 };
 
 struct cg_ctx {
-	int rootfd;
-	const char *dest;
-	unsigned long flags; /* CG_FLAGS plus MS_RDONLY when asked */
 	bool has_cgroupns;
+	unsigned long flags; /* CG_FLAGS plus MS_RDONLY when asked, for the hierarchies */
 	struct cg_line *lines;
 	size_t n_lines;
 };
@@ -43,7 +43,7 @@ static int read_self_cgroup(struct cg_ctx *c, struct hutch_error **err)
 {
 	_cleanup_free_ char *text = NULL;
 
-	if (fs_read_file_at(AT_FDCWD, "/proc/self/cgroup", &text, NULL, err) < 0)
+	if (procfs_read("self/cgroup", &text, NULL, err) < 0)
 		return -1;
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
@@ -105,54 +105,49 @@ static const struct cg_line *find_line(const struct cg_ctx *c, const struct moun
 	return NULL;
 }
 
-/* Bind the container's own directory of the hierarchy mounted at e. */
-static int bind_own(const struct cg_ctx *c, const struct mountinfo_entry *e, const char *sub,
-                    struct hutch_error **err)
+/* Bind the container's own directory of the hierarchy mounted at e (a host
+ * path: we are before pivot_root) onto dir. */
+static int bind_own(const struct cg_ctx *c, const struct mountinfo_entry *e, int dir,
+                    const struct mount_opts *mo, int *ret_mnt, struct hutch_error **err)
 {
 	const struct cg_line *l = find_line(c, e);
-	char path[FS_FD_PATH_MAX];
 	const char *rel = "";
 	_cleanup_free_ char *source = NULL;
+	_cleanup_close_ int tree = -1;
 
 	if (l && path_under(l->path, e->root))
 		rel = l->path + (strcmp(e->root, "/") == 0 ? 0 : strlen(e->root));
 	source = xasprintf("%s%s", e->mount_point, rel);
-	_cleanup_close_ int fd = fs_open_in_root(c->rootfd, sub, O_PATH, err);
-	if (fd < 0)
-		return -1;
-	if (mount(source, fs_fd_path(fd, path), NULL, MS_BIND, NULL) < 0)
-		return herr_errno(err, errno, "bind %s on %s", source, sub);
-	_cleanup_close_ int top = fs_open_in_root(c->rootfd, sub, O_PATH, err);
-	if (top < 0 || mount_remount_flags(top, c->flags, 0, err) < 0)
-		return herr_prefix(err, "%s", sub);
+	if (mount_tree_clone(AT_FDCWD, source, false, &tree, err) < 0 ||
+	    mount_bind_tree(tree, dir, mo, err) < 0)
+		return herr_prefix(err, "bind %s", source);
+	if (ret_mnt)
+		*ret_mnt = steal_fd(&tree);
 	return 0;
 }
 
-/* Mount hierarchy e fresh at sub (in a cgroup namespace), else bind. */
-static int mount_hierarchy(const struct cg_ctx *c, const struct mountinfo_entry *e, const char *sub,
-                           struct hutch_error **err)
+/* Mount hierarchy e fresh on dir (in a cgroup namespace), else bind it. */
+static int mount_hierarchy(const struct cg_ctx *c, const struct mountinfo_entry *e, int dir,
+                           const struct mount_opts *mo, int *ret_mnt, struct hutch_error **err)
 {
 	bool v2 = strcmp(e->fstype, "cgroup2") == 0;
 	const struct cg_line *l = find_line(c, e);
 	_cleanup_free_ char *data = NULL;
-	char path[FS_FD_PATH_MAX];
 
-	_cleanup_close_ int fd = fs_create_in_root(c->rootfd, sub, true, 0755, err);
-	if (fd < 0)
-		return -1;
 	if (!c->has_cgroupns)
-		return bind_own(c, e, sub, err);
+		return bind_own(c, e, dir, mo, ret_mnt, err);
 	if (!v2 && l)
 		data = str_has_prefix(l->controllers, "name=")
 		           ? xasprintf("none,%s", l->controllers)
 		           : xstrdup(l->controllers);
 	else if (!v2)
-		return herr_msg(err, "%s: no /proc/self/cgroup entry for %s", sub, e->mount_point);
-	if (mount(e->fstype, fs_fd_path(fd, path), e->fstype, c->flags, data) == 0)
+		return herr_msg(err, "no /proc/self/cgroup entry for %s", e->mount_point);
+	if (mount_fs(e->fstype, e->fstype, data, dir, mo, ret_mnt, err) == 0)
 		return 0;
-	if (errno != EPERM && errno != EBUSY)
-		return herr_errno(err, errno, "mount %s on %s", e->fstype, sub);
-	return bind_own(c, e, sub, err);
+	if ((*err)->errnum != EPERM && (*err)->errnum != EBUSY)
+		return herr_prefix(err, "mount %s", e->fstype);
+	herr_freep(err);
+	return bind_own(c, e, dir, mo, ret_mnt, err);
 }
 
 static const char *base_name(const char *p)
@@ -177,30 +172,35 @@ static int link_controllers(int dirfd, const char *name, struct hutch_error **er
 	return 0;
 }
 
+/* A tmpfs on target holding one directory per hierarchy (each mounted with
+ * the hierarchy flags, read-only at once when asked). The tmpfs itself is
+ * left writable in *ret_top: the caller makes it read-only once nothing more
+ * is mounted below it. */
 static int mount_v1_tree(const struct cg_ctx *c, const struct mountinfo *mi, const bool *wanted,
+                         int target, const struct mount_opts *top, int *ret_top,
                          struct hutch_error **err)
 {
-	char path[FS_FD_PATH_MAX];
-	_cleanup_close_ int fd = fs_create_in_root(c->rootfd, c->dest, true, 0755, err);
+	struct mount_opts leaf = {.flags = c->flags};
+	_cleanup_close_ int tmpfs = -1;
 
-	if (fd < 0)
-		return -1;
-	if (mount("tmpfs", fs_fd_path(fd, path), "tmpfs", CG_FLAGS, "mode=755") < 0)
-		return herr_errno(err, errno, "mount tmpfs");
-	_cleanup_close_ int top = fs_open_in_root(c->rootfd, c->dest, O_PATH | O_DIRECTORY, err);
-	if (top < 0)
-		return -1;
+	if (mount_fs("tmpfs", "tmpfs", "mode=755", target, top, &tmpfs, err) < 0)
+		return herr_prefix(err, "mount tmpfs");
 	for (size_t i = 0; i < mi->n; i++) {
 		if (!wanted[i])
 			continue;
 		const char *name = base_name(mi->e[i].mount_point);
-		_cleanup_free_ char *sub = xasprintf("%s/%s", c->dest, name);
-		if (mount_hierarchy(c, &mi->e[i], sub, err) < 0 ||
-		    link_controllers(top, name, err) < 0)
+		if (mkdirat(tmpfs, name, 0755) < 0 && errno != EEXIST)
+			return herr_errno(err, errno, "mkdir %s", name);
+		_cleanup_close_ int dir =
+		    openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dir < 0)
+			return herr_errno(err, errno, "open %s", name);
+		if (mount_hierarchy(c, &mi->e[i], dir, &leaf, NULL, err) < 0)
+			return herr_prefix(err, "%s", name);
+		if (link_controllers(tmpfs, name, err) < 0)
 			return -1;
 	}
-	if ((c->flags & MS_RDONLY) && mount_remount_flags(top, c->flags, 0, err) < 0)
-		return herr_prefix(err, "make tmpfs read-only");
+	*ret_top = steal_fd(&tmpfs);
 	return 0;
 }
 
@@ -249,15 +249,21 @@ static int pick_mounts(const struct mountinfo *mi, const char *rootfs, bool *wan
 	return any ? v1 : -1;
 }
 
-int cgroupfs_mount(int rootfd, const char *dest, const struct mount_opts *o, bool has_cgroupns,
-                   const char *rootfs, struct hutch_error **err)
+int cgroupfs_mount(int target, const struct mount_opts *o, bool has_cgroupns, const char *rootfs,
+                   int *ret_top, struct hutch_error **err)
 {
-	struct cg_ctx c = {rootfd, dest, CG_FLAGS | (o->flags & MS_RDONLY), has_cgroupns};
+	struct cg_ctx c = {has_cgroupns, CG_FLAGS | (o->flags & MS_RDONLY)};
+	struct mount_opts top = *o;
 	struct mountinfo mi = {0};
 	_cleanup_free_ bool *wanted = NULL;
 	size_t v2 = (size_t)-1;
 	int r = -1, n_v1;
 
+	/* the top mount keeps o's propagation and recursive attributes; its
+	 * read-only flag is the caller's to apply, after the mounts below it */
+	top.flags = CG_FLAGS;
+	top.clear = 0;
+	top.tmpcopyup = false;
 	if (mountinfo_read(&mi, err) < 0)
 		return -1;
 	wanted = xcalloc(mi.n, sizeof(*wanted));
@@ -266,12 +272,10 @@ int cgroupfs_mount(int rootfd, const char *dest, const struct mount_opts *o, boo
 		herr_msg(err, "no cgroup filesystem mounted on the host");
 	else if (read_self_cgroup(&c, err) == 0) {
 		if (n_v1 == 0)
-			r = mount_hierarchy(&c, &mi.e[v2], dest, err);
+			r = mount_hierarchy(&c, &mi.e[v2], target, &top, ret_top, err);
 		else
-			r = mount_v1_tree(&c, &mi, wanted, err);
+			r = mount_v1_tree(&c, &mi, wanted, target, &top, ret_top, err);
 	}
-	if (r == 0)
-		r = mount_apply_post(rootfd, dest, o, err);
 	free_lines(&c);
 	mountinfo_free(&mi);
 	return r;

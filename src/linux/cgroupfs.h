@@ -8,7 +8,8 @@
 #include "linux/mount.h"
 #include "util/error.h"
 
-/* Mount the cgroup hierarchy at dest inside rootfd, mirroring the host:
+/* Mount the cgroup hierarchy on target (a directory the caller resolved inside
+ * the rootfs and checked), mirroring the host:
  * - pure cgroup v2: one cgroup2 mount;
  * - v1 or hybrid: a tmpfs with one directory per v1 hierarchy (named like the
  *   host's, e.g. "cpu,cpuacct", with symlinks for each controller of a
@@ -16,10 +17,14 @@
  * With has_cgroupns the hierarchies are mounted fresh (the namespace shows the
  * container's cgroup as the root); otherwise the container's own cgroup
  * directories, read from /proc/self/cgroup (the caller must already be in its
- * cgroups), are bind-mounted. Mounts get nosuid,nodev,noexec, plus ro when o
- * has MS_RDONLY; o's propagation is applied to dest. `rootfs` (absolute) is
- * used to ignore mounts already made inside the container. */
-int cgroupfs_mount(int rootfd, const char *dest, const struct mount_opts *o, bool has_cgroupns,
-                   const char *rootfs, struct hutch_error **err);
+ * cgroups), are bind-mounted from the host's mount points (so: before
+ * pivot_root). Mounts get nosuid,nodev,noexec; the hierarchies also ro when o
+ * has MS_RDONLY. *ret_top gets the top mount (the tmpfs, or the cgroup2
+ * mount), which has o's propagation and recursive attributes but is left
+ * writable: the caller applies MS_RDONLY to it once nothing more will be
+ * mounted below. `rootfs` (absolute) is used to ignore the host's mounts
+ * inside the container's rootfs. */
+int cgroupfs_mount(int target, const struct mount_opts *o, bool has_cgroupns, const char *rootfs,
+                   int *ret_top, struct hutch_error **err);
 
 #endif

@@ -2,6 +2,7 @@
 /* mknod (or bind-mount from the host) the container's device nodes, and the
  * /dev symlinks, all resolved inside the container's root. */
 #include "linux/dev.h"
+#include "linux/mount.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/str.h"
@@ -9,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -73,21 +73,26 @@ static int check_existing(int dirfd, const char *name, const struct stat *st,
 }
 
 /* mknod is refused in a user namespace: bind the host's node over an empty
- * file instead. Runs before pivot, so the host's path is still reachable. */
+ * file instead. Runs before pivot, so n->path is the host's own node; it must
+ * be the device asked for (a config naming a host file as a "device" gets
+ * nothing). The target is created here (O_EXCL, never through a symlink). */
 static int bind_from_host(int dirfd, const char *name, const struct dev_node *n,
                           struct hutch_error **err)
 {
-	char path[FS_FD_PATH_MAX];
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	_cleanup_close_ int target =
+	    openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	_cleanup_close_ int tree = -1;
+	struct mount_opts none = {0};
+	struct stat st;
 
-	if (fd < 0)
-		return herr_errno(err, errno, "create %s", n->path);
-	close(fd);
-	_cleanup_close_ int target = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (target < 0)
-		return herr_errno(err, errno, "open %s", n->path);
-	if (mount(n->path, fs_fd_path(target, path), NULL, MS_BIND, NULL) < 0)
-		return herr_errno(err, errno, "bind-mount %s from the host", n->path);
+		return herr_errno(err, errno, "create %s", n->path);
+	if (mount_tree_clone(AT_FDCWD, n->path, false, &tree, err) < 0)
+		return herr_prefix(err, "bind-mount %s from the host", n->path);
+	if (fstat(tree, &st) < 0 || !node_matches(&st, n))
+		return herr_msg(err, "bind-mount %s from the host: it is not that device", n->path);
+	if (mount_bind_tree(tree, target, &none, err) < 0)
+		return herr_prefix(err, "bind-mount %s from the host", n->path);
 	return NODE_BOUND;
 }
 
@@ -104,6 +109,26 @@ static int make_node(int dirfd, const char *name, const struct dev_node *n,
 	if (e == EPERM)
 		return bind_from_host(dirfd, name, n, err);
 	return herr_errno(err, e, "mknod %s", n->path);
+}
+
+/* Owner and mode, set through an fd on the node after checking it is the
+ * node (the directory may be a volume another container renames in: a name
+ * swapped for a symlink must not get a host file chmod'ed). */
+static int set_owner_mode(int dirfd, const char *name, const struct dev_node *n, bool chmod,
+                          struct hutch_error **err)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return herr_errno(err, errno, "open %s", n->path);
+	if (!node_matches(&st, n))
+		return herr_msg(err, "%s changed while it was being made", n->path);
+	if (fchownat(fd, "", n->uid, n->gid, AT_EMPTY_PATH) < 0)
+		return herr_errno(err, errno, "chown %s", n->path);
+	if (chmod && fs_chmod_fd(fd, n->perm & 07777, err) < 0)
+		return herr_prefix(err, "%s", n->path);
+	return 0;
 }
 
 static int dev_make(int rootfd, const struct dev_node *n, struct hutch_error **err)
@@ -130,12 +155,7 @@ static int dev_make(int rootfd, const struct dev_node *n, struct hutch_error **e
 		return -1;
 	if (r == NODE_BOUND)
 		return 0;
-	if (fchownat(dirfd, name, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return herr_errno(err, errno, "chown %s", n->path);
-	/* not a symlink (its type matched), so following is harmless */
-	if (r == NODE_KEPT && fchmodat(dirfd, name, n->perm & 07777, 0) < 0)
-		return herr_errno(err, errno, "chmod %s", n->path);
-	return 0;
+	return set_owner_mode(dirfd, name, n, r == NODE_KEPT, err);
 }
 
 int dev_create_defaults(int rootfd, struct hutch_error **err)
@@ -167,8 +187,9 @@ static int device_type(const char *t, mode_t *ret)
 
 int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err)
 {
+	_cleanup_free_ char *path = d->path ? fs_clean_path(d->path) : NULL;
 	struct dev_node n = {
-	    .path = d->path,
+	    .path = path,
 	    .major = (unsigned int)d->major,
 	    .minor = (unsigned int)d->minor,
 	    .perm = d->fileMode.set ? (mode_t)d->fileMode.value : 0666,
@@ -183,7 +204,7 @@ int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err
 		return herr_msg(err, "device %s: unknown type \"%s\"", d->path,
 		                d->type ? d->type : "");
 	if (dev_make(rootfd, &n, err) < 0)
-		return herr_prefix(err, "create device %s", d->path);
+		return herr_prefix(err, "create device %s", path);
 	return 0;
 }
 

@@ -14,10 +14,12 @@
  * onto an empty file instead. */
 int dev_create_defaults(int rootfd, struct hutch_error **err);
 
-/* Create one linux.devices entry: mknod with type/major/minor, fileMode
- * (default 0666), uid/gid (default 0), or the bind fallback from the same path
- * on the host. An existing node of the same type and numbers is kept (mode and
- * owner updated); anything else there is an error. */
+/* Create one linux.devices entry at its path in clean form ("/dev//x/" is
+ * "/dev/x"): mknod with type/major/minor, fileMode (default 0666), uid/gid
+ * (default 0), or the bind fallback from the same path on the host (which
+ * must be that device). An existing node of the same type and numbers is kept
+ * (mode and owner updated through an fd on it); anything else there is an
+ * error. */
 int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err);
 
 /* /dev/ptmx -> pts/ptmx (replacing a node there), /dev/fd -> /proc/self/fd,

@@ -2,7 +2,7 @@
 /* uid_map / gid_map writing. */
 #include "linux/idmap.h"
 #include "util/cleanup.h"
-#include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <fcntl.h>
@@ -32,8 +32,8 @@ static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *
 	if (n == 0)
 		return 0;
 	text = idmap_format(m, n);
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	if (fs_write_file_at(AT_FDCWD, path, text, strlen(text), err) < 0)
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, file);
+	if (procfs_write(path, text, strlen(text), err) < 0)
 		return herr_prefix(err, "write %s mappings", file);
 	return 0;
 }
@@ -46,8 +46,8 @@ static int deny_setgroups(pid_t pid, struct hutch_error **err)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-	if (fs_write_file_at(AT_FDCWD, path, "deny", 4, err) < 0)
+	snprintf(path, sizeof(path), "%d/setgroups", (int)pid);
+	if (procfs_write(path, "deny", 4, err) < 0)
 		return herr_prefix(err, "deny setgroups for an unprivileged gid_map");
 	return 0;
 }

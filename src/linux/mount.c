@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The Linux mount option table, and mounts onto targets resolved inside a root
- * (through /proc/self/fd/N, so the kernel never walks an untrusted path). */
+/* The safe-mount layer (see mount.h): detached trees made with the new mount
+ * API, flags set while detached, attached onto the caller's checked target
+ * fd. The only file that calls the kernel's mount system calls. */
 #include "linux/mount.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -34,6 +37,15 @@
 #ifndef SYS_move_mount
 #define SYS_move_mount 429
 #endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -41,398 +53,381 @@
 #define ST_NOSYMFOLLOW 0x2000
 #endif
 
-/* Flags mount(MS_REMOUNT|MS_BIND) changes on one mount. */
+#define MS_ATIME_MASK (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
+/* Flags that are per mount (mount_setattr), not per superblock. */
 #define MS_PER_MOUNT                                                                               \
-	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
-	 MS_STRICTATIME | MS_NOSYMFOLLOW)
-#define MS_ATIME_MASK  (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
-#define MS_PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_ATIME_MASK | MS_NODIRATIME |            \
+	 MS_NOSYMFOLLOW)
 
-/* --- The option table ---------------------------------------------------- */
+/* --- Primitives -------------------------------------------------------------- */
 
-enum opt_kind {
-	OPT_SET,      /* MS_* flag to set */
-	OPT_CLEAR,    /* MS_* flag to clear */
-	OPT_PROP,     /* propagation change, applied after the mount */
-	OPT_REC_SET,  /* MOUNT_ATTR_* to set recursively */
-	OPT_REC_CLR,  /* MOUNT_ATTR_* to clear recursively */
-	OPT_REC_TIME, /* recursive atime mode (an enum in mount_setattr, not bits) */
-	OPT_COPYUP,
-	OPT_IDMAP,
-	OPT_RIDMAP,
-};
-
-static const struct mount_option {
-	const char *name;
-	enum opt_kind kind;
-	unsigned long flag;
-} mount_options[] = {
-    {"defaults", OPT_SET, 0},
-    {"ro", OPT_SET, MS_RDONLY},
-    {"rw", OPT_CLEAR, MS_RDONLY},
-    {"nosuid", OPT_SET, MS_NOSUID},
-    {"suid", OPT_CLEAR, MS_NOSUID},
-    {"nodev", OPT_SET, MS_NODEV},
-    {"dev", OPT_CLEAR, MS_NODEV},
-    {"noexec", OPT_SET, MS_NOEXEC},
-    {"exec", OPT_CLEAR, MS_NOEXEC},
-    {"sync", OPT_SET, MS_SYNCHRONOUS},
-    {"async", OPT_CLEAR, MS_SYNCHRONOUS},
-    {"dirsync", OPT_SET, MS_DIRSYNC},
-    {"remount", OPT_SET, MS_REMOUNT},
-    {"mand", OPT_SET, MS_MANDLOCK},
-    {"nomand", OPT_CLEAR, MS_MANDLOCK},
-    {"atime", OPT_CLEAR, MS_NOATIME},
-    {"noatime", OPT_SET, MS_NOATIME},
-    {"diratime", OPT_CLEAR, MS_NODIRATIME},
-    {"nodiratime", OPT_SET, MS_NODIRATIME},
-    {"relatime", OPT_SET, MS_RELATIME},
-    {"norelatime", OPT_CLEAR, MS_RELATIME},
-    {"strictatime", OPT_SET, MS_STRICTATIME},
-    {"nostrictatime", OPT_CLEAR, MS_STRICTATIME},
-    {"lazytime", OPT_SET, MS_LAZYTIME},
-    {"nolazytime", OPT_CLEAR, MS_LAZYTIME},
-    {"iversion", OPT_SET, MS_I_VERSION},
-    {"noiversion", OPT_CLEAR, MS_I_VERSION},
-    {"silent", OPT_SET, MS_SILENT},
-    {"loud", OPT_CLEAR, MS_SILENT},
-    {"nosymfollow", OPT_SET, MS_NOSYMFOLLOW},
-    {"symfollow", OPT_CLEAR, MS_NOSYMFOLLOW},
-    {"bind", OPT_SET, MS_BIND},
-    {"rbind", OPT_SET, MS_BIND | MS_REC},
-    {"shared", OPT_PROP, MS_SHARED},
-    {"rshared", OPT_PROP, MS_SHARED | MS_REC},
-    {"slave", OPT_PROP, MS_SLAVE},
-    {"rslave", OPT_PROP, MS_SLAVE | MS_REC},
-    {"private", OPT_PROP, MS_PRIVATE},
-    {"rprivate", OPT_PROP, MS_PRIVATE | MS_REC},
-    {"unbindable", OPT_PROP, MS_UNBINDABLE},
-    {"runbindable", OPT_PROP, MS_UNBINDABLE | MS_REC},
-    {"rro", OPT_REC_SET, MOUNT_ATTR_RDONLY},
-    {"rrw", OPT_REC_CLR, MOUNT_ATTR_RDONLY},
-    {"rnosuid", OPT_REC_SET, MOUNT_ATTR_NOSUID},
-    {"rsuid", OPT_REC_CLR, MOUNT_ATTR_NOSUID},
-    {"rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV},
-    {"rdev", OPT_REC_CLR, MOUNT_ATTR_NODEV},
-    {"rnoexec", OPT_REC_SET, MOUNT_ATTR_NOEXEC},
-    {"rexec", OPT_REC_CLR, MOUNT_ATTR_NOEXEC},
-    {"rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME},
-    {"rdiratime", OPT_REC_CLR, MOUNT_ATTR_NODIRATIME},
-    {"rnosymfollow", OPT_REC_SET, MOUNT_ATTR_NOSYMFOLLOW},
-    {"rsymfollow", OPT_REC_CLR, MOUNT_ATTR_NOSYMFOLLOW},
-    /* mount_setattr(2): the atime setting is a value under MOUNT_ATTR__ATIME;
-     * "no<x>" falls back to the kernel default, relatime, except norelatime
-     * which (as in mount(8)) means full atime updates. */
-    {"rnoatime", OPT_REC_TIME, MOUNT_ATTR_NOATIME},
-    {"ratime", OPT_REC_TIME, MOUNT_ATTR_RELATIME},
-    {"rrelatime", OPT_REC_TIME, MOUNT_ATTR_RELATIME},
-    {"rnorelatime", OPT_REC_TIME, MOUNT_ATTR_STRICTATIME},
-    {"rstrictatime", OPT_REC_TIME, MOUNT_ATTR_STRICTATIME},
-    {"rnostrictatime", OPT_REC_TIME, MOUNT_ATTR_RELATIME},
-    {"tmpcopyup", OPT_COPYUP, 0},
-    {"idmap", OPT_IDMAP, 0},
-    {"ridmap", OPT_RIDMAP, 0},
-};
-
-#define N_MOUNT_OPTIONS (sizeof(mount_options) / sizeof(mount_options[0]))
-
-const char *const *mount_known_options(void)
-{
-	static const char *names[N_MOUNT_OPTIONS + 1];
-
-	if (!names[0])
-		for (size_t i = 0; i < N_MOUNT_OPTIONS; i++)
-			names[i] = mount_options[i].name;
-	return names;
-}
-
-static const struct mount_option *option_find(const char *name)
-{
-	for (size_t i = 0; i < N_MOUNT_OPTIONS; i++)
-		if (strcmp(mount_options[i].name, name) == 0)
-			return &mount_options[i];
-	return NULL;
-}
-
-static void data_append(char **data, const char *s)
-{
-	char *n = *data ? xasprintf("%s,%s", *data, s) : xstrdup(s);
-
-	free(*data);
-	*data = n;
-}
-
-static void option_apply(struct mount_opts *o, const struct mount_option *mo)
-{
-	switch (mo->kind) {
-	case OPT_SET:
-		o->flags |= mo->flag;
-		o->clear &= ~mo->flag;
-		break;
-	case OPT_CLEAR:
-		o->flags &= ~mo->flag;
-		o->clear |= mo->flag;
-		break;
-	case OPT_PROP:
-		o->propagation =
-		    xrealloc(o->propagation, (o->n_propagation + 1) * sizeof(*o->propagation));
-		o->propagation[o->n_propagation++] = mo->flag;
-		break;
-	case OPT_REC_SET:
-		o->rec_set |= mo->flag;
-		o->rec_clr &= ~mo->flag;
-		break;
-	case OPT_REC_CLR:
-		o->rec_clr |= mo->flag;
-		o->rec_set &= ~mo->flag;
-		break;
-	case OPT_REC_TIME:
-		o->rec_clr |= MOUNT_ATTR__ATIME;
-		o->rec_set = (o->rec_set & ~(uint64_t)MOUNT_ATTR__ATIME) | mo->flag;
-		break;
-	case OPT_COPYUP:
-		o->tmpcopyup = true;
-		break;
-	case OPT_IDMAP:
-		o->idmap = true;
-		break;
-	case OPT_RIDMAP:
-		o->idmap = o->idmap_recursive = true;
-		break;
-	}
-}
-
-int mount_parse_options(char *const *options, struct mount_opts *ret, struct hutch_error **err)
-{
-	memset(ret, 0, sizeof(*ret));
-	strv_foreach (opt, options) {
-		const struct mount_option *mo = option_find(*opt);
-
-		if (mo)
-			option_apply(ret, mo);
-		else if (**opt)
-			data_append(&ret->data, *opt);
-	}
-	return 0;
-}
-
-void mount_opts_free(struct mount_opts *o)
-{
-	free(o->propagation);
-	free(o->data);
-	memset(o, 0, sizeof(*o));
-}
-
-/* --- Primitives ---------------------------------------------------------- */
-
-static int sys_mount_setattr(int dfd, const char *path, unsigned int flags, struct mount_attr *attr)
-{
-	return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof(*attr));
-}
-
-int mount_setattr_fd(int fd, bool recursive, uint64_t set, uint64_t clr, int userns_fd,
+int mount_setattr_fd(int mnt, bool recursive, uint64_t set, uint64_t clr, int userns_fd,
                      struct hutch_error **err)
 {
 	struct mount_attr attr = {.attr_set = set, .attr_clr = clr};
 
 	if (userns_fd >= 0)
 		attr.userns_fd = (uint64_t)userns_fd;
-	if (sys_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
+	if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+	            &attr, sizeof(attr)) < 0)
 		return herr_errno(err, errno, "mount_setattr");
 	return 0;
 }
 
-/* The mount now on top of dest (re-resolved: an fd taken before a mount still
- * points at the covered directory). */
-static int open_mount(int rootfd, const char *dest, struct hutch_error **err)
+int mount_set_propagation(int mnt, unsigned long ms_flags, struct hutch_error **err)
 {
-	return fs_open_in_root(rootfd, dest, O_PATH, err);
+	struct mount_attr attr = {.propagation = ms_flags & ~(unsigned long)MS_REC};
+	unsigned int at = AT_EMPTY_PATH | ((ms_flags & MS_REC) ? AT_RECURSIVE : 0);
+
+	if (syscall(SYS_mount_setattr, mnt, "", at, &attr, sizeof(attr)) < 0)
+		return herr_errno(err, errno, "set propagation");
+	return 0;
 }
 
-static unsigned long statfs_to_ms(unsigned long f)
+int mount_tree_clone(int dirfd, const char *path, bool recursive, int *ret_tree,
+                     struct hutch_error **err)
 {
+	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+	int tree;
+
+	if (!*path)
+		flags |= AT_EMPTY_PATH;
+	tree = (int)syscall(SYS_open_tree, dirfd, path, flags);
+	if (tree < 0)
+		return herr_errno(err, errno, "open_tree %s", *path ? path : "(fd)");
+	*ret_tree = tree;
+	return 0;
+}
+
+int mount_tree_idmap(int tree, bool recursive, int userns_fd, struct hutch_error **err)
+{
+	if (userns_fd < 0)
+		return herr_msg(err, "idmap: no user namespace to take the mapping from");
+	if (mount_setattr_fd(tree, recursive, MOUNT_ATTR_IDMAP, 0, userns_fd, err) < 0)
+		return herr_prefix(err, "idmap");
+	return 0;
+}
+
+int mount_attach(int tree, int target, struct hutch_error **err)
+{
+	if (syscall(SYS_move_mount, tree, "", target, "",
+	            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return herr_errno(err, errno, "move_mount");
+	return 0;
+}
+
+int mount_detach_path(const char *path, struct hutch_error **err)
+{
+	if (umount2(path, MNT_DETACH) < 0)
+		return herr_errno(err, errno, "unmount %s", path);
+	return 0;
+}
+
+/* umount2 takes a path only: go through our own fd entry in the verified
+ * procfs (relative to it, so nothing depends on where / or /proc are). */
+int mount_detach_fd(int mnt, struct hutch_error **err)
+{
+	_cleanup_close_ int dir = procfs_open("self/fd", O_PATH | O_DIRECTORY, err);
+	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char name[16];
+	int r = 0;
+
+	if (dir < 0)
+		return -1;
+	if (cwd < 0 || fchdir(dir) < 0)
+		return herr_errno(err, errno, "unmount: enter /proc/self/fd");
+	snprintf(name, sizeof(name), "%d", mnt);
+	if (umount2(name, MNT_DETACH) < 0)
+		r = herr_errno(err, errno, "unmount");
+	if (fchdir(cwd) < 0 && r == 0)
+		r = herr_errno(err, errno, "unmount: return to the working directory");
+	return r;
+}
+
+/* --- Flags -------------------------------------------------------------------- */
+
+/* MS_* per-mount flags as MOUNT_ATTR_* (atime is handled apart). */
+static uint64_t ms_to_attr(unsigned long ms)
+{
+	uint64_t a = 0;
+
+	if (ms & MS_RDONLY)
+		a |= MOUNT_ATTR_RDONLY;
+	if (ms & MS_NOSUID)
+		a |= MOUNT_ATTR_NOSUID;
+	if (ms & MS_NODEV)
+		a |= MOUNT_ATTR_NODEV;
+	if (ms & MS_NOEXEC)
+		a |= MOUNT_ATTR_NOEXEC;
+	if (ms & MS_NODIRATIME)
+		a |= MOUNT_ATTR_NODIRATIME;
+	if (ms & MS_NOSYMFOLLOW)
+		a |= MOUNT_ATTR_NOSYMFOLLOW;
+	return a;
+}
+
+/* The atime mode the options ask for, or -1 to leave it: noatime,
+ * strictatime and relatime name one; "norelatime" means full updates
+ * (strictatime) and "atime"/"nostrictatime" the kernel default, relatime
+ * (mount(8)). */
+static int64_t atime_mode(unsigned long set, unsigned long clear)
+{
+	if (set & MS_NOATIME)
+		return MOUNT_ATTR_NOATIME;
+	if (set & MS_STRICTATIME)
+		return MOUNT_ATTR_STRICTATIME;
+	if (set & MS_RELATIME)
+		return MOUNT_ATTR_RELATIME;
+	if (clear & MS_RELATIME)
+		return MOUNT_ATTR_STRICTATIME;
+	if (clear & (MS_NOATIME | MS_STRICTATIME))
+		return MOUNT_ATTR_RELATIME;
+	return -1;
+}
+
+/* The mount's current per-mount flags (statfs(2) f_flags) as MS_*. */
+static unsigned long current_flags(const struct statfs *sfs)
+{
+	unsigned long f = (unsigned long)sfs->f_flags;
 	unsigned long ms = f & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 
 	if (f & ST_NOATIME)
 		ms |= MS_NOATIME;
 	if (f & ST_NODIRATIME)
 		ms |= MS_NODIRATIME;
-	if (f & ST_RELATIME)
-		ms |= MS_RELATIME;
 	if (f & ST_NOSYMFOLLOW)
 		ms |= MS_NOSYMFOLLOW;
-	if (!(ms & (MS_NOATIME | MS_RELATIME)))
-		ms |= MS_STRICTATIME;
 	return ms;
 }
 
-int mount_remount_flags(int mntfd, unsigned long set, unsigned long clear, struct hutch_error **err)
+static int set_flags_once(int mnt, unsigned long set, unsigned long clear, bool atime)
 {
-	char path[FS_FD_PATH_MAX];
-	struct statfs sfs;
-	unsigned long cur, flags;
+	struct mount_attr attr = {.attr_set = ms_to_attr(set), .attr_clr = ms_to_attr(clear)};
+	int64_t mode = atime ? atime_mode(set, clear) : -1;
 
-	if (fstatfs(mntfd, &sfs) < 0)
-		return herr_errno(err, errno, "statfs");
-	cur = statfs_to_ms((unsigned long)sfs.f_flags);
-	flags = cur;
-	if ((set | clear) & MS_ATIME_MASK)
-		flags &= ~MS_ATIME_MASK;
-	flags = (flags & ~clear) | (set & MS_PER_MOUNT);
-	fs_fd_path(mntfd, path);
-	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | flags, NULL) == 0)
-		return 0;
-	/* In a user namespace the kernel locks the flags a less privileged mount
-	 * namespace inherited (mount_namespaces(7), "restrictions"); keep them. */
-	unsigned long locked =
-	    cur & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_ATIME_MASK | MS_NODIRATIME);
-	if (errno == EPERM && (flags | locked) != flags) {
-		if (locked & MS_ATIME_MASK)
-			flags &= ~MS_ATIME_MASK;
-		flags |= locked;
-		if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | flags, NULL) == 0)
-			return 0;
+	if (mode >= 0) {
+		attr.attr_clr |= MOUNT_ATTR__ATIME;
+		attr.attr_set |= (uint64_t)mode;
 	}
-	return herr_errno(err, errno, "remount");
+	attr.attr_clr &= ~attr.attr_set;
+	return (int)syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr));
 }
 
-int mount_apply_post(int rootfd, const char *dest, const struct mount_opts *o,
-                     struct hutch_error **err)
+int mount_keep_source_flags(int tree, struct mount_opts *o, struct hutch_error **err)
 {
-	char path[FS_FD_PATH_MAX];
+	struct statfs sfs;
 
-	if (o->n_propagation == 0 && o->rec_set == 0 && o->rec_clr == 0)
+	if (fstatfs(tree, &sfs) < 0)
+		return herr_errno(err, errno, "statfs");
+	o->clear &= ~current_flags(&sfs);
+	/* the atime mode is locked whatever it is */
+	o->flags &= ~(unsigned long)MS_ATIME_MASK;
+	o->clear &= ~(unsigned long)MS_ATIME_MASK;
+	return 0;
+}
+
+int mount_set_flags(int mnt, unsigned long set, unsigned long clear, struct hutch_error **err)
+{
+	struct statfs sfs;
+
+	set &= MS_PER_MOUNT;
+	clear &= MS_PER_MOUNT;
+	if (!(set | clear) || set_flags_once(mnt, set, clear, true) == 0)
 		return 0;
-	_cleanup_close_ int fd = open_mount(rootfd, dest, err);
-	if (fd < 0)
+	/* In a user namespace the kernel locks the flags a less privileged
+	 * mount namespace inherited (mount_namespaces(7), "Restrictions on
+	 * mount namespaces"): keep the ones the mount has, and its atime. */
+	if (errno != EPERM || fstatfs(mnt, &sfs) < 0)
+		return herr_errno(err, errno, "change mount flags");
+	clear &= ~current_flags(&sfs);
+	if (set_flags_once(mnt, set, clear, false) == 0)
+		return 0;
+	return herr_errno(err, errno, "change mount flags");
+}
+
+/* --- New filesystems ------------------------------------------------------------- */
+
+/* Superblock flags that mount(2) would take from the same options. MS_SILENT
+ * and MS_I_VERSION have no fsconfig name and are left out. */
+static const struct {
+	unsigned long ms;
+	const char *name;
+} sb_flags[] = {
+    {MS_RDONLY, "ro"},         {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"},
+    {MS_LAZYTIME, "lazytime"}, {MS_MANDLOCK, "mand"},
+};
+
+/* The kernel's own words about a failed fsconfig, when it logged any
+ * (read(2) on the context fd gives "e <message>" lines). */
+static void fs_log(int fs, char *buf, size_t size)
+{
+	char line[400];
+	ssize_t n;
+
+	buf[0] = '\0';
+	while ((n = read(fs, line, sizeof(line) - 1)) > 0) {
+		line[n] = '\0';
+		if ((line[0] == 'e' || line[0] == 'w') && line[1] == ' ')
+			snprintf(buf, size, " (%.*s)", (int)(size - 4), line + 2);
+	}
+}
+
+/* A failed fsconfig/fsmount step, with the kernel's log message appended. */
+static int fs_fail(int fs, const char *what, struct hutch_error **err)
+{
+	char log[512];
+	int e = errno;
+
+	fs_log(fs, log, sizeof(log));
+	herr_errno(err, e, "%s", what);
+	if (*log) {
+		_cleanup_free_ char *msg = xasprintf("%s%s", (*err)->msg, log);
+		herr_raw(err, e, msg);
+	}
+	return -1;
+}
+
+/* The next option of a comma-separated list (double quotes keep commas, as
+ * in SELinux context="a,b"), malloc'd; NULL at the end. */
+static char *next_option(const char **p)
+{
+	const char *s = *p + strspn(*p, ",");
+	bool quoted = false;
+	size_t i;
+
+	if (!*s)
+		return NULL;
+	for (i = 0; s[i] && (quoted || s[i] != ','); i++)
+		if (s[i] == '"')
+			quoted = !quoted;
+	*p = s + i;
+	return xstrndup(s, i);
+}
+
+/* "key" is a flag, "key=value" a string (surrounding quotes removed). */
+static int fs_param(int fs, char *opt)
+{
+	char *eq = strchr(opt, '=');
+	char *v;
+	size_t n;
+
+	if (!eq)
+		return (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, opt, NULL, 0);
+	*eq = '\0';
+	v = eq + 1;
+	n = strlen(v);
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v[n - 1] = '\0';
+		v++;
+	}
+	return (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, opt, v, 0);
+}
+
+static int fs_configure(int fs, const char *source, const char *data, unsigned long flags,
+                        struct hutch_error **err)
+{
+	if (source && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+		return fs_fail(fs, "source", err);
+	for (const char *p = data ? data : "";;) {
+		_cleanup_free_ char *opt = next_option(&p);
+		if (!opt)
+			break;
+		_cleanup_free_ char *shown = xstrdup(opt);
+		if (fs_param(fs, opt) < 0) {
+			_cleanup_free_ char *what = xasprintf("option \"%s\"", shown);
+			return fs_fail(fs, what, err);
+		}
+	}
+	for (size_t i = 0; i < sizeof(sb_flags) / sizeof(sb_flags[0]); i++)
+		if ((flags & sb_flags[i].ms) &&
+		    syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
+			return fs_fail(fs, sb_flags[i].name, err);
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_fail(fs, "create", err);
+	return 0;
+}
+
+int mount_tree_new(const char *type, const char *source, const char *data,
+                   const struct mount_opts *o, int *ret_tree, struct hutch_error **err)
+{
+	_cleanup_close_ int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
+	uint64_t attr = ms_to_attr(o->flags);
+	int64_t atime = atime_mode(o->flags, o->clear);
+	int mnt;
+
+	if (fs < 0)
+		return herr_errno(err, errno, "fsopen %s%s", type,
+		                  errno == ENODEV ? " (no such filesystem type)" : "");
+	if (fs_configure(fs, source, data, o->flags, err) < 0)
 		return -1;
+	mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+	                   attr | (uint64_t)(atime >= 0 ? atime : MOUNT_ATTR_RELATIME));
+	if (mnt < 0)
+		return fs_fail(fs, "fsmount", err);
+	*ret_tree = mnt;
+	return 0;
+}
+
+/* --- Compositions ----------------------------------------------------------------- */
+
+static int apply_propagation(int mnt, const struct mount_opts *o, struct hutch_error **err)
+{
 	for (size_t i = 0; i < o->n_propagation; i++)
-		if (mount(NULL, fs_fd_path(fd, path), NULL, o->propagation[i], NULL) < 0)
-			return herr_errno(err, errno, "set propagation");
+		if (mount_set_propagation(mnt, o->propagation[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int apply_recursive(int tree, const struct mount_opts *o, struct hutch_error **err)
+{
 	if ((o->rec_set || o->rec_clr) &&
-	    mount_setattr_fd(fd, true, o->rec_set, o->rec_clr, -1, err) < 0)
+	    mount_setattr_fd(tree, true, o->rec_set, o->rec_clr, -1, err) < 0)
 		return herr_prefix(err, "set recursive attributes");
 	return 0;
 }
 
-int mount_idmapped_tree(const char *source, const struct mount_opts *o, int userns_fd, int *ret_fd,
-                        struct hutch_error **err)
+int mount_bind_tree(int tree, int target, const struct mount_opts *o, struct hutch_error **err)
 {
-	unsigned int rec = (o->flags & MS_REC) ? AT_RECURSIVE : 0;
-	_cleanup_close_ int tree = -1;
-
-	if (userns_fd < 0)
-		return herr_msg(err, "idmap: no user namespace to take the mapping from");
-	tree = (int)syscall(SYS_open_tree, AT_FDCWD, source,
-	                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
-	if (tree < 0)
-		return herr_errno(err, errno, "open_tree %s", source);
-	if (mount_setattr_fd(tree, o->idmap_recursive, MOUNT_ATTR_IDMAP, 0, userns_fd, err) < 0)
-		return herr_prefix(err, "idmap %s", source);
-	*ret_fd = steal_fd(&tree);
-	return 0;
-}
-
-/* After the bind: a bind mount ignores every flag but MS_REC, so apply the
- * rest with a bind remount (mount(2), "Creating a bind mount"), then the
- * propagation and recursive attributes. */
-static int finish_bind(int rootfd, const char *dest, const struct mount_opts *o,
-                       struct hutch_error **err)
-{
-	if ((o->flags | o->clear) & MS_PER_MOUNT) {
-		_cleanup_close_ int fd = open_mount(rootfd, dest, err);
-		if (fd < 0 || mount_remount_flags(fd, o->flags, o->clear, err) < 0)
-			return -1;
-	}
-	return mount_apply_post(rootfd, dest, o, err);
-}
-
-int mount_attach_tree(int tree_fd, int rootfd, const char *dest, const struct mount_opts *o,
-                      struct hutch_error **err)
-{
-	_cleanup_close_ int target = fs_open_in_root(rootfd, dest, O_PATH, err);
-
-	if (target < 0)
+	if (mount_set_flags(tree, o->flags, o->clear, err) < 0 ||
+	    apply_recursive(tree, o, err) < 0 || mount_attach(tree, target, err) < 0)
 		return -1;
-	if (syscall(SYS_move_mount, tree_fd, "", target, "",
-	            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return herr_errno(err, errno, "move_mount");
-	return finish_bind(rootfd, dest, o, err);
+	return apply_propagation(tree, o, err);
 }
 
-int mount_bind(const char *source, int rootfd, const char *dest, const struct mount_opts *o,
-               int userns_fd, struct hutch_error **err)
+/* tmpcopyup: what the covered directory holds, into the new filesystem. */
+static int copy_up(int target, int tree, struct hutch_error **err)
 {
-	char path[FS_FD_PATH_MAX];
+	_cleanup_close_ int src = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dst = openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (o->idmap) {
-		_cleanup_close_ int tree = -1;
-		if (mount_idmapped_tree(source, o, userns_fd, &tree, err) < 0)
-			return -1;
-		return mount_attach_tree(tree, rootfd, dest, o, err);
-	}
-	_cleanup_close_ int target = fs_open_in_root(rootfd, dest, O_PATH, err);
-	if (target < 0)
-		return -1;
-	if (mount(source, fs_fd_path(target, path), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
-		return herr_errno(err, errno, "bind");
-	return finish_bind(rootfd, dest, o, err);
-}
-
-static int copy_up(int lowerfd, int rootfd, const char *dest, struct hutch_error **err)
-{
-	_cleanup_close_ int src = openat(lowerfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int dst = -1;
-
-	if (src < 0)
-		return herr_errno(err, errno, "tmpcopyup: open the covered directory");
-	dst = fs_open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, err);
-	if (dst < 0)
-		return -1;
+	if (src < 0 || dst < 0)
+		return herr_errno(err, errno, "tmpcopyup: open the directories");
 	if (fs_copy_tree_at(src, dst, err) < 0)
 		return herr_prefix(err, "tmpcopyup");
 	return 0;
 }
 
-/* Make a freshly mounted filesystem read-only (after tmpcopyup filled it). */
-static int remount_fresh_ro(int rootfd, const char *dest, unsigned long flags, const char *data,
-                            struct hutch_error **err)
+int mount_fs(const char *type, const char *source, const char *data, int target,
+             const struct mount_opts *o, int *ret_mnt, struct hutch_error **err)
 {
-	char path[FS_FD_PATH_MAX];
-	_cleanup_close_ int fd = open_mount(rootfd, dest, err);
+	struct mount_opts fresh = *o;
+	_cleanup_close_ int tree = -1;
 
-	if (fd < 0)
-		return -1;
-	if (mount(NULL, fs_fd_path(fd, path), NULL, MS_REMOUNT | MS_RDONLY | flags, data) < 0)
-		return herr_errno(err, errno, "remount read-only");
-	return 0;
-}
-
-int mount_fs(const char *source, const char *type, int rootfd, const char *dest,
-             const struct mount_opts *o, const char *extra_data, struct hutch_error **err)
-{
-	char path[FS_FD_PATH_MAX];
-	_cleanup_free_ char *data = o->data ? xstrdup(o->data) : NULL;
-	unsigned long flags = o->flags & ~(MS_BIND | MS_REC | MS_PROPAGATION);
-	_cleanup_close_ int target = fs_open_in_root(rootfd, dest, O_PATH, err);
-
-	if (target < 0)
-		return -1;
-	if (extra_data)
-		data_append(&data, extra_data);
-	/* tmpcopyup: keep the covered directory reachable through `target`,
-	 * mount writable, copy, and only then make it read-only. */
+	/* tmpcopyup fills the filesystem while it is detached and writable */
 	if (o->tmpcopyup)
-		flags &= ~MS_RDONLY;
-	if (mount(source, fs_fd_path(target, path), type, flags, data) < 0)
-		return herr_errno(err, errno, "mount");
-	if (o->tmpcopyup) {
-		if (copy_up(target, rootfd, dest, err) < 0)
-			return -1;
-		if ((o->flags & MS_RDONLY) && remount_fresh_ro(rootfd, dest, flags, data, err) < 0)
-			return -1;
-	}
-	return mount_apply_post(rootfd, dest, o, err);
+		fresh.flags &= ~(unsigned long)MS_RDONLY;
+	if (mount_tree_new(type, source, data, &fresh, &tree, err) < 0)
+		return -1;
+	if (o->tmpcopyup &&
+	    (copy_up(target, tree, err) < 0 ||
+	     ((o->flags & MS_RDONLY) && mount_set_flags(tree, MS_RDONLY, 0, err) < 0)))
+		return -1;
+	if (apply_recursive(tree, o, err) < 0 || mount_attach(tree, target, err) < 0 ||
+	    apply_propagation(tree, o, err) < 0)
+		return -1;
+	if (ret_mnt)
+		*ret_mnt = steal_fd(&tree);
+	return 0;
 }
 
 /* --- User namespaces for idmapped mounts ------------------------------------ */
@@ -447,16 +442,17 @@ static int write_id_map(int procdir, const char *file, const struct spec_id_mapp
 		free(text);
 		text = t;
 	}
-	return fs_write_file_at(procdir, file, text, strlen(text), err);
+	return procfs_write_at(procdir, file, text, strlen(text), err);
 }
 
-/* The helper's side: pass its /proc/self (right whatever pid namespace we
- * are in: the caller may be a container init whose pids differ from the
- * mounted /proc's), then wait until the parent hangs up. */
+/* The helper's side: pass its /proc/<pid> of the verified procfs (right
+ * whatever pid namespace we are in: the caller may be a container init whose
+ * pids differ from the handle's), then wait until the parent hangs up. */
 static _Noreturn void userns_helper(int sock)
 {
 	char c = 0;
-	int fd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct hutch_error *ignored = NULL;
+	int fd = procfs_open("self", O_PATH | O_DIRECTORY, &ignored);
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -526,6 +522,9 @@ int mount_userns_from_mappings(const struct spec_id_mapping *uids, size_t n_uids
 {
 	int sk[2], r = -1;
 
+	/* the helper inherits the verified procfs handle */
+	if (procfs_root(err) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0)
 		return herr_errno(err, errno, "socketpair");
 	/* fork-like clone: the helper only sends a fd and waits, so skipping

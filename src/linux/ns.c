@@ -2,7 +2,7 @@
 /* Namespace flags, setns by path, time namespace offsets. */
 #include "linux/ns.h"
 #include "util/cleanup.h"
-#include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -123,7 +123,7 @@ int ns_write_time_offsets(const struct spec_linux *l, struct hutch_error **err)
 	}
 	if (!*buf)
 		return 0;
-	if (fs_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, strlen(buf), err) < 0)
+	if (procfs_write("self/timens_offsets", buf, strlen(buf), err) < 0)
 		return herr_prefix(err, "set time namespace offsets");
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pivot_root(".", ".") and the MS_MOVE + chroot alternative. */
+/* pivot_root(".", "."), the MS_MOVE + chroot alternative, and plain chroot. */
 #include "linux/pivot.h"
+#include "linux/mount.h"
 #include "util/cleanup.h"
 #include "util/mountinfo.h"
 #include "util/str.h"
@@ -19,6 +20,7 @@ static int pivot(const char *rootfs, struct hutch_error **err)
 {
 	_cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int old = -1;
 
 	if (oldroot < 0)
 		return herr_errno(err, errno, "open /");
@@ -32,10 +34,14 @@ static int pivot(const char *rootfs, struct hutch_error **err)
 	 * old root explicitly, it is what we unmount */
 	if (fchdir(oldroot) < 0)
 		return herr_errno(err, errno, "chdir to the old root");
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return herr_errno(err, errno, "make the old root rslave");
-	if (umount2(".", MNT_DETACH) < 0)
-		return herr_errno(err, errno, "unmount the old root");
+	old = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (old < 0)
+		return herr_errno(err, errno, "open the old root");
+	/* rslave first: the unmount must not propagate to the host */
+	if (mount_set_propagation(old, MS_SLAVE | MS_REC, err) < 0)
+		return herr_prefix(err, "make the old root rslave");
+	if (mount_detach_path(".", err) < 0)
+		return herr_prefix(err, "the old root");
 	if (chdir("/") < 0)
 		return herr_errno(err, errno, "chdir /");
 	return 0;
@@ -50,6 +56,26 @@ static bool path_under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* Take one host proc or sysfs mount out of sight: unmount it, or cover it
+ * with an empty read-only tmpfs when it cannot be unmounted. mount_point is
+ * the host's (from our mountinfo), not the container's. */
+static int hide_one(const char *mount_point, struct hutch_error **err)
+{
+	_cleanup_close_ int fd = open(mount_point, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_error_ struct hutch_error *ignored = NULL;
+	struct mount_opts ro = {.flags = MS_RDONLY};
+
+	if (fd < 0)
+		return 0; /* gone already */
+	/* best effort: / was made rslave or rprivate by rootfs_prepare */
+	(void)mount_set_propagation(fd, MS_SLAVE | MS_REC, &ignored);
+	if (mount_detach_path(mount_point, &ignored) == 0)
+		return 0;
+	if (mount_fs("tmpfs", "tmpfs", NULL, fd, &ro, NULL, err) < 0)
+		return herr_prefix(err, "hide %s", mount_point);
+	return 0;
+}
+
 /* With chroot the host's mounts stay in the namespace, and the kernel allows
  * mounting a fresh proc or sysfs only if no visible one is more restricted
  * (fs/namespace.c, mount_too_revealing): hide the host's full proc and sysfs
@@ -57,36 +83,23 @@ static bool path_under(const char *path, const char *dir)
 static int hide_host_procfs(const char *rootfs, struct hutch_error **err)
 {
 	struct mountinfo mi = {0};
+	int r = 0;
 
 	if (mountinfo_read(&mi, err) < 0)
 		return -1;
-	for (size_t i = mi.n; i-- > 0;) {
+	for (size_t i = mi.n; i-- > 0 && r == 0;) {
 		const struct mountinfo_entry *e = &mi.e[i];
 		if (strcmp(e->root, "/") != 0 || path_under(e->mount_point, rootfs) ||
 		    (strcmp(e->fstype, "proc") != 0 && strcmp(e->fstype, "sysfs") != 0))
 			continue;
-		/* best effort: / was made rslave or rprivate by rootfs_prepare */
-		(void)mount(NULL, e->mount_point, NULL, MS_SLAVE | MS_REC, NULL);
-		if (umount2(e->mount_point, MNT_DETACH) == 0)
-			continue;
-		if (mount("tmpfs", e->mount_point, "tmpfs", MS_RDONLY, "size=0") < 0) {
-			herr_errno(err, errno, "hide %s", e->mount_point);
-			mountinfo_free(&mi);
-			return -1;
-		}
+		r = hide_one(e->mount_point, err);
 	}
 	mountinfo_free(&mi);
-	return 0;
+	return r;
 }
 
-static int move_root(const char *rootfs, struct hutch_error **err)
+static int enter_root(const char *rootfs, struct hutch_error **err)
 {
-	if (hide_host_procfs(rootfs, err) < 0)
-		return -1;
-	if (chdir(rootfs) < 0)
-		return herr_errno(err, errno, "chdir %s", rootfs);
-	if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
-		return herr_errno(err, errno, "move %s to /", rootfs);
 	if (chroot(".") < 0)
 		return herr_errno(err, errno, "chroot %s", rootfs);
 	if (chdir("/") < 0)
@@ -94,7 +107,35 @@ static int move_root(const char *rootfs, struct hutch_error **err)
 	return 0;
 }
 
-int pivot_switch_root(const char *rootfs, bool no_pivot, struct hutch_error **err)
+static int move_root(const char *rootfs, struct hutch_error **err)
 {
-	return no_pivot ? move_root(rootfs, err) : pivot(rootfs, err);
+	_cleanup_close_ int newroot = -1, slash = -1;
+
+	if (hide_host_procfs(rootfs, err) < 0)
+		return -1;
+	if (chdir(rootfs) < 0)
+		return herr_errno(err, errno, "chdir %s", rootfs);
+	newroot = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (newroot < 0 || slash < 0)
+		return herr_errno(err, errno, "open %s", rootfs);
+	/* MS_MOVE of the rootfs mount onto "/" */
+	if (mount_attach(newroot, slash, err) < 0)
+		return herr_prefix(err, "move %s to /", rootfs);
+	return enter_root(rootfs, err);
+}
+
+int pivot_switch_root(const char *rootfs, enum pivot_mode mode, struct hutch_error **err)
+{
+	switch (mode) {
+	case PIVOT_ROOT:
+		return pivot(rootfs, err);
+	case PIVOT_MOVE:
+		return move_root(rootfs, err);
+	case PIVOT_CHROOT:
+		break;
+	}
+	if (chdir(rootfs) < 0)
+		return herr_errno(err, errno, "chdir %s", rootfs);
+	return enter_root(rootfs, err);
 }

@@ -4,6 +4,7 @@
 #include "linux/procattr.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <ctype.h>
@@ -47,7 +48,7 @@ int procattr_set_oom_score_adj(const struct spec_process *p, struct hutch_error 
 	if (!p->oomScoreAdj.set)
 		return 0;
 	n = snprintf(buf, sizeof(buf), "%lld", (long long)p->oomScoreAdj.value);
-	if (fs_write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t)n, err) == 0)
+	if (procfs_write("self/oom_score_adj", buf, (size_t)n, err) == 0)
 		return 0;
 	if ((*err)->errnum == EACCES || (*err)->errnum == EPERM)
 		return herr_prefix(err,
@@ -393,18 +394,19 @@ static int write_attr(const char *const *paths, size_t n, const char *data,
                       struct hutch_error **err)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (access(paths[i], F_OK) < 0 && i + 1 < n)
+		_cleanup_error_ struct hutch_error *absent = NULL;
+		_cleanup_close_ int fd = i + 1 < n ? procfs_open(paths[i], O_PATH, &absent) : -1;
+		if (fd < 0 && i + 1 < n)
 			continue;
-		return fs_write_file_at(AT_FDCWD, paths[i], data, strlen(data), err);
+		return procfs_write(paths[i], data, strlen(data), err);
 	}
 	return herr_msg(err, "no LSM attribute file");
 }
 
 int procattr_set_apparmor_profile(const char *profile, struct hutch_error **err)
 {
-	static const char *const paths[] = {"/proc/thread-self/attr/apparmor/exec",
-	                                    "/proc/self/attr/apparmor/exec",
-	                                    "/proc/self/attr/exec"};
+	static const char *const paths[] = {"thread-self/attr/apparmor/exec",
+	                                    "self/attr/apparmor/exec", "self/attr/exec"};
 	_cleanup_free_ char *data = NULL;
 
 	if (!profile || !*profile)
@@ -420,7 +422,7 @@ int procattr_set_apparmor_profile(const char *profile, struct hutch_error **err)
 
 int procattr_set_selinux_label(const char *label, struct hutch_error **err)
 {
-	static const char *const paths[] = {"/proc/thread-self/attr/exec", "/proc/self/attr/exec"};
+	static const char *const paths[] = {"thread-self/attr/exec", "self/attr/exec"};
 
 	if (!label || !*label)
 		return 0;
@@ -459,11 +461,15 @@ static int cmp_int(const void *a, const void *b)
 
 static int cloexec_walk(int from, const int *keep, size_t n_keep, struct hutch_error **err)
 {
-	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	int fd = procfs_open("self/fd", O_RDONLY | O_DIRECTORY, err);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 
-	if (!d)
-		return herr_errno(err, errno, "open /proc/self/fd");
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? -1 : herr_errno(err, errno, "open /proc/self/fd");
+	}
 	while ((de = readdir(d))) {
 		unsigned long long v;
 		bool kept = false;

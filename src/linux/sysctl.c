@@ -2,7 +2,7 @@
 /* sysctl keys to /proc/sys paths, and writing them. */
 #include "linux/sysctl.h"
 #include "util/cleanup.h"
-#include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -34,32 +34,27 @@ int sysctl_key_to_path(const char *key, char **ret, struct hutch_error **err)
 	return 0;
 }
 
-static int sysctl_write(int procsys, const char *key, const char *value, struct hutch_error **err)
+/* Through the runtime's verified procfs, never the container's /proc: with
+ * no procfs mounted there, or a file planted at /proc/sys/..., the value
+ * would land in the image (CVE-2025-52881). /proc/sys/{net,kernel,fs/mqueue}
+ * show the namespaces of the writer, i.e. the container's. */
+static int sysctl_write(const char *key, const char *value, struct hutch_error **err)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *file = NULL;
 
 	if (sysctl_key_to_path(key, &path, err) < 0)
 		return -1;
-	fd = fs_open_in_root(procsys, path, O_WRONLY | O_TRUNC | O_NOFOLLOW, err);
-	if (fd < 0)
-		return herr_prefix(err, "sysctl %s", key);
-	if (fs_write_all(fd, value, strlen(value)) < 0)
-		return herr_errno(err, errno, "sysctl %s: write \"%s\"", key, value);
+	file = xasprintf("sys/%s", path);
+	if (procfs_write(file, value, strlen(value), err) < 0)
+		return herr_prefix(err, "sysctl %s = \"%s\"", key, value);
 	return 0;
 }
 
 int sysctl_apply(const struct spec_kv *kv, size_t n, struct hutch_error **err)
 {
-	_cleanup_close_ int procsys = -1;
-
-	if (n == 0)
-		return 0;
-	procsys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (procsys < 0)
-		return herr_errno(err, errno, "sysctl: open /proc/sys");
 	for (size_t i = 0; i < n; i++)
-		if (sysctl_write(procsys, kv[i].key, kv[i].value ? kv[i].value : "", err) < 0)
+		if (sysctl_write(kv[i].key, kv[i].value ? kv[i].value : "", err) < 0)
 			return -1;
 	return 0;
 }

@@ -15,8 +15,9 @@
  * keys, empty components, "." and "..". Returns a malloc'd string in *ret. */
 int sysctl_key_to_path(const char *key, char **ret, struct hutch_error **err);
 
-/* Write each value to /proc/sys/<path of key> of the current root (call after
- * pivot, with the container's /proc mounted). Errors name the key. */
+/* Write each value to /proc/sys/<path of key> through the runtime's verified
+ * procfs (util/procfs.h), never the container's /proc, in the caller's
+ * namespaces. Errors name the key. */
 int sysctl_apply(const struct spec_kv *kv, size_t n, struct hutch_error **err);
 
 #endif

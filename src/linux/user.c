@@ -4,6 +4,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@ bool user_setgroups_allowed(void)
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_error_ struct hutch_error *ignored = NULL;
 
-	if (fs_read_file_at(AT_FDCWD, "/proc/self/setgroups", &buf, NULL, &ignored) < 0)
+	if (procfs_read("self/setgroups", &buf, NULL, &ignored) < 0)
 		return true;
 	return !str_has_prefix(buf, "deny");
 }

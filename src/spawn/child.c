@@ -21,6 +21,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <ctype.h>
@@ -53,10 +54,12 @@ struct child {
 	char *exe;             /* resolved executable */
 	char **env;
 	struct caps_set caps;
-	bool userns;        /* we are in a user namespace of the container */
-	int *mount_fds;     /* idmapped trees from the parent, per spec mount; -1 none */
-	int helper_fd;      /* the sealed hutch-init from the parent (exe.h) */
-	bool early_seccomp; /* the filter is loaded before the helper's exec */
+	bool userns;               /* we are in a user namespace of the container */
+	int *mount_fds;            /* bind trees from the parent, per spec mount; -1 none */
+	int helper_fd;             /* the sealed hutch-init from the parent (exe.h) */
+	bool early_seccomp;        /* the filter is loaded before the helper's exec */
+	struct rootfs *rootfs;     /* init: from rootfs_prepare until READY */
+	int pty_master, pty_slave; /* init with a terminal: opened for /dev/console */
 };
 
 static int child_send(struct child *ch, enum sync_type type, int fd, struct hutch_error **err)
@@ -320,6 +323,24 @@ static void child_start_hook_exec(void *ctx, const char *path, char *const argv[
 	errno = e;
 }
 
+static int child_open_pty(struct child *ch, struct hutch_error **err)
+{
+	return terminal_open(ch->p->has_consoleSize ? &ch->p->consoleSize : NULL, &ch->pty_master,
+	                     &ch->pty_slave, err);
+}
+
+/* The init's pty is opened right after pivot_root, in the container's devpts,
+ * to be /dev/console before /dev may turn read-only (child_terminal sends it
+ * on later). */
+static int child_console(struct child *ch, struct hutch_error **err)
+{
+	if (!ch->p->terminal)
+		return 0;
+	if (child_open_pty(ch, err) < 0)
+		return -1;
+	return rootfs_console(ch->rootfs, ch->pty_slave, err);
+}
+
 /* From the mounts to pivot_root, with the create hooks in between. */
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
@@ -327,6 +348,7 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	    .spec = ch->s,
 	    .bundle = ch->c->bundle,
 	    .rootfs = ch->c->rootfs,
+	    .cwd = ch->p->cwd,
 	    .no_pivot = ch->c->no_pivot,
 	    .in_userns = ch->userns,
 	    .userns_fd = -1,
@@ -336,11 +358,9 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	struct sync_msg m = {.fd = -1};
 	struct hook_how how = {.cwd = ch->c->rootfs, .exec = child_hook_exec, .ctx = ch};
 
-	if (!has_ns(ch->s, SPEC_NS_MOUNT))
-		return herr_msg(err, "linux.namespaces: a mount namespace is required");
 	if (ch->userns)
 		o.userns_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-	if (rootfs_prepare(&o, err) < 0)
+	if (rootfs_prepare(&o, &ch->rootfs, err) < 0)
 		return -1;
 	if (has_ns(ch->s, SPEC_NS_UTS) && child_uts(ch, err) < 0)
 		return -1;
@@ -352,7 +372,8 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	if (ch->s->hooks && hook_run_list_how(&ch->s->hooks->createContainer, "createContainer",
 	                                      ch->state_json, &how, err) < 0)
 		return -1;
-	if (rootfs_pivot(&o, err) < 0 || rootfs_finalize(&o, err) < 0)
+	if (rootfs_pivot(ch->rootfs, err) < 0 || child_console(ch, err) < 0 ||
+	    rootfs_finalize(ch->rootfs, err) < 0)
 		return -1;
 	if (o.userns_fd >= 0)
 		close(o.userns_fd);
@@ -366,13 +387,11 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 
 static int child_terminal(struct child *ch, struct hutch_error **err)
 {
-	int master = -1, slave = -1;
-
 	if (!ch->p->terminal)
 		return 0;
-	if (terminal_open(ch->p->has_consoleSize ? &ch->p->consoleSize : NULL, &master, &slave,
-	                  err) < 0)
+	if (ch->pty_master < 0 && child_open_pty(ch, err) < 0)
 		return -1;
+	int master = steal_fd(&ch->pty_master), slave = steal_fd(&ch->pty_slave);
 	if (child_send(ch, SYNC_PTY, master, err) < 0) {
 		close(master);
 		close(slave);
@@ -426,14 +445,15 @@ static int child_fds(struct child *ch, struct hutch_error **err)
 	return procattr_cloexec_from(3 + child_kept_fds(ch->c), NULL, 0, err);
 }
 
-/* Close what we inherited from the runtime beyond the kept fds, now: the
+/* Close what we inherited from the runtime beyond the kept fds (and the sync
+ * socket, exec.fifo, start.err and the verified procfs handle), now: the
  * locked state directory among them, whose lock would otherwise outlive
  * `create` in this process and block every later command. */
 static void child_close_inherited(const struct spawn_config *c, int sock, int helper_fd)
 {
 	unsigned int from = 3 + (unsigned int)child_kept_fds(c);
-	int keep[4] = {sock, helper_fd, -1, -1};
-	const int n = 4;
+	int keep[5] = {sock, helper_fd, -1, -1, procfs_root_fd()};
+	const int n = 5;
 
 	if (c->mode == SPAWN_INIT) {
 		keep[2] = c->fifo_fd;
@@ -520,8 +540,7 @@ static int child_cwd(struct child *ch, struct hutch_error **err)
 {
 	const char *cwd = ch->p->cwd ? ch->p->cwd : "/";
 
-	if (ch->c->mode == SPAWN_INIT && fs_mkdir_p(cwd, 0755, err) < 0)
-		return herr_prefix(err, "create cwd");
+	/* the init's cwd was created by rootfs_finalize */
 	if (chdir(cwd) < 0)
 		return herr_errno(err, errno, "chdir to cwd (\"%s\") set in config.json", cwd);
 	return 0;
@@ -730,7 +749,9 @@ void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mod
 	                   .p = c->process,
 	                   .sock = sock,
 	                   .fifo = c->fifo_fd,
-	                   .helper_fd = helper_fd};
+	                   .helper_fd = helper_fd,
+	                   .pty_master = -1,
+	                   .pty_slave = -1};
 	struct hutch_error *err = NULL;
 	sigset_t none;
 
@@ -754,6 +775,8 @@ void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mod
 	}
 	if (child_setup_process(&ch, &err) < 0)
 		child_fail(&ch, err);
+	/* the rootfs' fds are not the container's: gone before READY */
+	rootfs_free(steal_ptr(&ch.rootfs));
 	if (c->mode == SPAWN_INIT && ch.s->hooks && ch.s->hooks->startContainer.n > 0)
 		child_start_hooks(&ch);
 	/* the helper sends READY once it runs: a failed exec is still create's */

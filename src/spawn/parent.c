@@ -13,6 +13,7 @@
 #include "linux/terminal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -35,11 +36,12 @@ struct spawn_run {
 	int sock;
 	int helper_fd; /* the sealed helper the child execs last (exe.h) */
 	struct sync_walk walk;
-	pid_t child;   /* our direct child */
-	pid_t init;    /* the container process (== child unless it forked) */
-	int pty;       /* pty master received from the child */
-	bool user_new; /* the child's user ns needs maps from us */
-	char *state;   /* INIT: the state JSON from the hooks step, for the listener */
+	pid_t child;                /* our direct child */
+	pid_t init;                 /* the container process (== child unless it forked) */
+	int pty;                    /* pty master received from the child */
+	bool user_new;              /* the child's user ns needs maps from us */
+	char *state;                /* INIT: the state JSON from the hooks step, for the listener */
+	struct rootfs_guard *guard; /* INIT without a mount namespace: our mounts before */
 };
 
 static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
@@ -152,8 +154,9 @@ static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
 	return sync_walk_send(&r->walk, r->sock, SYNC_SECCOMP_DONE, NULL, 0, -1, err);
 }
 
-/* Write the child's id maps, then hand it the idmapped mount trees only we
- * (in the initial user namespace) can build for it. */
+/* Write the child's id maps, then hand it the bind mount trees only we (in
+ * the initial user namespace) can build for it: idmapped ones, and sources
+ * its mapped ids may not reach. */
 static int write_maps(struct spawn_run *r, struct hutch_error **err)
 {
 	char path[64];
@@ -169,7 +172,7 @@ static int write_maps(struct spawn_run *r, struct hutch_error **err)
 	userns = open(path, O_RDONLY | O_CLOEXEC);
 	if (userns < 0)
 		return herr_errno(err, errno, "open %s", path);
-	if (rootfs_idmap_trees(r->c->spec, r->c->bundle, userns, &fds, err) < 0)
+	if (rootfs_bind_trees(r->c->spec, r->c->bundle, userns, &fds, err) < 0)
 		return -1;
 	for (size_t i = 0; i < r->c->spec->n_mounts; i++) {
 		int32_t idx = (int32_t)i;
@@ -274,6 +277,8 @@ static void spawn_abort(struct spawn_run *r)
 		waitpid(r->init, NULL, WNOHANG); /* reaped here only if we are its subreaper */
 	if (r->pty >= 0)
 		close(r->pty);
+	/* without a mount namespace the init mounted in ours */
+	rootfs_guard_rollback(r->guard);
 }
 
 /* config.md: execCPUAffinity.initial is where the process runs before it
@@ -331,19 +336,27 @@ int spawn_process(const struct spawn_config *c, struct spawn_result *ret, struct
 	_cleanup_close_ int helper_fd = exe_helper_open(err);
 	int pair[2];
 
-	if (helper_fd < 0 || sync_pair(pair, err) < 0)
+	/* taken before the clone: the child writes under /proc through this
+	 * handle, never through the container's /proc (util/procfs.h) */
+	if (helper_fd < 0 || procfs_root(err) < 0)
+		return -1;
+	if (sync_pair(pair, err) < 0)
 		return -1;
 	r.sock = pair[0];
 	r.helper_fd = helper_fd;
+	if (c->mode == SPAWN_INIT && !spec_find_namespace(c->spec, SPEC_NS_MOUNT))
+		r.guard = rootfs_guard_new(c->rootfs);
 	if (spawn_start(&r, pair[1], err) < 0 || spawn_converse(&r, err) < 0) {
 		spawn_explain_death(&r, err);
 		spawn_abort(&r);
 		close(r.sock);
 		free(r.state);
+		rootfs_guard_free(r.guard);
 		return -1;
 	}
 	close(r.sock);
 	free(r.state);
+	rootfs_guard_free(r.guard);
 	/* an intermediate that forked the init into a pid ns exits now */
 	if (r.init != r.child)
 		while (waitpid(r.child, NULL, 0) < 0 && errno == EINTR)

@@ -8,11 +8,11 @@
  *  parent      SYNC_GO            -                     (none) child starts setup; uid/gid
  *                                                       maps are written and v1 cgroups
  *                                                       entered before it is sent
- *  parent      SYNC_MOUNT_FD      int32 mount index,    (none) an idmapped mount tree the
- *                                 fd detached tree      parent built for spec->mounts[i]
- *                                                       (a child in a user namespace
- *                                                       cannot); sent before SYNC_GO or
- *                                                       SYNC_MAPS_DONE
+ *  parent      SYNC_MOUNT_FD      int32 mount index,    (none) a bind source tree (idmapped
+ *                                 fd detached tree      for idmap/ridmap) the parent built
+ *                                                       for spec->mounts[i] (a child in a
+ *                                                       user namespace may not); sent
+ *                                                       before SYNC_GO or SYNC_MAPS_DONE
  *  child       SYNC_MAPS          -                     SYNC_MAPS_DONE: (join path only)
  *                                                       the child unshared a user ns;
  *                                                       the parent writes its maps

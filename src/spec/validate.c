@@ -4,6 +4,7 @@
  * cross-field rules. Every error names the JSON path. */
 #include "spec/spec.h"
 #include "spec/validate_internal.h"
+#include "util/cleanup.h"
 #include "util/str.h"
 
 #include <stdarg.h>
@@ -192,6 +193,21 @@ static int check_top(const struct vctx *v, const struct spec *s)
 	return 0;
 }
 
+/* Without a mount namespace of its own the container lives in the caller's
+ * (config-linux.md: an unlisted namespace is inherited): a read-only root or
+ * a propagation for "/" would change the caller's mounts. */
+static int check_no_mount_ns(const struct vctx *v, const struct spec *s)
+{
+	if (spec_find_namespace(s, SPEC_NS_MOUNT))
+		return 0;
+	if (s->root && s->root->readonly)
+		return vfail(v,
+		             ".root.readonly: a read-only root needs a mount namespace of its own");
+	if (s->linux_ && s->linux_->rootfsPropagation)
+		return vfail(v, ".linux.rootfsPropagation: needs a mount namespace of its own");
+	return 0;
+}
+
 /* --- linux: namespaces, mappings, devices ------------------------------- */
 
 static int check_namespaces(const struct vctx *v, const struct spec_linux *l)
@@ -280,6 +296,76 @@ static int check_net_devices(const struct vctx *v, const struct spec *s)
 	return 0;
 }
 
+/* --- linux.sysctl ---------------------------------------------------------- */
+
+/* The namespace a sysctl lives in, as runc decides it (config-linux.md
+ * "Sysctl": a runtime writes only what the container's namespaces own): IPC
+ * for kernel.msg*, kernel.sem*, kernel.shm* and fs.mqueue.*, network for
+ * net.*, UTS for kernel.hostname and kernel.domainname; SPEC_NS__COUNT for
+ * everything else, which no namespace of the container holds. */
+static enum spec_ns_type sysctl_namespace(const char *dotted)
+{
+	static const char *const ipc[] = {"kernel.msg", "kernel.sem", "kernel.shm", "fs.mqueue."};
+
+	for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (str_has_prefix(dotted, ipc[i]))
+			return SPEC_NS_IPC;
+	if (str_has_prefix(dotted, "net."))
+		return SPEC_NS_NETWORK;
+	if (strcmp(dotted, "kernel.hostname") == 0 || strcmp(dotted, "kernel.domainname") == 0)
+		return SPEC_NS_UTS;
+	return SPEC_NS__COUNT;
+}
+
+/* kernel.hostname and kernel.domainname must agree with the fields that
+ * set the same thing. */
+static int check_sysctl_uts(const struct vctx *v, const struct spec *s, const char *key,
+                            const char *dotted, const char *value)
+{
+	bool host = strcmp(dotted, "kernel.hostname") == 0;
+	const char *field = host ? s->hostname : s->domainname;
+
+	if (field && value && strcmp(field, value) != 0)
+		return vfail(v, ".linux.sysctl[\"%s\"]: \"%s\" conflicts with .%s (\"%s\")", key,
+		             value, host ? "hostname" : "domainname", field);
+	return 0;
+}
+
+/* Every sysctl must be namespaced to the container: one written in a
+ * namespace the container shares with its caller would change the host. A
+ * namespace joined by path counts as the container's own (as in runc). */
+static int check_sysctl(const struct vctx *v, const struct spec *s)
+{
+	const struct spec_linux *l = s->linux_;
+
+	for (size_t i = 0; i < l->n_sysctl; i++) {
+		const char *key = l->sysctl[i].key;
+		_cleanup_free_ char *dotted = xstrdup(key);
+		enum spec_ns_type ns;
+
+		if (key[0] == '\0')
+			return vfail(v, ".linux.sysctl: keys must not be empty");
+		for (char *c = dotted; *c; c++)
+			if (*c == '/')
+				*c = '.';
+		ns = sysctl_namespace(dotted);
+		if (ns == SPEC_NS__COUNT)
+			return vfail(
+			    v, ".linux.sysctl[\"%s\"]: is not in a separate kernel namespace", key);
+		if (!spec_find_namespace(s, ns))
+			return vfail(
+			    v,
+			    ".linux.sysctl[\"%s\"]: not allowed in the host's %s namespace "
+			    "(linux.namespaces has no \"%s\")",
+			    key, ns == SPEC_NS_UTS ? "UTS" : spec_ns_type_name(ns),
+			    spec_ns_type_name(ns));
+		if (ns == SPEC_NS_UTS &&
+		    check_sysctl_uts(v, s, key, dotted, l->sysctl[i].value) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* --- linux: everything else --------------------------------------------- */
 
 static int check_seccomp_syscall(const struct vctx *v, const struct spec_seccomp_syscall *sc,
@@ -342,9 +428,6 @@ static int check_misc(const struct vctx *v, const struct spec_linux *l)
 	if (l->rootfsPropagation && !in_list(l->rootfsPropagation, propagations))
 		return vfail(v, ".linux.rootfsPropagation: unknown propagation \"%s\"",
 		             l->rootfsPropagation);
-	for (size_t i = 0; i < l->n_sysctl; i++)
-		if (l->sysctl[i].key[0] == '\0')
-			return vfail(v, ".linux.sysctl: keys must not be empty");
 	for (size_t i = 0; l->maskedPaths && l->maskedPaths[i]; i++)
 		if (l->maskedPaths[i][0] != '/')
 			return vfail(
@@ -387,7 +470,8 @@ static int validate_linux(const struct vctx *v, const struct spec *s)
 	const struct spec_linux *l = s->linux_;
 
 	if (check_namespaces(v, l) < 0 || check_mappings(v, s) < 0 || check_devices(v, l) < 0 ||
-	    check_net_devices(v, s) < 0 || check_misc(v, l) < 0 || check_policies(v, l) < 0)
+	    check_net_devices(v, s) < 0 || check_sysctl(v, s) < 0 || check_misc(v, l) < 0 ||
+	    check_policies(v, l) < 0)
 		return -1;
 	if (l->seccomp && check_seccomp(v, l->seccomp) < 0)
 		return -1;
@@ -406,7 +490,7 @@ int spec_validate(const struct spec *s, struct hutch_error **err)
 		if (validate_process(&pv, s->process) < 0)
 			return -1;
 	}
-	if (check_top(&v, s) < 0 || check_mounts(&v, s) < 0)
+	if (check_top(&v, s) < 0 || check_no_mount_ns(&v, s) < 0 || check_mounts(&v, s) < 0)
 		return -1;
 	if (s->hooks && check_hooks(&v, s->hooks) < 0)
 		return -1;

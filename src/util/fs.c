@@ -2,6 +2,7 @@
 /* Whole-file helpers and atomic replace. */
 #include "util/fs.h"
 #include "util/cleanup.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -38,15 +39,11 @@ int fs_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
-                    struct hutch_error **err)
+int fs_read_fd(int fd, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 
-	if (fd < 0)
-		return herr_errno(err, errno, "open %s", path);
 	for (;;) {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 8192;
@@ -56,7 +53,7 @@ int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return herr_errno(err, errno, "read %s", path);
+			return -1;
 		}
 		if (r == 0)
 			break;
@@ -68,6 +65,18 @@ int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
 	if (ret_len)
 		*ret_len = len;
 	*ret = steal_ptr(&buf);
+	return 0;
+}
+
+int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
+                    struct hutch_error **err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return herr_errno(err, errno, "open %s", path);
+	if (fs_read_fd(fd, ret, ret_len) < 0)
+		return herr_errno(err, errno, "read %s", path);
 	return 0;
 }
 
@@ -128,20 +137,15 @@ int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err)
 
 #define FS_MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
 
-const char *fs_fd_path(int fd, char *buf)
-{
-	snprintf(buf, FS_FD_PATH_MAX, "/proc/self/fd/%d", fd);
-	return buf;
-}
-
 /* Turn the O_PATH fd the walk produced into one opened with `flags`.
- * Directories reopen through "." (no procfs needed), other files through
- * /proc/self/fd. Consumes fd. */
+ * Directories reopen through "." (no procfs needed), other files through the
+ * verified procfs. Consumes fd. */
 static int reopen_fd(int fd, int flags)
 {
 	_cleanup_close_ int owned = fd;
-	char buf[FS_FD_PATH_MAX];
+	_cleanup_error_ struct hutch_error *err = NULL;
 	struct stat st;
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return -1;
@@ -157,7 +161,10 @@ static int reopen_fd(int fd, int flags)
 	}
 	if (S_ISDIR(st.st_mode))
 		return openat(fd, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
-	return open(fs_fd_path(fd, buf), (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	r = procfs_reopen(fd, flags & ~O_NOFOLLOW, &err);
+	if (r < 0)
+		errno = err->errnum ? err->errnum : EIO;
+	return r;
 }
 
 /* The directories entered so far; fds[0] is (a dup of) the root, so ".."
@@ -359,11 +366,69 @@ int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error 
 
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, struct hutch_error **err)
 {
-	int fd = walk_in_root(rootfd, path, dir ? WALK_DIR : WALK_FILE, false, mode);
+	_cleanup_error_ struct hutch_error *absent = NULL;
+	int fd = fs_open_in_root(rootfd, path, O_PATH, &absent);
 
+	/* the usual case, a target that exists, in one openat2; the walk creates */
+	if (fd >= 0 || absent->errnum != ENOENT)
+		return fd >= 0 ? fd : herr_raw(err, absent->errnum, absent->msg);
+	fd = walk_in_root(rootfd, path, dir ? WALK_DIR : WALK_FILE, false, mode);
 	if (fd < 0)
 		return herr_errno(err, errno, "create %s", path);
 	return fd;
+}
+
+char *fs_clean_path(const char *path)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	bool absolute = path[0] == '/';
+	char **parts = NULL;
+	size_t n = 0;
+	char *out, *save = NULL;
+
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0 && n > 0 && strcmp(parts[n - 1], "..") != 0) {
+			n--;
+			continue;
+		}
+		if (strcmp(c, "..") == 0 && absolute)
+			continue; /* ".." of "/" is "/" */
+		parts = xrealloc(parts, (n + 1) * sizeof(*parts));
+		parts[n++] = c;
+	}
+	out = xstrdup(absolute ? "/" : (n ? "" : "."));
+	for (size_t i = 0; i < n; i++) {
+		char *next = xasprintf("%s%s%s", out, i ? "/" : "", parts[i]);
+		free(out);
+		out = next;
+	}
+	free(parts);
+	return out;
+}
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+int fs_chmod_fd(int fd, mode_t mode, struct hutch_error **err)
+{
+	_cleanup_close_ int dir = -1;
+	char name[16];
+
+	if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL && errno != EBADF)
+		return herr_errno(err, errno, "chmod");
+	/* before Linux 6.6: the fd's own entry in the verified procfs */
+	dir = procfs_open("self/fd", O_PATH | O_DIRECTORY, err);
+	if (dir < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%d", fd);
+	if (fchmodat(dir, name, mode, 0) < 0)
+		return herr_errno(err, errno, "chmod");
+	return 0;
 }
 
 /* --- Tree copy ----------------------------------------------------------- */

@@ -13,6 +13,9 @@
 /* Read a whole file (NUL-terminated, malloc'd); *ret_len optional. dirfd may be AT_FDCWD. */
 int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
                     struct hutch_error **err);
+/* Read what is left of fd into a malloc'd NUL-terminated buffer; *ret_len
+ * optional. -1 with errno on failure. */
+int fs_read_fd(int fd, char **ret, size_t *ret_len);
 /* Write data to an existing file (O_WRONLY|O_TRUNC), e.g. a cgroup or /proc knob. */
 int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
                      struct hutch_error **err);
@@ -51,10 +54,15 @@ int fs_open_in_root_walk(int rootfd, const char *path, int flags, struct hutch_e
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode,
                       struct hutch_error **err);
 
-/* "/proc/self/fd/<fd>", for syscalls that only take paths (mount(2)).
- * buf must hold FS_FD_PATH_MAX bytes; returns buf. */
-#define FS_FD_PATH_MAX 32
-const char *fs_fd_path(int fd, char *buf);
+/* The lexical clean form of path (malloc'd): no "//", no "." components, no
+ * trailing slash, ".." folded into its parent and never above "/" of an
+ * absolute path ("/dev//x/" -> "/dev/x", "/../a" -> "/a", "" -> "."). */
+char *fs_clean_path(const char *path);
+
+/* chmod the file fd refers to (O_PATH fds too), never through a name that
+ * could have been swapped for a symlink: fchmodat2(AT_EMPTY_PATH) (Linux
+ * 6.6), else through the fd's entry in the verified procfs. */
+int fs_chmod_fd(int fd, mode_t mode, struct hutch_error **err);
 
 /* Copy the contents of directory srcfd into directory dstfd, recursively:
  * directories, regular files, symlinks, device nodes and fifos, keeping mode,

@@ -2,7 +2,7 @@
 /* Parser for /proc/self/mountinfo (proc(5)). */
 #include "util/mountinfo.h"
 #include "util/cleanup.h"
-#include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <fcntl.h>
@@ -97,7 +97,7 @@ int mountinfo_read(struct mountinfo *ret, struct hutch_error **err)
 {
 	_cleanup_free_ char *text = NULL;
 
-	if (fs_read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, NULL, err) < 0)
+	if (procfs_read("self/mountinfo", &text, NULL, err) < 0)
 		return -1;
 	return mountinfo_parse(text, ret, err);
 }

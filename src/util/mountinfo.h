@@ -27,7 +27,7 @@ struct mountinfo {
 /* Parse mountinfo text (as read from /proc/PID/mountinfo) into *ret. Malformed
  * lines are an error naming the line. Free with mountinfo_free. */
 int mountinfo_parse(const char *text, struct mountinfo *ret, struct hutch_error **err);
-/* Read and parse /proc/self/mountinfo. */
+/* Read (through util/procfs.h) and parse /proc/self/mountinfo. */
 int mountinfo_read(struct mountinfo *ret, struct hutch_error **err);
 void mountinfo_free(struct mountinfo *m);
 

@@ -10,6 +10,7 @@
 #include "spec/json.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -107,6 +108,10 @@ static void load_linux(struct spec *s, const json_node *lj)
 	const json_node *sysctl = json_object_get(lj, "sysctl");
 
 	s->linux_ = l;
+	/* the driver always unshares a mount namespace (main) */
+	l->n_namespaces = 1;
+	l->namespaces = xcalloc(1, sizeof(*l->namespaces));
+	l->namespaces[0].type = SPEC_NS_MOUNT;
 	load_devices(l, json_object_get(lj, "devices"));
 	l->rootfsPropagation = str_at(lj, "rootfsPropagation");
 	l->maskedPaths = strv_at(lj, "maskedPaths");
@@ -166,6 +171,7 @@ static void free_spec(struct spec *s)
 		free(l->devices[i].path);
 	}
 	free(l->devices);
+	free(l->namespaces);
 	for (size_t i = 0; i < l->n_sysctl; i++) {
 		free(l->sysctl[i].key);
 		free(l->sysctl[i].value);
@@ -207,7 +213,7 @@ static int make_userns(struct rootfs_opts *o, struct hutch_error **err)
 	int userns = -1, *fds = NULL;
 
 	if (mount_userns_from_mappings(&all, 1, &all, 1, &userns, err) < 0 ||
-	    rootfs_idmap_trees(o->spec, o->bundle, userns, &fds, err) < 0)
+	    rootfs_bind_trees(o->spec, o->bundle, userns, &fds, err) < 0)
 		return -1;
 	o->userns_fd = userns;
 	o->mount_fds = fds;
@@ -218,10 +224,12 @@ static int make_userns(struct rootfs_opts *o, struct hutch_error **err)
 static int container_init(struct rootfs_opts *o, char **argv)
 {
 	struct hutch_error *err = NULL;
+	struct rootfs *r = NULL;
 
-	if (rootfs_prepare(o, &err) < 0 || rootfs_pivot(o, &err) < 0 ||
-	    rootfs_finalize(o, &err) < 0)
+	if (rootfs_prepare(o, &r, &err) < 0 || rootfs_pivot(r, &err) < 0 ||
+	    rootfs_finalize(r, &err) < 0)
 		return fail(err);
+	rootfs_free(r);
 	execvp(argv[0], argv);
 	fprintf(stderr, "rootfs-run: exec %s: %s\n", argv[0], strerror(errno));
 	return 127;
@@ -263,6 +271,9 @@ int main(int argc, char **argv)
 	o.rootfs = rootfs;
 	if (o.has_cgroupns)
 		flags |= CLONE_NEWCGROUP;
+	/* as the runtime does: the container side inherits the verified procfs */
+	if (procfs_root(&err) < 0)
+		return fail(err);
 	/* the namespaces are made in a child so this process stays on the host
 	 * and the mounts die with the container */
 	if (o.in_userns && make_userns(&o, &err) < 0)

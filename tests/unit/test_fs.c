@@ -190,6 +190,40 @@ static void test_copy(void)
 	close(dst);
 }
 
+static void clean(const char *in, const char *want)
+{
+	_cleanup_free_ char *got = fs_clean_path(in);
+
+	ok(strcmp(got, want) == 0, "clean \"%s\" -> \"%s\" (got \"%s\")", in, want, got);
+}
+
+static void test_clean_path(void)
+{
+	clean("/dev/x", "/dev/x");
+	clean("/dev/x/", "/dev/x");
+	clean("//dev//x", "/dev/x");
+	clean("/dev/./x", "/dev/x");
+	clean("/dev/../x", "/x");
+	clean("/../../x", "/x");
+	clean("/", "/");
+	clean("", ".");
+	clean("a/../..", "..");
+	clean("a/./b/", "a/b");
+}
+
+static void test_chmod_fd(void)
+{
+	_cleanup_free_ char *path = xasprintf("%s/etc/hostname", tmpl);
+	_cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct hutch_error *err = NULL;
+	struct stat st;
+
+	ok(fd >= 0 && fs_chmod_fd(fd, 0604, &err) == 0 && stat(path, &st) == 0 &&
+	       (st.st_mode & 07777) == 0604,
+	   "chmod through an O_PATH fd (%s)", err ? err->msg : "ok");
+	herr_freep(&err);
+}
+
 int main(void)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -200,6 +234,8 @@ int main(void)
 	test_magic();
 	test_create();
 	test_copy();
+	test_clean_path();
+	test_chmod_fd();
 	cmd = xasprintf("rm -rf %s", tmpl);
 	sh(cmd);
 	return done_testing();
