@@ -536,12 +536,23 @@ static int child_resolve_exe(struct child *ch, struct hutch_error **err)
 	return herr_msg(err, "exec: \"%s\": executable file not found in $PATH", arg0);
 }
 
+/* process.cwd (the init's was created by rootfs_finalize), resolved inside
+ * the container's root with magic links refused: "/proc/self/fd/N" naming
+ * an fd the runtime still holds here (the verified procfs handle, the
+ * helper, ...) would otherwise put the process outside the container's root,
+ * from where ".." reaches the host's (CVE-2024-21626). */
 static int child_cwd(struct child *ch, struct hutch_error **err)
 {
 	const char *cwd = ch->p->cwd ? ch->p->cwd : "/";
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dir = -1;
 
-	/* the init's cwd was created by rootfs_finalize */
-	if (chdir(cwd) < 0)
+	if (root < 0)
+		return herr_errno(err, errno, "chdir to cwd (\"%s\"): open /", cwd);
+	dir = fs_open_in_root(root, cwd, O_PATH | O_DIRECTORY, err);
+	if (dir < 0)
+		return herr_prefix(err, "chdir to cwd (\"%s\") set in config.json", cwd);
+	if (fchdir(dir) < 0)
 		return herr_errno(err, errno, "chdir to cwd (\"%s\") set in config.json", cwd);
 	return 0;
 }
