@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# What one container costs the kernel, counted from outside with strace: the system calls the
+# runtime and the container's init make for a `run` of the default test container, by kind.
+# The bounds hold the savings of the performance work in place (docs/PERFORMANCE.md); each one
+# is well below what the code made before and leaves room for small changes.
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.perf
+
+_CALL = re.compile(r"^(\d+) +(?:<\.\.\. (\w+) resumed>|(\w+)\()")
+
+
+class Trace:
+    """strace -f output: per pid, the system calls in order as (name, line)."""
+
+    def __init__(self, path):
+        self.calls = {}
+        with open(path) as f:
+            for line in f:
+                m = _CALL.match(line)
+                if m and not m.group(2):  # a call split by another pid counts once
+                    self.calls.setdefault(int(m.group(1)), []).append((m.group(3), line))
+
+    def init_setup(self):
+        """The container init's calls from its clone to the exec of the runtime's helper: the
+        runtime's own work inside the container."""
+        for pid, calls in self.calls.items():
+            names = [n for n, _ in calls]
+            if "execveat" in names:
+                return calls[:names.index("execveat")]
+        raise AssertionError("no execveat of the helper in the trace")
+
+    def runtime(self):
+        """The calls of the runtime process itself (the first pid, which execs the runtime)."""
+        first = next(iter(self.calls))
+        return self.calls[first]
+
+
+def count(calls, *names):
+    return sum(1 for n, _ in calls if n in names)
+
+
+def matching(calls, pattern, *names):
+    return [line for n, line in calls if (not names or n in names) and re.search(pattern, line)]
+
+
+@pytest.fixture
+def traced(runtime, container, bundle, test_dir):
+    """traced(bundle=None, verb=("run",)) -> Trace of that verb on a container of the
+    default test bundle (/probe exit 0)."""
+    if runtime.is_runc or not shutil.which("strace"):
+        pytest.skip("counts hutch's own system calls with strace")
+
+    def trace(b=None, argv=None):
+        c = container(b or bundle(["/probe", "exit", "0"]))
+        c._prepare()
+        out = os.path.join(test_dir, "strace-%s.txt" % c.id)
+        args = argv(c) if argv else ["run", "--bundle", c.bundle.path, c.id]
+        r = subprocess.run(["strace", "-f", "-qq", "-o", out, "--"] + runtime.argv(*args),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return Trace(out)
+
+    return trace
+
+
+def test_capabilities_in_few_calls(traced):
+    """The bounding set is dropped without being read around the drop (it was read twice, 41
+    prctl calls each time), and the other sets go in one capget and one capset."""
+    setup = traced().init_setup()
+    assert count(setup, "prctl") <= 50, matching(setup, "", "prctl")
+    assert count(setup, "capget") <= 1 and count(setup, "capset") == 1
