@@ -364,14 +364,57 @@ int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error 
 	return herr_errno(err, errno, "resolve %s", path);
 }
 
+/* The usual missing target, e.g. /dev/pts in a fresh /dev: its parent exists.
+ * Resolve the parent inside the root, create the last component there and
+ * open what is there now without following a symlink (RESOLVE_NO_SYMLINKS:
+ * ELOOP) and, for a directory, only a directory. -1 when any step does not
+ * go that way (a missing parent, a dangling symlink where the last component
+ * goes, "." or "..", a race): the caller then walks, which handles all of
+ * them. */
+static int create_in_parent(int rootfd, const char *path, bool dir, mode_t mode)
+{
+	const char *end = path + strlen(path), *name;
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_close_ int pfd = -1;
+	char last[NAME_MAX + 1];
+
+	while (end > path && end[-1] == '/')
+		end--;
+	name = end;
+	while (name > path && name[-1] != '/')
+		name--;
+	if (end == name || (size_t)(end - name) > NAME_MAX)
+		return -1;
+	memcpy(last, name, (size_t)(end - name));
+	last[end - name] = '\0';
+	if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+		return -1;
+	parent = name > path ? xstrndup(path, (size_t)(name - path)) : xstrdup(".");
+	pfd = (int)syscall(SYS_openat2, rootfd, parent, &how, sizeof(how));
+	if (pfd < 0)
+		return -1;
+	if (dir ? mkdirat(pfd, last, mode) < 0
+	        : walk_create_missing(pfd, last, true, WALK_FILE, mode) < 0)
+		return -1; /* EEXIST here: a dangling symlink, for the walk to follow */
+	how.flags = O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, pfd, last, &how, sizeof(how));
+}
+
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, struct hutch_error **err)
 {
 	_cleanup_error_ struct hutch_error *absent = NULL;
 	int fd = fs_open_in_root(rootfd, path, O_PATH, &absent);
 
-	/* the usual case, a target that exists, in one openat2; the walk creates */
+	/* the usual cases, a target that exists or one whose parent does, in a
+	 * few calls; the walk creates whatever else is missing */
 	if (fd >= 0 || absent->errnum != ENOENT)
 		return fd >= 0 ? fd : herr_raw(err, absent->errnum, absent->msg);
+	fd = create_in_parent(rootfd, path, dir, mode);
+	if (fd >= 0)
+		return fd;
 	fd = walk_in_root(rootfd, path, dir ? WALK_DIR : WALK_FILE, false, mode);
 	if (fd < 0)
 		return herr_errno(err, errno, "create %s", path);

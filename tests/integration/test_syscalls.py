@@ -75,3 +75,16 @@ def test_capabilities_in_few_calls(traced):
     setup = traced().init_setup()
     assert count(setup, "prctl") <= 50, matching(setup, "", "prctl")
     assert count(setup, "capget") <= 1 and count(setup, "capset") == 1
+
+
+def test_mount_targets_and_devices_in_few_calls(traced):
+    """A mount target that exists is resolved and checked in three calls (openat2, fstat,
+    fstatfs), one whose parent exists in five; the default devices share one resolution of /dev
+    and one umask change, and a node is checked with one stat. Before: a component walk per
+    missing target (dup, openat and fstat per component) and about 12 calls per device."""
+    setup = traced().init_setup()
+    assert count(setup, "umask") <= 3, matching(setup, "", "umask")
+    assert count(setup, "fcntl") <= 5, matching(setup, "", "fcntl")
+    assert count(setup, "newfstatat") <= 25, matching(setup, "", "newfstatat")
+    assert count(setup, "mknodat") == 6
+    assert count(setup, "openat2") <= 40, matching(setup, "", "openat2")
