@@ -9,6 +9,8 @@
 #include "spawn/spawn_internal.h"
 #include "spawn/exe.h"
 #include "linux/caps.h"
+#include "linux/cgroup/cgroup.h"
+#include "linux/cgroupfs.h"
 #include "linux/hook.h"
 #include "linux/netdev.h"
 #include "linux/ns.h"
@@ -342,8 +344,25 @@ static int child_console(struct child *ch, struct hutch_error **err)
 }
 
 /* From the mounts to pivot_root, with the create hooks in between. */
+/* The container's directory in each cgroup hierarchy, from the runtime's
+ * cgroup (the init binds them onto its /sys/fs/cgroup); malloc'd, *ret_n 0
+ * when there is no cgroup. */
+static struct cgroupfs_hier *child_cgroups(const struct child *ch, size_t *ret_n)
+{
+	const struct cgroup *cg = ch->c->cgroup;
+	size_t n = cg ? cgroup_count(cg) : 0;
+	struct cgroupfs_hier *h = xcalloc(n ? n : 1, sizeof(*h));
+
+	for (size_t i = 0; i < n; i++)
+		cgroup_hierarchy(cg, i, &h[i].v2, &h[i].controllers, &h[i].mount, &h[i].path);
+	*ret_n = n;
+	return h;
+}
+
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
+	size_t n_cgroups = 0;
+	_cleanup_free_ struct cgroupfs_hier *cgroups = child_cgroups(ch, &n_cgroups);
 	struct rootfs_opts o = {
 	    .spec = ch->s,
 	    .bundle = ch->c->bundle,
@@ -354,6 +373,8 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	    .userns_fd = -1,
 	    .mount_fds = ch->mount_fds,
 	    .has_cgroupns = has_ns(ch->s, SPEC_NS_CGROUP),
+	    .cgroups = cgroups,
+	    .n_cgroups = n_cgroups,
 	};
 	struct sync_msg m = {.fd = -1};
 	struct hook_how how = {.cwd = ch->c->rootfs, .exec = child_hook_exec, .ctx = ch};

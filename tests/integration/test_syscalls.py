@@ -88,3 +88,16 @@ def test_mount_targets_and_devices_in_few_calls(traced):
     assert count(setup, "newfstatat") <= 25, matching(setup, "", "newfstatat")
     assert count(setup, "mknodat") == 6
     assert count(setup, "openat2") <= 40, matching(setup, "", "openat2")
+
+
+def test_cgroup_hierarchies_bound_not_mounted(traced, bundle):
+    """/sys/fs/cgroup in the container is made of binds of the container's own cgroup
+    directories, known from the runtime's cgroup, also with a cgroup namespace: no new cgroup
+    superblock mount (on cgroup v1 each walks every cgroup of the host under the cgroup lock),
+    and no read of mountinfo or /proc/self/cgroup in the init."""
+    b = bundle(["/probe", "exit", "0"])
+    b.linux["namespaces"].append({"type": "cgroup"})
+    setup = traced(b).init_setup()
+    assert not matching(setup, r'"cgroup2?"', "fsopen"), matching(setup, "", "fsopen")
+    assert not matching(setup, r"mountinfo|/self/cgroup|[0-9]/cgroup\"", "openat", "openat2", "open")
+    assert matching(setup, r"/sys/fs/cgroup", "open_tree")

@@ -611,3 +611,19 @@ char *cgroup_get_dir(const struct cgroup *cg, const char *controller)
 
 	return h && h->path ? cg_dir(h) : NULL;
 }
+
+size_t cgroup_count(const struct cgroup *cg)
+{
+	return cg->manager == CGROUP_MANAGER_DISABLED ? 0 : cg->n_hier;
+}
+
+void cgroup_hierarchy(const struct cgroup *cg, size_t i, bool *ret_v2, const char **ret_controllers,
+                      const char **ret_mount, const char **ret_path)
+{
+	const struct cgroup_hier *h = &cg->hier[i];
+
+	*ret_v2 = h->v2;
+	*ret_controllers = h->controllers;
+	*ret_mount = h->mount;
+	*ret_path = h->path;
+}

@@ -136,6 +136,13 @@ enum cgroup_manager_kind cgroup_get_manager(const struct cgroup *cg);
 const char *cgroup_get_path(const struct cgroup *cg, const char *controller);
 /* Absolute directory of that path ("<mount>/<path>"); caller frees; NULL as above. */
 char *cgroup_get_dir(const struct cgroup *cg, const char *controller);
+/* How many hierarchies the container has a directory in (0 with the disabled
+ * manager), and the i-th (i < that): whether it is the v2 one, its
+ * controllers (v1: "cpu,cpuacct", "name=systemd"; v2: ""), the host's mount
+ * point and the container's path in it; all borrowed from cg. */
+size_t cgroup_count(const struct cgroup *cg);
+void cgroup_hierarchy(const struct cgroup *cg, size_t i, bool *ret_v2, const char **ret_controllers,
+                      const char **ret_mount, const char **ret_path);
 
 /* runc's default device rules: deny everything, then mknod of any char/block
  * device, /dev/null, random, full, tty, zero, urandom, pts (136:*), ptmx

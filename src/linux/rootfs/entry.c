@@ -341,8 +341,8 @@ static int do_cgroup(struct rootfs *r, const struct entry *e, struct hutch_error
 	_cleanup_close_ int target = open_target(r, e, true, false, false, &st, err);
 	int top = -1;
 
-	if (target < 0 ||
-	    cgroupfs_mount(target, &e->mo, r->o.has_cgroupns, r->o.rootfs, &top, err) < 0)
+	if (target < 0 || cgroupfs_mount(target, &e->mo, r->o.has_cgroupns, r->o.cgroups,
+	                                 r->o.n_cgroups, r->o.rootfs, &top, err) < 0)
 		return -1;
 	return attached(r, e, top, e->mo.flags & MS_RDONLY, err);
 }
