@@ -115,6 +115,29 @@ int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 	return 0;
 }
 
+int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                            struct hutch_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return herr_errno(err, errno, "create %s", tmp);
+	if (fs_write_all(fd, data, len) < 0) {
+		int e = errno;
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "write %s", tmp);
+	}
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "rename %s to %s", tmp, name);
+	}
+	return 0;
+}
+
 int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err)
 {
 	_cleanup_free_ char *p = xstrdup(path);

@@ -22,6 +22,9 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 /* Write via <path>.tmp + fsync-free rename, so readers never see half a file. */
 int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
                          struct hutch_error **err);
+/* The same for `name` in the directory dirfd (no path lookup from "/"). */
+int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                            struct hutch_error **err);
 /* mkdir -p with `mode`; existing directories are fine. */
 int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err);
 /* Write all of buf to fd, retrying on EINTR/short writes. -1 with errno on failure. */

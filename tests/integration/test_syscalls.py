@@ -101,3 +101,22 @@ def test_cgroup_hierarchies_bound_not_mounted(traced, bundle):
     assert not matching(setup, r'"cgroup2?"', "fsopen"), matching(setup, "", "fsopen")
     assert not matching(setup, r"mountinfo|/self/cgroup|[0-9]/cgroup\"", "openat", "openat2", "open")
     assert matching(setup, r"/sys/fs/cgroup", "open_tree")
+
+
+def test_delete_waits_for_the_init_on_a_pidfd(traced, bundle):
+    """delete --force of a created container wakes when the killed init is gone (a pidfd
+    polls readable), instead of looking at /proc every 5 ms. An init that is dead already when
+    delete looks is not waited for at all: a few tries see one that is not."""
+    def create_then_delete(c):
+        r = c.create()
+        assert r.returncode == 0, r.stderr
+        return ["delete", "--force", c.id]
+
+    for _ in range(10):
+        rt = traced(bundle(["/probe", "sleep"]), argv=create_then_delete).runtime()
+        assert not matching(rt, "", "nanosleep", "clock_nanosleep")
+        pidfds = [re.search(r"= (\d+)", ln).group(1) for ln in matching(rt, r"= \d+", "pidfd_open")]
+        if any(re.search(r"fd=(%s)," % "|".join(pidfds), ln)
+               for ln in matching(rt, r"events=POLLIN", "poll", "ppoll")) if pidfds else False:
+            return
+    pytest.fail("no poll on a pidfd in 10 deletes: %s" % matching(rt, "", "pidfd_open", "poll"))
