@@ -273,32 +273,38 @@ static int run_poststart(const char *root, const char *id, const struct spec *s,
 	return -1;
 }
 
+int container_start_opened(const char *root, const char *id, struct container *c,
+                           const struct spec *s, bool wait_ready, struct hutch_error **err)
+{
+	_cleanup_close_ int notify_fd = -1, fifo = -1;
+	_cleanup_free_ char *state_dir = xasprintf("%s/%s", root, id);
+
+	if (check_startable(c->status, err) < 0 || notify_bind(state_dir, &notify_fd, err) < 0 ||
+	    (fifo = release_init(c->dir.dirfd, err)) < 0)
+		return -1;
+	/* released: drop the lock before waiting for the container (state.h) */
+	close(c->dir.lockfd);
+	c->dir.lockfd = -1;
+	if (wait_started(fifo, c, err) < 0 || run_poststart(root, id, s, c->st, err) < 0)
+		return -1;
+	if (notify_fd >= 0) {
+		state_dir_close(&c->dir);
+		relay_ready(steal_fd(&notify_fd), c->st, wait_ready);
+	}
+	return 0;
+}
+
 int container_start_relay(const char *root, const char *id, bool wait_ready,
                           struct hutch_error **err)
 {
 	struct container c = {.dir = STATE_DIR_INIT};
-	_cleanup_close_ int notify_fd = -1, fifo = -1;
-	_cleanup_free_ char *state_dir = xasprintf("%s/%s", root, id);
 	_cleanup_spec_ struct spec *s = NULL;
 	int r = -1;
 
 	if (container_open(root, id, CONTAINER_LOCK, &c, err) < 0)
 		return -1;
-	if (check_startable(c.status, err) < 0 || !(s = load_config_copy(c.dir.dirfd, err)) ||
-	    notify_bind(state_dir, &notify_fd, err) < 0 ||
-	    (fifo = release_init(c.dir.dirfd, err)) < 0)
-		goto out;
-	/* released: drop the lock before waiting for the container (state.h) */
-	close(c.dir.lockfd);
-	c.dir.lockfd = -1;
-	if (wait_started(fifo, &c, err) < 0 || run_poststart(root, id, s, c.st, err) < 0)
-		goto out;
-	if (notify_fd >= 0) {
-		state_dir_close(&c.dir);
-		relay_ready(steal_fd(&notify_fd), c.st, wait_ready);
-	}
-	r = 0;
-out:
+	if (check_startable(c.status, err) == 0 && (s = load_config_copy(c.dir.dirfd, err)))
+		r = container_start_opened(root, id, &c, s, wait_ready, err);
 	container_close(&c);
 	return r;
 }
@@ -327,16 +333,18 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 	return r;
 }
 
-static void run_poststop(int dirfd, const struct container_state *st)
+/* The poststop hooks of `known` (run), else of the state directory's copy
+ * of config.json. */
+static void run_poststop(int dirfd, const struct container_state *st, const struct spec *known)
 {
 	struct hutch_error *e = NULL;
-	_cleanup_spec_ struct spec *s = NULL;
+	_cleanup_spec_ struct spec *copy = NULL;
 	_cleanup_free_ char *json = NULL;
+	const struct spec *s = known;
 
-	if (faccessat(dirfd, STATE_CONFIG, F_OK, 0) < 0)
+	if (!s && faccessat(dirfd, STATE_CONFIG, F_OK, 0) < 0)
 		return; /* a create that died before copying config.json */
-	s = load_config_copy(dirfd, &e);
-	if (!s) {
+	if (!s && !(s = copy = load_config_copy(dirfd, &e))) {
 		log_warn("poststop hooks: %s", e->msg);
 		herr_freep(&e);
 		return;
@@ -354,13 +362,15 @@ static void run_poststop(int dirfd, const struct container_state *st)
 }
 
 /* Kill the init if it still lives - also after a create that died, whose
- * status is "stopped" - and wait (bounded) until it is gone. */
+ * status is "stopped" - and wait (bounded) until it is gone. "stopped"
+ * after a finished create means it was found gone already. */
 static int kill_init(struct container *c, struct hutch_error **err)
 {
 	const struct container_state *st = c->st;
 	struct hutch_error *e = NULL;
 
-	if (st->pid <= 0 || !proc_alive(st->pid, st->pid_start))
+	if (st->pid <= 0 || (c->status == STATUS_STOPPED && !st->creating) ||
+	    !proc_alive(st->pid, st->pid_start))
 		return 0;
 	if (signal_init(st, SIGKILL, &e) < 0)
 		herr_freep(&e); /* it died meanwhile */
@@ -373,6 +383,12 @@ static int kill_init(struct container *c, struct hutch_error **err)
 }
 
 int container_delete(const char *root, const char *id, bool force, struct hutch_error **err)
+{
+	return container_delete_with(root, id, force, NULL, err);
+}
+
+int container_delete_with(const char *root, const char *id, bool force, const struct spec *s,
+                          struct hutch_error **err)
 {
 	struct container c = {.dir = STATE_DIR_INIT};
 	int r = -1;
@@ -397,7 +413,7 @@ int container_delete(const char *root, const char *id, bool force, struct hutch_
 		herr_prefix(err, "remove cgroup");
 		goto out;
 	}
-	run_poststop(c.dir.dirfd, c.st);
+	run_poststop(c.dir.dirfd, c.st, s);
 	state_dir_remove(root, id);
 	r = 0;
 out:

@@ -225,9 +225,11 @@ static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
 		            "the container's init was killed by the OOM killer while being set up");
 }
 
-/* The state directory, locked, with state.json saying "creating" from the
- * start: a create killed at any later point leaves a container that state
- * and list show (as "stopped") and that delete --force removes. */
+/* The state directory, locked: a create killed at any later point leaves a
+ * container that state and list show ("stopped": a directory without
+ * state.json, or with one saying "creating", and no holder of the lock) and
+ * that delete --force removes. state.json is written first once the cgroup
+ * exists (prepare_cgroup), which is what delete must know of. */
 static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 {
 	_cleanup_free_ char *copy = NULL;
@@ -254,20 +256,30 @@ static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 	x->st.creating = true;
 	x->st.n_annotations = x->spec->n_annotations;
 	x->st.annotations = x->spec->annotations; /* borrowed; detached before state_free */
-	return state_write(x->dir.dirfd, &x->st, err);
+	return 0;
+}
+
+static bool has_runtime_hooks(const struct spec *s)
+{
+	return s->hooks && (s->hooks->prestart.n > 0 || s->hooks->createRuntime.n > 0);
 }
 
 /* Called when the init asks for them: prestart then createRuntime, in the
- * runtime namespace, with the state as of now. */
+ * runtime namespace, with the state as of now. state.json gets the init's
+ * pid first when a hook may read it (`state` from a prestart hook), or when
+ * no cgroup stands in for it: a delete after a create killed from here on
+ * kills what is in the cgroup, the init included. */
 static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_error **err)
 {
 	struct create_ctx *x = ctx;
 	_cleanup_free_ char *json = NULL;
 
 	x->st.pid = pid;
-	proc_stat(pid, &x->st.pid_start, NULL);
-	if (state_write(x->dir.dirfd, &x->st, err) < 0)
-		return -1;
+	if (has_runtime_hooks(x->spec) || cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED) {
+		proc_stat(pid, &x->st.pid_start, NULL);
+		if (state_write(x->dir.dirfd, &x->st, err) < 0)
+			return -1;
+	}
 	json = state_oci_json(&x->st, STATUS_CREATING, false);
 	if (x->spec->hooks &&
 	    (hook_run_list(&x->spec->hooks->prestart, "prestart", json, err) < 0 ||
@@ -369,7 +381,32 @@ static void create_ctx_free(struct create_ctx *x)
 	free(x->state_dir);
 }
 
+/* What run's start step needs, moved out of x: the container, still locked
+ * and known to be created, and its config (whose annotations the state now
+ * owns). */
+static void hand_over(struct create_ctx *x, struct container *ret_c, struct spec **ret_spec)
+{
+	struct container_state *st = xcalloc(1, sizeof(*st));
+
+	*st = x->st;
+	memset(&x->st, 0, sizeof(x->st));
+	x->spec->annotations = NULL;
+	x->spec->n_annotations = 0;
+	ret_c->dir = x->dir;
+	x->dir = (struct state_dir)STATE_DIR_INIT;
+	ret_c->st = st;
+	ret_c->status = STATUS_CREATED;
+	ret_c->cg = steal_ptr(&x->cg);
+	*ret_spec = steal_ptr(&x->spec);
+}
+
 int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err)
+{
+	return container_create_open(o, ret, NULL, NULL, err);
+}
+
+int container_create_open(const struct create_opts *o, struct created *ret, struct container *ret_c,
+                          struct spec **ret_spec, struct hutch_error **err)
 {
 	struct create_ctx x = {.o = o, .dir = STATE_DIR_INIT, .fifo_fd = -1, .start_err_fd = -1};
 	struct created c = {.pty_master = -1};
@@ -390,6 +427,8 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 	}
 	if (cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
 		goto fail;
+	if (ret_c)
+		hand_over(&x, ret_c, ret_spec);
 	*ret = c;
 	r = 0;
 	goto out;

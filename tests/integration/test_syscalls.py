@@ -103,6 +103,21 @@ def test_cgroup_hierarchies_bound_not_mounted(traced, bundle):
     assert matching(setup, r"/sys/fs/cgroup", "open_tree")
 
 
+def test_run_reads_its_config_once_and_writes_its_state_twice(traced):
+    """run parses config.json once (its start and delete steps take the spec create parsed,
+    not the state directory's copy), writes state.json twice (after the cgroup exists, then
+    "created"; the pid in between only for prestart/createRuntime hooks), reads /proc/PID/stat
+    twice (create's start time, delete's liveness check) and never the time zone. Before:
+    three reads of config.json, four state.json writes, four /proc/PID/stat reads, and
+    /etc/localtime."""
+    rt = traced().runtime()
+    assert not matching(rt, "localtime"), matching(rt, "localtime")
+    reads = [ln for ln in matching(rt, r"config\.json\"", "openat", "open") if "O_RDONLY" in ln]
+    assert len(reads) == 1, reads
+    assert len(matching(rt, r"state\.json", "rename", "renameat", "renameat2")) == 2
+    assert len(matching(rt, r"/proc/\d+/stat\"", "openat", "open")) <= 2
+
+
 def test_delete_waits_for_the_init_on_a_pidfd(traced, bundle):
     """delete --force of a created container wakes when the killed init is gone (a pidfd
     polls readable), instead of looking at /proc every 5 ms. An init that is dead already when
