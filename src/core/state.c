@@ -198,13 +198,8 @@ static void gen_annotations(json_gen *g, const struct container_state *st)
 	json_gen_map_close(g);
 }
 
-int state_write(int dirfd, const struct container_state *st, struct hutch_error **err)
+static void gen_state(json_gen *g, const struct container_state *st)
 {
-	json_gen *g = json_gen_new(false);
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r;
-
 	json_gen_map_open(g);
 	json_gen_kv_string(g, "id", st->id);
 	json_gen_kv_string(g, "bundle", st->bundle);
@@ -217,10 +212,34 @@ int state_write(int dirfd, const struct container_state *st, struct hutch_error 
 	json_gen_kv_bool(g, "paused", st->paused);
 	gen_annotations(g, st);
 	json_gen_map_close(g);
-	text = json_gen_text(g, &len);
+}
+
+/* Generated straight into the new file (a state with many annotations is
+ * not held twice), then renamed over state.json. */
+int state_write(int dirfd, const struct container_state *st, struct hutch_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("state.json.tmp.%d", (int)getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	json_gen *g;
+	int r, e;
+
+	if (fd < 0)
+		return herr_errno(err, errno, "write state: create %s", tmp);
+	g = json_gen_new_fd(fd, false);
+	gen_state(g, st);
+	r = json_gen_flush(g);
+	e = errno;
 	json_gen_free(g);
-	r = fs_write_file_atomic_at(dirfd, "state.json", text, len, 0600, err);
-	return r < 0 ? herr_prefix(err, "write state") : 0;
+	close(fd);
+	if (r == 0 && renameat(dirfd, tmp, dirfd, "state.json") < 0) {
+		r = -1;
+		e = errno;
+	}
+	if (r < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "write state");
+	}
+	return 0;
 }
 
 static char *dup_field(const json_node *root, const char *key)

@@ -388,8 +388,15 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	if (child_send(ch, SYNC_HOOKS, -1, err) < 0 ||
 	    child_expect(ch, SYNC_HOOKS_DONE, &m, err) < 0)
 		return -1;
-	ch->state_json = steal_ptr(&m.payload);
+	/* the state, larger than a message, may come in a sealed memfd */
+	if (m.fd >= 0 &&
+	    (lseek(m.fd, 0, SEEK_SET) < 0 || fs_read_fd(m.fd, &ch->state_json, NULL) < 0))
+		herr_errno(err, errno, "read the state from the runtime");
+	else if (m.fd < 0)
+		ch->state_json = steal_ptr(&m.payload);
 	sync_msg_clear(&m);
+	if (!ch->state_json)
+		return -1;
 	if (ch->s->hooks && hook_run_list_how(&ch->s->hooks->createContainer, "createContainer",
 	                                      ch->state_json, &how, err) < 0)
 		return -1;

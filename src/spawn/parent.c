@@ -12,6 +12,7 @@
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/str.h"
@@ -23,6 +24,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,19 +127,33 @@ static int move_net_devices(struct spawn_run *r, struct hutch_error **err)
 	return 0;
 }
 
+/* HOOKS_DONE with the state; one larger than a message (annotations) goes
+ * in a memfd sealed against changes. */
+static int send_state(struct spawn_run *r, const char *state, struct hutch_error **err)
+{
+	size_t len = strlen(state);
+	_cleanup_close_ int fd = -1;
+
+	if (len <= SYNC_MAX_PAYLOAD)
+		return sync_walk_send(&r->walk, r->sock, SYNC_HOOKS_DONE, state, len, -1, err);
+	fd = memfd_create("hutch-state", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || fs_write_all(fd, state, len) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		return herr_errno(err, errno, "pass the state to the container");
+	return sync_walk_send(&r->walk, r->sock, SYNC_HOOKS_DONE, NULL, 0, fd, err);
+}
+
 static int handle_hooks(struct spawn_run *r, struct hutch_error **err)
 {
-	_cleanup_free_ char *state = NULL;
+	char *state = NULL;
 
 	if (move_net_devices(r, err) < 0)
 		return -1;
 	if (r->c->hooks && r->c->hooks(r->c->hooks_ctx, r->init, &state, err) < 0)
 		return -1;
-	if (!state)
-		state = xstrdup("{}");
 	free(r->state);
-	r->state = xstrdup(state);
-	return sync_walk_send(&r->walk, r->sock, SYNC_HOOKS_DONE, state, strlen(state), -1, err);
+	r->state = state ? state : xstrdup("{}");
+	return send_state(r, r->state, err);
 }
 
 static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)

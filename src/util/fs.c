@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <sys/sendfile.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
@@ -124,6 +125,52 @@ int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_
 	if (fd < 0)
 		return herr_errno(err, errno, "create %s", tmp);
 	if (fs_write_all(fd, data, len) < 0) {
+		int e = errno;
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "write %s", tmp);
+	}
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "rename %s to %s", tmp, name);
+	}
+	return 0;
+}
+
+/* Copy srcfd from offset 0 to its end into dst (at its offset 0). */
+static int copy_all(int srcfd, int dst)
+{
+	off_t in = 0, out = 0;
+	bool same_fs = true;
+
+	for (;;) {
+		ssize_t n = same_fs ? copy_file_range(srcfd, &in, dst, &out, 1 << 30, 0)
+		                    : sendfile(dst, srcfd, &in, 1 << 30);
+		if (n > 0)
+			continue;
+		if (n == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		/* across filesystems (EXDEV), or not supported for them */
+		if (!same_fs ||
+		    (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP))
+			return -1;
+		same_fs = false;
+	}
+}
+
+int fs_copy_file_atomic_at(int dirfd, const char *name, int srcfd, mode_t mode,
+                           struct hutch_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return herr_errno(err, errno, "create %s", tmp);
+	if (copy_all(srcfd, fd) < 0) {
 		int e = errno;
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
