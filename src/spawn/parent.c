@@ -40,6 +40,7 @@ struct spawn_run {
 	struct sync_walk walk;
 	pid_t child;                /* our direct child */
 	pid_t init;                 /* the container process (== child unless it forked) */
+	bool cloned_into;           /* the child was born in the v2 cgroup (CLONE_INTO_CGROUP) */
 	int pty;                    /* pty master received from the child */
 	bool user_new;              /* the child's user ns needs maps from us */
 	char *state;                /* INIT: the state JSON from the hooks step, for the listener */
@@ -60,16 +61,28 @@ static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-/* clone3 with the namespace flags; falls back to plain placement when the
- * kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain controllers
- * in threaded mode), since cgroup_enter() covers that case. */
-static pid_t spawn_clone(const struct spawn_run *r, unsigned long long flags, int sock,
+/* Born in the container's v2 cgroup, an exec'd process would get the
+ * cgroup's cpuset before execCPUAffinity.initial could apply (config.md:
+ * "before the process joins the container's cgroup"). */
+static bool clone_into_cgroup(const struct spawn_config *c)
+{
+	const struct spec_exec_cpu_affinity *a = c->process->execCPUAffinity;
+
+	return c->cgroup && (c->mode == SPAWN_INIT || !a || !a->initial || !*a->initial);
+}
+
+/* clone3 with the namespace flags, into the v2 cgroup where there is one
+ * (nothing to write afterwards there); falls back to plain placement when
+ * the kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain
+ * controllers in threaded mode), since cgroup_enter() covers that case. */
+static pid_t spawn_clone(struct spawn_run *r, unsigned long long flags, int sock,
                          enum sync_mode mode, struct hutch_error **err)
 {
 	const struct spawn_config *c = r->c;
-	int cgfd = c->cgroup && c->mode == SPAWN_INIT ? cgroup_clone_fd(c->cgroup) : -1;
+	_cleanup_close_ int cgfd = clone_into_cgroup(c) ? cgroup_clone_fd(c->cgroup) : -1;
 	pid_t pid = do_clone3(flags, cgfd);
 
+	r->cloned_into = pid >= 0 && cgfd >= 0;
 	if (pid < 0 && cgfd >= 0 && errno != ENOMEM)
 		pid = do_clone3(flags, -1);
 	if (pid < 0 && errno == ENOSYS) {
@@ -338,7 +351,8 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		return -1;
 	if (r->user_new && write_maps(r, err) < 0)
 		return -1;
-	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0)
+	if (c->cgroup && (r->cloned_into ? cgroup_enter_cloned(c->cgroup, r->child, err)
+	                                 : cgroup_enter(c->cgroup, r->child, err)) < 0)
 		return herr_prefix(err, "enter cgroup");
 	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
 		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)

@@ -274,18 +274,30 @@ int cgroup_clone_fd(const struct cgroup *cg)
 	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
+static int enter(const struct cgroup *cg, pid_t pid, bool skip_v2, struct hutch_error **err)
 {
 	if (cg->manager == CGROUP_MANAGER_DISABLED)
 		return 0;
 	if (cg->manager == CGROUP_MANAGER_SYSTEMD && cg_systemd_enter(cg, pid, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cg->n_hier; i++) {
+		if (skip_v2 && cg->hier[i].v2)
+			continue;
 		_cleanup_free_ char *dir = cg_dir(&cg->hier[i]);
 		if (cg_writef(dir, "cgroup.procs", err, "%d", (int)pid) < 0)
 			return herr_prefix(err, "cgroup: add process %d", (int)pid);
 	}
 	return 0;
+}
+
+int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
+{
+	return enter(cg, pid, false, err);
+}
+
+int cgroup_enter_cloned(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
+{
+	return enter(cg, pid, true, err);
 }
 
 /* The hierarchy we read the process list from: v2 if present (hybrid places

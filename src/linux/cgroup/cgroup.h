@@ -62,6 +62,13 @@ int cgroup_clone_fd(const struct cgroup *cg);
  * cgroup_apply then sets unit properties and writes the cgroup files. */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
 
+/* cgroup_enter for a process cloned with CLONE_INTO_CGROUP into
+ * cgroup_clone_fd(): the other hierarchies only. Writing the v2 cgroup.procs
+ * again would change nothing but cost a wait: every write of a pid to a
+ * cgroup.procs takes the kernel's cgroup_threadgroup_rwsem for writing,
+ * whose first taker waits for an RCU grace period (milliseconds). */
+int cgroup_enter_cloned(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
+
 /* Write linux.resources to the cgroup files. Also used by `update`. A field
  * whose controller is missing fails naming both, e.g.
  * "linux.resources.hugepageLimits: hugetlb controller is not available".
