@@ -805,6 +805,11 @@ void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mod
 		ch.mount_fds[i] = -1;
 	if (child_expect(&ch, SYNC_GO, NULL, &err) < 0)
 		_exit(1);
+	/* first, before any namespace: a cgroup namespace's root is the cgroup
+	 * we are in, and join/exec fork into a pid namespace from here */
+	if (spawn_self_placed(c, ch.walk.mode == SYNC_MODE_CREATE && new_ns(ch.s, SPEC_NS_USER)) &&
+	    cgroup_enter_self(c->cgroup, &err) < 0)
+		child_fail(&ch, err);
 	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 || child_namespaces(&ch, &err) < 0 ||
 	    child_session(&err) < 0)
 		child_fail(&ch, err);

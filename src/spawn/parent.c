@@ -99,6 +99,27 @@ static pid_t spawn_clone(struct spawn_run *r, unsigned long long flags, int sock
 	return pid;
 }
 
+bool spawn_self_placed(const struct spawn_config *c, bool born_in_userns)
+{
+	return c->cgroup && cgroup_get_manager(c->cgroup) == CGROUP_MANAGER_FS && !born_in_userns &&
+	       !(c->sub_cgroups && *c->sub_cgroups);
+}
+
+/* The parent's share of the placement: every hierarchy, or what the child
+ * does not do itself (spawn_self_placed) and clone3 did not (cloned_into). */
+static int place(struct spawn_run *r, struct hutch_error **err)
+{
+	const struct cgroup *cg = r->c->cgroup;
+	int rc;
+
+	if (spawn_self_placed(r->c, r->user_new))
+		rc = r->cloned_into ? 0 : cgroup_enter_v2(cg, r->child, err);
+	else
+		rc = r->cloned_into ? cgroup_enter_cloned(cg, r->child, err)
+		                    : cgroup_enter(cg, r->child, err);
+	return rc < 0 ? herr_prefix(err, "enter cgroup") : 0;
+}
+
 static bool any_ns_path(const struct spec *s)
 {
 	for (size_t i = 0; s->linux_ && i < s->linux_->n_namespaces; i++)
@@ -351,9 +372,8 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		return -1;
 	if (r->user_new && write_maps(r, err) < 0)
 		return -1;
-	if (c->cgroup && (r->cloned_into ? cgroup_enter_cloned(c->cgroup, r->child, err)
-	                                 : cgroup_enter(c->cgroup, r->child, err)) < 0)
-		return herr_prefix(err, "enter cgroup");
+	if (c->cgroup && place(r, err) < 0)
+		return -1;
 	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
 		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)
 			return -1;

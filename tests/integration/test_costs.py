@@ -4,6 +4,7 @@
 # peak memory of create with a big config. The bounds hold the savings of the performance work
 # in place (docs/PERFORMANCE.md); each one is well below what the code made before and leaves
 # room for small changes.
+import glob
 import os
 import re
 import shutil
@@ -181,3 +182,18 @@ def test_no_pid_written_to_the_v2_cgroup_it_was_born_in(traced):
     writes = [ln for ln in matching(rt, '"' + re.escape(v2) + r'/[^"]*cgroup\.procs"', "openat", "open")
               if "O_WRONLY" in ln]
     assert not writes, writes
+
+
+def test_init_places_itself_in_its_v1_cgroups(traced):
+    """On cgroup v1 the init moves itself into its cgroups by writing 0 to each hierarchy's
+    `tasks`: a thread that moves itself is moved without the kernel's cgroup_threadgroup_rwsem,
+    whose first writer waits for an RCU grace period (5-15 ms here) when the runtime writes the
+    init's pid to cgroup.procs. The runtime writes no pid there any more."""
+    t = traced()
+    rt, setup = t.runtime(), t.init_setup()
+    v1 = [d for d in glob.glob("/sys/fs/cgroup/*") if os.path.exists(os.path.join(d, "tasks"))]
+    if not v1:
+        pytest.skip("no cgroup v1 hierarchy on this host")
+    assert not [ln for ln in matching(rt, r"cgroup\.procs\"", "openat", "open") if "O_WRONLY" in ln]
+    moved = [ln for ln in matching(setup, r"/tasks\"", "openat", "open") if "O_WRONLY" in ln]
+    assert len(moved) == len(set(os.path.realpath(d) for d in v1)), (moved, v1)

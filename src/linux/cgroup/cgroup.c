@@ -274,14 +274,16 @@ int cgroup_clone_fd(const struct cgroup *cg)
 	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-static int enter(const struct cgroup *cg, pid_t pid, bool skip_v2, struct hutch_error **err)
+enum { ENTER_V1 = 1, ENTER_V2 = 2 };
+
+static int enter(const struct cgroup *cg, pid_t pid, int which, struct hutch_error **err)
 {
 	if (cg->manager == CGROUP_MANAGER_DISABLED)
 		return 0;
 	if (cg->manager == CGROUP_MANAGER_SYSTEMD && cg_systemd_enter(cg, pid, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cg->n_hier; i++) {
-		if (skip_v2 && cg->hier[i].v2)
+		if (!(which & (cg->hier[i].v2 ? ENTER_V2 : ENTER_V1)))
 			continue;
 		_cleanup_free_ char *dir = cg_dir(&cg->hier[i]);
 		if (cg_writef(dir, "cgroup.procs", err, "%d", (int)pid) < 0)
@@ -292,12 +294,31 @@ static int enter(const struct cgroup *cg, pid_t pid, bool skip_v2, struct hutch_
 
 int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
 {
-	return enter(cg, pid, false, err);
+	return enter(cg, pid, ENTER_V1 | ENTER_V2, err);
 }
 
 int cgroup_enter_cloned(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
 {
-	return enter(cg, pid, true, err);
+	return enter(cg, pid, ENTER_V1, err);
+}
+
+int cgroup_enter_v2(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
+{
+	return cg->manager == CGROUP_MANAGER_FS ? enter(cg, pid, ENTER_V2, err) : 0;
+}
+
+int cgroup_enter_self(const struct cgroup *cg, struct hutch_error **err)
+{
+	if (cg->manager != CGROUP_MANAGER_FS)
+		return 0;
+	for (size_t i = 0; i < cg->n_hier; i++) {
+		if (cg->hier[i].v2)
+			continue;
+		_cleanup_free_ char *dir = cg_dir(&cg->hier[i]);
+		if (cg_write(dir, "tasks", "0", err) < 0)
+			return herr_prefix(err, "cgroup: enter it");
+	}
+	return 0;
 }
 
 /* The hierarchy we read the process list from: v2 if present (hybrid places

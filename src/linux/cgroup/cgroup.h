@@ -69,6 +69,19 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
  * whose first taker waits for an RCU grace period (milliseconds). */
 int cgroup_enter_cloned(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
 
+/* cgroup_enter for the v2 hierarchy only (the v1 ones: cgroup_enter_self). */
+int cgroup_enter_v2(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
+
+/* Move the calling process into the container's cgroup in every v1
+ * hierarchy (the fs manager's: not a systemd scope), by writing 0 to each
+ * one's `tasks`. The caller must be single-threaded: `tasks` moves one
+ * thread. A thread that moves itself is moved without the kernel's
+ * cgroup_threadgroup_rwsem (it cannot exit or exec meanwhile), so no RCU
+ * grace period is waited for, unlike a pid written to cgroup.procs (5-15 ms
+ * of wall time here for the first of a create). The v2 hierarchy is left
+ * to CLONE_INTO_CGROUP or cgroup_enter_v2. */
+int cgroup_enter_self(const struct cgroup *cg, struct hutch_error **err);
+
 /* Write linux.resources to the cgroup files. Also used by `update`. A field
  * whose controller is missing fails naming both, e.g.
  * "linux.resources.hugepageLimits: hugetlb controller is not available".
