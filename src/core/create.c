@@ -207,7 +207,8 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	x->st.cgroup = cgroup_serialize(x->cg);
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
-	if (cgroup_oom_count(x->cg, &x->ooms, err) < 0)
+	/* a cgroup just made has had no OOM kill */
+	if (!cgroup_created(x->cg) && cgroup_oom_count(x->cg, &x->ooms, err) < 0)
 		return -1;
 	if (cgroup_get_manager(x->cg) == CGROUP_MANAGER_SYSTEMD)
 		return 0;

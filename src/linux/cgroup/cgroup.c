@@ -161,14 +161,14 @@ static int remove_hier(const struct cgroup_hier *h, struct hutch_error **err)
 	return 0;
 }
 
-static int setup_hier(struct cgroup_hier *h, struct hutch_error **err)
+static int setup_hier(const struct cgroup *cg, struct cgroup_hier *h, struct hutch_error **err)
 {
 	if (make_dirs(h, err) < 0)
 		return -1;
 	if (h->v2)
 		return cg_v2_enable_controllers(h);
 	if (cg_hier_has(h, "cpuset"))
-		return cg_v1_cpuset_init(h, err);
+		return cg_v1_cpuset_init(h, cg->default_path, err);
 	return 0;
 }
 
@@ -205,6 +205,10 @@ static int check_existing(struct cgroup *cg, struct hutch_error **err)
 			return herr_msg(err, "container's cgroup unexpectedly frozen (%s)", dir);
 		}
 	}
+	/* a directory we just made holds no process (a frozen parent would
+	 * have frozen it: that was checked) */
+	if (cgroup_created(cg))
+		return 0;
 	if (cgroup_pids(cg, &pids, &n, err) < 0)
 		return -1;
 	if (n > 0) {
@@ -220,11 +224,12 @@ static int create_fs(struct cgroup *cg, const struct cgroup_config *c, struct hu
 	size_t i;
 
 	cg->default_path = !c->cgroups_path || !*c->cgroups_path;
+	cg->made = true;
 	for (i = 0; i < cg->n_hier; i++)
 		if (compute_path(c, &cg->hier[i], &cg->hier[i].path, err) < 0)
 			return -1;
 	for (i = 0; i < cg->n_hier; i++)
-		if (setup_hier(&cg->hier[i], err) < 0)
+		if (setup_hier(cg, &cg->hier[i], err) < 0)
 			break;
 	if (i == cg->n_hier && check_existing(cg, err) == 0)
 		return 0;
@@ -643,6 +648,16 @@ char *cgroup_get_dir(const struct cgroup *cg, const char *controller)
 	const struct cgroup_hier *h = cg_find(cg, controller);
 
 	return h && h->path ? cg_dir(h) : NULL;
+}
+
+bool cgroup_created(const struct cgroup *cg)
+{
+	if (!cg->made || cg->manager != CGROUP_MANAGER_FS || cg->n_hier == 0)
+		return false;
+	for (size_t i = 0; i < cg->n_hier; i++)
+		if (cg->hier[i].created_depth < 1)
+			return false;
+	return true;
 }
 
 size_t cgroup_count(const struct cgroup *cg)

@@ -156,6 +156,12 @@ enum cgroup_manager_kind cgroup_get_manager(const struct cgroup *cg);
 const char *cgroup_get_path(const struct cgroup *cg, const char *controller);
 /* Absolute directory of that path ("<mount>/<path>"); caller frees; NULL as above. */
 char *cgroup_get_dir(const struct cgroup *cg, const char *controller);
+/* True when cgroup_create made the container's directory in every hierarchy
+ * (none existed before): it holds no process, no sub-cgroup and no OOM
+ * kill yet. False for a systemd scope and for a cgroup read back from
+ * state.json. */
+bool cgroup_created(const struct cgroup *cg);
+
 /* How many hierarchies the container has a directory in (0 with the disabled
  * manager), and the i-th (i < that): whether it is the v2 one, its
  * controllers (v1: "cpu,cpuacct", "name=systemd"; v2: ""), the host's mount
