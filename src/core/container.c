@@ -107,17 +107,13 @@ static bool poll_dead(pid_t pid, unsigned long long start, int timeout_ms)
  * (pidfd_open(2)): it wakes us when the init dies instead of at the next 5 ms
  * tick. Opened first, then checked to be the process state.json names, so a
  * pid reused meanwhile is never waited for. */
-bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms)
+/* Has the process of pidfd exited within timeout_ms? */
+static bool pidfd_exited(int pidfd, int timeout_ms)
 {
-	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 	struct timespec t0, t1;
 	int left = timeout_ms, n;
 
-	if (pidfd < 0)
-		return errno == ESRCH || poll_dead(pid, start, timeout_ms);
-	if (!proc_alive(pid, start))
-		return true;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((n = poll(&p, 1, left)) < 0 && errno == EINTR) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -126,7 +122,18 @@ bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms)
 		if (left < 0)
 			left = 0;
 	}
-	return n > 0 || !proc_alive(pid, start);
+	return n > 0;
+}
+
+bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms)
+{
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pidfd < 0)
+		return errno == ESRCH || poll_dead(pid, start, timeout_ms);
+	if (!proc_alive(pid, start))
+		return true;
+	return pidfd_exited(pidfd, timeout_ms) || !proc_alive(pid, start);
 }
 
 int signal_from_name(const char *s)
@@ -369,15 +376,23 @@ static int kill_init(struct container *c, struct hutch_error **err)
 	const struct container_state *st = c->st;
 	struct hutch_error *e = NULL;
 
-	if (st->pid <= 0 || (c->status == STATUS_STOPPED && !st->creating) ||
-	    !proc_alive(st->pid, st->pid_start))
+	_cleanup_close_ int pidfd = -1;
+
+	if (st->pid <= 0 || (c->status == STATUS_STOPPED && !st->creating))
 		return 0;
-	if (signal_init(st, SIGKILL, &e) < 0)
-		herr_freep(&e); /* it died meanwhile */
+	/* one pidfd, checked once to be the init state.json names, to signal
+	 * it and to wait for it */
+	pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	if (pidfd < 0 && errno != ESRCH)
+		return herr_errno(err, errno, "kill container init %d: pidfd_open", (int)st->pid);
+	if (pidfd < 0 || !proc_alive(st->pid, st->pid_start))
+		return 0;
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return herr_errno(err, errno, "kill container init %d", (int)st->pid);
 	/* frozen (paused, or a cgroup frozen from outside), it dies once thawed */
 	if (c->cg && cgroup_freeze(c->cg, false, &e) < 0)
 		herr_freep(&e);
-	if (!container_wait_dead(st->pid, st->pid_start, 5000))
+	if (!pidfd_exited(pidfd, 5000) && proc_alive(st->pid, st->pid_start))
 		return herr_msg(err, "container init %d did not die after SIGKILL", (int)st->pid);
 	return 0;
 }

@@ -122,8 +122,8 @@ def test_run_reads_its_config_once_and_writes_its_state_twice(traced):
 
 def test_delete_waits_for_the_init_on_a_pidfd(traced, bundle):
     """delete --force of a created container wakes when the killed init is gone (a pidfd
-    polls readable), instead of looking at /proc every 5 ms. An init that is dead already when
-    delete looks is not waited for at all: a few tries see one that is not."""
+    polls readable), instead of reading /proc/PID/stat every 5 ms. An init that is dead already
+    when delete looks is not waited for at all: a few tries see one that is not."""
     def create_then_delete(c):
         r = c.create()
         assert r.returncode == 0, r.stderr
@@ -131,7 +131,8 @@ def test_delete_waits_for_the_init_on_a_pidfd(traced, bundle):
 
     for _ in range(10):
         rt = traced(bundle(["/probe", "sleep"]), argv=create_then_delete).runtime()
-        assert not matching(rt, "", "nanosleep", "clock_nanosleep")
+        # (a sleep elsewhere is legitimate: a cgroup rmdir retried on EBUSY)
+        assert len(matching(rt, r"/proc/\d+/stat\"", "openat", "open")) <= 2
         pidfds = [re.search(r"= (\d+)", ln).group(1) for ln in matching(rt, r"= \d+", "pidfd_open")]
         if any(re.search(r"fd=(%s)," % "|".join(pidfds), ln)
                for ln in matching(rt, r"events=POLLIN", "poll", "ppoll")) if pidfds else False:
@@ -197,6 +198,7 @@ def test_init_places_itself_in_its_v1_cgroups(traced):
     assert not [ln for ln in matching(rt, r"cgroup\.procs\"", "openat", "open") if "O_WRONLY" in ln]
     moved = [ln for ln in matching(setup, r"/tasks\"", "openat", "open") if "O_WRONLY" in ln]
     assert len(moved) == len(set(os.path.realpath(d) for d in v1)), (moved, v1)
+
 
 def test_cgroup_files_opened_per_container(traced, bundle):
     """The runtime opens few cgroup files per container (each open of one costs about 16 us
