@@ -22,6 +22,7 @@ struct create_opts {
 	bool no_new_keyring;
 	int preserve_fds; /* fds 3..3+n-1 (after the LISTEN_FDS ones) pass to the init */
 	enum cgroup_manager_kind manager;
+	bool rootless; /* a cgroup that cannot be made is no error without resources */
 	bool keep_pty; /* foreground run with a terminal and no console socket */
 };
 

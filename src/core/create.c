@@ -179,6 +179,30 @@ static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
 	                s->policy);
 }
 
+/* Rootless, a cgroup the caller may not make (the host did not delegate
+ * one to the user) is no error as long as nothing needs it (runc's rule,
+ * for an unset cgroupsPath there): the container runs without one, and the
+ * log says so. Resources that need it fail, named. */
+static int rootless_without_cgroup(struct create_ctx *x, struct hutch_error **err)
+{
+	const struct spec_linux *l = x->spec->linux_;
+	_cleanup_free_ char *names = cgroup_resources_needing_cgroup(l ? l->resources : NULL);
+	int e = (*err)->errnum;
+
+	if (!x->o->rootless || (e != EACCES && e != EPERM && e != EROFS))
+		return -1;
+	if (names)
+		return herr_prefix(err,
+		                   "rootless: %s cannot be applied: the container gets no cgroup "
+		                   "(this user has no delegated cgroup there)",
+		                   names);
+	log_warn("rootless: the container runs without a cgroup (%s): no cgroup is delegated "
+	         "to uid %u there; pause, resume, update and resource limits need one",
+	         (*err)->msg, (unsigned)geteuid());
+	herr_freep(err);
+	return 0;
+}
+
 /* A systemd scope only exists once the init is in it (cgroup_enter, in
  * spawn): its resources are applied after the spawn. */
 static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
@@ -187,10 +211,11 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	struct cgroup_config cc = {.id = x->o->id,
 	                           .cgroups_path = l ? l->cgroupsPath : NULL,
 	                           .manager = x->o->manager,
-	                           .mount_root = "/sys/fs/cgroup"};
+	                           .mount_root = "/sys/fs/cgroup",
+	                           .rootless = x->o->rootless};
 
 	if (cgroup_create(&cc, &x->cg, err) < 0)
-		return -1;
+		return rootless_without_cgroup(x, err);
 	x->st.cgroup = cgroup_serialize(x->cg);
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
@@ -388,7 +413,7 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 		explain_oom(&x, err);
 		goto fail;
 	}
-	if (cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
+	if (x.cg && cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
 		goto fail;
 	*ret = c;
 	r = 0;

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # hutch run by a real unprivileged user (made for the session, removed after it: see
-# rootless.py): the state under $XDG_RUNTIME_DIR, --rootless, and the parent writing the maps
+# rootless.py): the state under $XDG_RUNTIME_DIR, --rootless, no cgroup where none is
+# delegated (a warning, or an error naming the resources), and the parent writing the maps
 # of the container's user namespace (needing the child's /proc entries while the child is
 # still dumpable), after which the container process is non-dumpable and exec's processes
 # cannot reach it.
+import json
 import os
 import shutil
 
@@ -22,10 +24,16 @@ def is_runc(rt):
 
 
 def create(rt, b, cid, test_dir, *extra):
-    # no cgroup is delegated to the user on this host
     out = os.path.join(test_dir, cid + ".out")
-    r = rt.detached("--cgroup-manager", "disabled", "create", "--bundle", b.path, *extra, cid, out=out)
+    r = rt.detached("create", "--bundle", b.path, *extra, cid, out=out)
     return r, out
+
+
+def run_facts(rt, b, cid, *extra):
+    """Foreground run of the probe; its facts."""
+    r = rt.cmd("run", "--bundle", b.path, *extra, cid)
+    assert r.returncode == 0, r.stderr
+    return parse_probe(r.stdout), r
 
 
 # --- State --------------------------------------------------------------------------------
@@ -67,6 +75,45 @@ def test_rootless_flag_takes_auto_true_false(rootless, rootless_bundle):
     assert r.returncode != 0 and "expected auto, true or false" in r.stderr, r.stderr
     for v in ("auto", "true", "false"):
         assert rootless.cmd("--rootless", v, "list").returncode == 0
+
+
+# --- cgroups where none is delegated ------------------------------------------------------
+
+
+def test_no_delegated_cgroup_runs_without_one_and_says_so(rootless, rootless_bundle, test_dir):
+    b = rootless_bundle(["/probe"])
+    log = os.path.join(rootless.user.home, "log.json")
+    facts, r = run_facts(rootless, b, "rl")
+    assert facts["uid"] == "0"
+    assert "runs without a cgroup" in r.stderr, r.stderr
+    # with --log the warning goes there, once, and the run still succeeds
+    r = rootless.cmd("--log", log, "--log-format", "json", "run", "--bundle", b.path, "rl2")
+    assert r.returncode == 0, r.stderr
+    with open(log) as f:
+        lines = [json.loads(line) for line in f]
+    assert [e["level"] for e in lines] == ["warning"], lines
+    assert "runs without a cgroup" in lines[0]["msg"]
+
+
+def test_rootless_false_makes_the_cgroup_error_fatal(rootless, rootless_bundle):
+    b = rootless_bundle(["/probe"])
+    r = rootless.cmd("--rootless", "false", "run", "--bundle", b.path, "rl")
+    assert r.returncode != 0
+    assert "cgroup" in r.stderr and "Permission denied" in r.stderr, r.stderr
+    assert rootless.cmd("list", "-q").stdout.split() == []
+
+
+def test_resources_without_a_cgroup_fail_naming_them(rootless, rootless_bundle):
+    b = rootless_bundle(["/probe"])
+    b.config["linux"]["resources"] = {"pids": {"limit": 50}, "memory": {"limit": 64 << 20},
+                                      "devices": [{"allow": False, "access": "rwm"}]}
+    b.save()
+    r = rootless.cmd("run", "--bundle", b.path, "rl")
+    assert r.returncode != 0
+    assert "linux.resources.memory" in r.stderr and "linux.resources.pids" in r.stderr, r.stderr
+    assert "linux.resources.devices" not in r.stderr, r.stderr
+    assert rootless.cmd("list", "-q").stdout.split() == []
+    assert not os.path.exists(os.path.join(rootless.root, "rl"))
 
 
 # --- The parent writes the maps ------------------------------------------------------------
