@@ -101,6 +101,14 @@ int container_open(const char *root, const char *id, enum container_access how,
 /* Free what container_open filled and release the lock; safe to call twice. */
 void container_close(struct container *c);
 
+/* The container's processes (host pids): its cgroup's, or without one
+ * (rootless, --cgroup-manager disabled) what linux/pidscan.h finds from the
+ * init. *ret is malloc'd (NULL when empty). */
+int container_pids(const struct container *c, pid_t **ret, size_t *ret_n, struct hutch_error **err);
+
+/* Does the container have a cgroup (not none, not the disabled manager)? */
+bool container_has_cgroup(const struct container *c);
+
 /* The ids under root, sorted (none when root is missing). Caller frees (strv). */
 char **container_list_ids(const char *root);
 

@@ -222,7 +222,7 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		return -1;
 	if (exec_check_status(o, c.status, err) < 0)
 		goto out;
-	if (o->sub_cgroups && !c.cg) {
+	if (o->sub_cgroups && !container_has_cgroup(&c)) {
 		herr_msg(err, "exec --cgroup: the container has no cgroup");
 		goto out;
 	}

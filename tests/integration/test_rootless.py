@@ -1,17 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # hutch run by a real unprivileged user (made for the session, removed after it: see
 # rootless.py): the state under $XDG_RUNTIME_DIR, --rootless, no cgroup where none is
-# delegated (a warning, or an error naming the resources), and the parent writing the maps
+# delegated (a warning, or an error naming the resources), the verbs and terminals without a
+# cgroup, and the parent writing the maps
 # of the container's user namespace (needing the child's /proc entries while the child is
 # still dumpable), after which the container process is non-dumpable and exec's processes
 # cannot reach it.
 import json
 import os
+import subprocess
+import sys
 import shutil
 
 import pytest
 
-from lib import parse_probe, wait_dead
+from lib import RECVTTY, parse_probe, wait_dead
 
 pytestmark = [pytest.mark.rootless, pytest.mark.userns]
 
@@ -114,6 +117,155 @@ def test_resources_without_a_cgroup_fail_naming_them(rootless, rootless_bundle):
     assert "linux.resources.devices" not in r.stderr, r.stderr
     assert rootless.cmd("list", "-q").stdout.split() == []
     assert not os.path.exists(os.path.join(rootless.root, "rl"))
+
+
+# --- The verbs ------------------------------------------------------------------------------
+
+
+def test_verbs_without_a_cgroup(rootless, rootless_bundle, test_dir):
+    b = rootless_bundle(["/probe", "sleep"])
+    r, out = create(rootless, b, "rl", test_dir)
+    assert r.returncode == 0, r.stderr
+    pid = rootless.state("rl")["pid"]
+    assert rootless.cmd("start", "rl").returncode == 0
+    rootless.wait_status("rl", "running")
+    # exec joins every namespace, as root of the container's user namespace
+    r = rootless.cmd("exec", "rl", "/probe")
+    assert r.returncode == 0, r.stderr
+    facts = parse_probe(r.stdout)
+    assert facts["uid"] == "0" and facts["pid"] != "1"
+    r = rootless.detached("exec", "--detach", "rl", "/probe", "sleep", out=out)
+    assert r.returncode == 0, r.stderr
+    # ps finds the container's processes by its pid namespace
+    r = rootless.cmd("ps", "--format", "json", "rl")
+    assert r.returncode == 0, r.stderr
+    pids = json.loads(r.stdout)
+    assert pid in pids and len(pids) == 2, pids
+    assert "sleep" in rootless.cmd("ps", "rl").stdout
+    # nothing can freeze a container without a cgroup: say so
+    r = rootless.cmd("pause", "rl")
+    assert r.returncode != 0 and "no cgroup" in r.stderr, r.stderr
+    assert rootless.state("rl")["status"] == "running"
+    listed = json.loads(rootless.cmd("list", "--format", "json").stdout)
+    assert [(c["id"], c["status"]) for c in listed] == [("rl", "running")]
+    # kill --all reaches the exec'd process too
+    assert rootless.cmd("kill", "--all", "rl", "KILL").returncode == 0
+    for p in pids:
+        assert wait_dead(p), p
+    rootless.wait_status("rl", "stopped")
+    assert rootless.cmd("delete", "rl").returncode == 0
+    assert rootless.cmd("list", "-q").stdout.split() == []
+
+
+def test_delete_force_kills_a_running_container(rootless, rootless_bundle, test_dir):
+    b = rootless_bundle(["/probe", "sleep"])
+    out = os.path.join(test_dir, "rl.out")
+    assert rootless.detached("run", "--detach", "--bundle", b.path, "rl", out=out).returncode == 0
+    pid = rootless.state("rl")["pid"]
+    assert rootless.detached("exec", "--detach", "rl", "/probe", "sleep", out=out).returncode == 0
+    pids = json.loads(rootless.cmd("ps", "--format", "json", "rl").stdout)
+    assert len(pids) == 2
+    assert rootless.cmd("delete", "--force", "rl").returncode == 0
+    for p in [pid] + pids:
+        assert wait_dead(p), p
+
+
+def test_disabled_manager_finds_processes_the_same_way(runtime, bundle, container):
+    # root with --cgroup-manager disabled has no cgroup either: ps, kill --all and pause go
+    # the same way as rootless without a delegated cgroup
+    b = bundle(["/probe", "sleep"])
+    c = container(b)
+    c._prepare()
+    r = runtime.detached("--cgroup-manager", "disabled", "run", "--detach", "--bundle", b.path,
+                         c.id, out=c.out, err=c.err)
+    assert r.returncode == 0, r.stderr
+    r = runtime.detached("exec", "--detach", c.id, "/probe", "sleep", out=c.out, err=c.err)
+    assert r.returncode == 0, r.stderr
+    pids = json.loads(runtime.cmd("ps", "--format", "json", c.id).stdout)
+    assert c.pid in pids and len(pids) == 2, pids
+    r = runtime.cmd("pause", c.id)
+    assert r.returncode != 0 and "no cgroup" in r.stderr, r.stderr
+    assert c.kill("KILL", all=True).returncode == 0
+    for p in pids:
+        assert wait_dead(p), p
+
+
+def _receiver(rt, test_dir, *extra):
+    """recvtty as the user, on a socket in a directory the user owns."""
+    d = os.path.join(test_dir, "tty")
+    os.mkdir(d)
+    os.chown(d, rt.user.uid, rt.user.gid)
+    sock, out = os.path.join(d, "console.sock"), os.path.join(d, "console.out")
+    p = subprocess.Popen([sys.executable, RECVTTY, sock, "--out", out, *extra], stdin=subprocess.DEVNULL,
+                         preexec_fn=rt._preexec, env=rt.env())
+    for _ in range(500):
+        if os.path.exists(sock) or p.poll() is not None:
+            break
+        subprocess.run(["sleep", "0.02"])
+    assert os.path.exists(sock), "recvtty did not start"
+    return p, sock, out
+
+
+def test_console_socket(rootless, rootless_bundle, test_dir):
+    b = rootless_bundle(["sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo tty:yes; id -u"])
+    b.config["process"]["terminal"] = True
+    b.save()
+    p, sock, out = _receiver(rootless, test_dir)
+    r = rootless.cmd("run", "--detach", "--console-socket", sock, "--bundle", b.path, "rl")
+    assert r.returncode == 0, r.stderr
+    p.wait(timeout=20)
+    with open(out, "rb") as f:
+        text = f.read().decode(errors="replace")
+    assert "tty:yes" in text and "\n0" in text.replace("\r", ""), text
+
+
+def test_exec_with_a_terminal(rootless, rootless_bundle, test_dir):
+    b = rootless_bundle(["/probe", "sleep"])
+    log = os.path.join(test_dir, "rl.out")
+    assert rootless.detached("run", "--detach", "--bundle", b.path, "rl", out=log).returncode == 0
+    p, sock, out = _receiver(rootless, test_dir)
+    r = rootless.cmd("exec", "--tty", "--detach", "--console-socket", sock, "rl", "sh", "-c",
+                     "[ -t 0 ] && echo exec-tty:yes")
+    assert r.returncode == 0, r.stderr
+    p.wait(timeout=20)
+    with open(out, "rb") as f:
+        assert "exec-tty:yes" in f.read().decode(errors="replace")
+
+
+def test_foreground_run_proxies_the_terminal(rootless, rootless_bundle):
+    import pty
+    import select
+    import time
+    b = rootless_bundle(["sh", "-c", "stty -echo; echo ready; read line; echo got:$line; exit 3"])
+    b.config["process"]["terminal"] = True
+    b.save()
+    argv = rootless.argv("run", "--bundle", b.path, "rl")
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            rootless._preexec()
+            os.chdir(rootless.user.home)
+            os.execve(argv[0], argv, rootless.env())
+        finally:
+            os._exit(127)
+    out, sent, deadline = b"", False, time.monotonic() + 20
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not sent and b"ready" in out:
+            os.write(fd, b"hello\r")
+            sent = True
+        if ready:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert b"got:hello" in out, out
+    assert os.waitstatus_to_exitcode(status) == 3, out
 
 
 # --- The parent writes the maps ------------------------------------------------------------
