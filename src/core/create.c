@@ -77,6 +77,28 @@ static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 	return 0;
 }
 
+/* A new user namespace without mappings maps the caller to root, uid and
+ * gid each, as crun does: that is all an unprivileged caller may map by
+ * itself, and gives the container a root. */
+static void default_id_mappings(struct spec *s)
+{
+	const struct spec_namespace *user = spec_find_namespace(s, SPEC_NS_USER);
+	struct spec_linux *l = s->linux_;
+
+	if (!user || user->path || !l)
+		return;
+	if (l->n_uidMappings == 0) {
+		l->uidMappings = xcalloc(1, sizeof(*l->uidMappings));
+		l->uidMappings[0] = (struct spec_id_mapping){0, (uint32_t)geteuid(), 1};
+		l->n_uidMappings = 1;
+	}
+	if (l->n_gidMappings == 0) {
+		l->gidMappings = xcalloc(1, sizeof(*l->gidMappings));
+		l->gidMappings[0] = (struct spec_id_mapping){0, (uint32_t)getegid(), 1};
+		l->n_gidMappings = 1;
+	}
+}
+
 /* Fields this build parses but cannot act on fail loudly rather than being
  * silently ignored (features says enabled: false for both). */
 static int check_unsupported(const struct spec *s, struct hutch_error **err)
@@ -405,6 +427,7 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 	if (load_bundle(&x, err) < 0 || check_unsupported(x.spec, err) < 0 ||
 	    prepare_fds(&x, err) < 0 || prepare_seccomp(&x, err) < 0)
 		goto out;
+	default_id_mappings(x.spec);
 	if (prepare_state(&x, err) < 0 || notify_prepare(x.spec, x.state_dir, err) < 0)
 		goto fail;
 	if (prepare_cgroup(&x, err) < 0)

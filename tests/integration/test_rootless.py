@@ -2,15 +2,14 @@
 # hutch run by a real unprivileged user (made for the session, removed after it: see
 # rootless.py): the state under $XDG_RUNTIME_DIR, --rootless, no cgroup where none is
 # delegated (a warning, or an error naming the resources), the verbs and terminals without a
-# cgroup, and the parent writing the maps
-# of the container's user namespace (needing the child's /proc entries while the child is
-# still dumpable), after which the container process is non-dumpable and exec's processes
-# cannot reach it.
+# cgroup, and id mappings: the caller's own ids written directly (by the parent, while the
+# child is still dumpable; the container process is non-dumpable afterwards and exec's
+# processes cannot reach it), several ranges through newuidmap/newgidmap.
 import json
 import os
+import shutil
 import subprocess
 import sys
-import shutil
 
 import pytest
 
@@ -30,6 +29,15 @@ def create(rt, b, cid, test_dir, *extra):
     out = os.path.join(test_dir, cid + ".out")
     r = rt.detached("create", "--bundle", b.path, *extra, cid, out=out)
     return r, out
+
+
+def host_ids(pid):
+    ids = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("Uid:", "Gid:")):
+                ids[line[0]] = [int(x) for x in line.split()[1:]]
+    return ids
 
 
 def run_facts(rt, b, cid, *extra):
@@ -268,7 +276,7 @@ def test_foreground_run_proxies_the_terminal(rootless, rootless_bundle):
     assert os.waitstatus_to_exitcode(status) == 3, out
 
 
-# --- The parent writes the maps ------------------------------------------------------------
+# --- ID mappings ---------------------------------------------------------------------------
 
 
 def test_own_ids_are_mapped_directly(rootless, rootless_bundle, test_dir):
@@ -298,3 +306,89 @@ def test_own_ids_are_mapped_directly(rootless, rootless_bundle, test_dir):
     assert facts["uid"] == "0" and facts["NoNewPrivs"] == "1", facts
 
 
+def _two_ranges(user, ranges):
+    start, size = ranges
+    return [{"containerID": 0, "hostID": user.uid if ranges is user.subuid else user.gid, "size": 1},
+            {"containerID": 1, "hostID": start, "size": size}]
+
+
+def test_several_ranges_go_through_newuidmap(rootless, rootless_bundle, test_dir):
+    u = rootless.user
+    if not u.subuid or not u.subgid or not shutil.which("newuidmap"):
+        pytest.skip("needs subordinate ids and newuidmap (uidmap)")
+    b = rootless_bundle(["sh", "-c", "/probe; exec /probe sleep"])
+    b.config["linux"]["uidMappings"] = _two_ranges(u, u.subuid)
+    b.config["linux"]["gidMappings"] = _two_ranges(u, u.subgid)
+    b.config["process"]["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [10]}
+    b.save()
+    r, out = create(rootless, b, "rl", test_dir)
+    assert r.returncode == 0, r.stderr
+    pid = rootless.state("rl")["pid"]
+    with open("/proc/%d/uid_map" % pid) as f:
+        assert [line.split() for line in f] == [["0", str(u.uid), "1"],
+                                                ["1", str(u.subuid[0]), str(u.subuid[1])]]
+    with open("/proc/%d/gid_map" % pid) as f:
+        assert [line.split() for line in f] == [["0", str(u.gid), "1"],
+                                                ["1", str(u.subgid[0]), str(u.subgid[1])]]
+    assert rootless.cmd("start", "rl").returncode == 0
+    for _ in range(200):
+        with open(out) as f:
+            if "fd=" in f.read():
+                break
+        subprocess.run(["sleep", "0.05"])
+    with open(out) as f:
+        facts = parse_probe(f.read())
+    assert facts["uid"] == "1000" and facts["gid"] == "1000", facts
+    assert "10" in facts["groups"].split(","), facts
+    ids = host_ids(rootless.state("rl")["pid"])
+    assert ids["U"][0] == u.subuid[0] + 999 and ids["G"][0] == u.subgid[0] + 999, ids
+
+
+@pytest.mark.parametrize("which", ["uid", "gid"])
+def test_range_not_delegated_names_the_file(rootless, rootless_bundle, which):
+    u = rootless.user
+    if not u.subuid or not u.subgid or not shutil.which("newuidmap"):
+        pytest.skip("needs subordinate ids and newuidmap (uidmap)")
+    b = rootless_bundle(["/probe"])
+    b.config["linux"]["uidMappings"] = _two_ranges(u, u.subuid)
+    b.config["linux"]["gidMappings"] = _two_ranges(u, u.subgid)
+    key = which + "Mappings"
+    start, size = u.subuid if which == "uid" else u.subgid
+    b.config["linux"][key][1]["hostID"] = start + size  # just past the user's range
+    b.save()
+    r = rootless.cmd("run", "--bundle", b.path, "rl")
+    assert r.returncode != 0
+    assert "/etc/sub%s" % which in r.stderr, r.stderr
+    assert ("linux.%s[1]" % key) in r.stderr, r.stderr
+    assert rootless.cmd("list", "-q").stdout.split() == []
+
+
+def test_user_namespace_without_mappings_maps_the_caller_to_root(rootless, rootless_bundle, test_dir):
+    if is_runc(rootless):
+        pytest.skip("runc refuses a user namespace without mappings; crun maps the caller")
+    b = rootless_bundle(["sh", "-c", "/probe; exec /probe sleep"])
+    del b.config["linux"]["uidMappings"]
+    del b.config["linux"]["gidMappings"]
+    b.save()
+    r, out = create(rootless, b, "rl", test_dir)
+    assert r.returncode == 0, r.stderr
+    pid = rootless.state("rl")["pid"]
+    with open("/proc/%d/uid_map" % pid) as f:
+        assert f.read().split() == ["0", str(rootless.user.uid), "1"]
+    with open("/proc/%d/gid_map" % pid) as f:
+        assert f.read().split() == ["0", str(rootless.user.gid), "1"]
+
+
+def test_user_namespace_without_mappings_as_root(runtime, bundle, container):
+    # the same for root: the caller (uid 0) is root inside, and nothing else is mapped
+    if runtime.is_runc:
+        pytest.skip("runc refuses a user namespace without mappings; crun maps the caller")
+    b = bundle(["/probe", "sleep"])
+    b.add_namespace("user")
+    for m in b.config["mounts"]:
+        if m["type"] == "devpts":
+            m["options"].remove("gid=5")  # group 5 is not mapped
+    c = container(b)
+    assert c.create().returncode == 0
+    with open("/proc/%d/uid_map" % c.pid) as f:
+        assert f.read().split() == ["0", "0", "1"]
