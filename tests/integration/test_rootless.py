@@ -4,7 +4,8 @@
 # delegated (a warning, or an error naming the resources), the verbs and terminals without a
 # cgroup, and id mappings: the caller's own ids written directly (by the parent, while the
 # child is still dumpable; the container process is non-dumpable afterwards and exec's
-# processes cannot reach it), several ranges through newuidmap/newgidmap.
+# processes cannot reach it), several ranges through newuidmap/newgidmap; the mounts and
+# devices a user namespace allows, and privileged settings failing clearly.
 import json
 import os
 import shutil
@@ -38,6 +39,17 @@ def host_ids(pid):
             if line.startswith(("Uid:", "Gid:")):
                 ids[line[0]] = [int(x) for x in line.split()[1:]]
     return ids
+
+
+def mountinfo(pid):
+    """{mount point: (per-mount options, fstype)} of the process's mount namespace."""
+    found = {}
+    with open("/proc/%d/mountinfo" % pid) as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fields = left.split()
+            found[fields[4]] = (set(fields[5].split(",")), right.split()[0])
+    return found
 
 
 def run_facts(rt, b, cid, *extra):
@@ -392,3 +404,107 @@ def test_user_namespace_without_mappings_as_root(runtime, bundle, container):
     assert c.create().returncode == 0
     with open("/proc/%d/uid_map" % c.pid) as f:
         assert f.read().split() == ["0", "0", "1"]
+
+
+# --- Mounts, devices and privileged settings ------------------------------------------------
+
+
+def test_sysfs_without_a_network_namespace_is_bound_from_the_host(rootless, rootless_bundle, test_dir):
+    b = rootless_bundle(["/probe", "sleep"])
+    for m in b.config["mounts"]:
+        if m["destination"] == "/sys":
+            m.update(type="sysfs", source="sysfs", options=["nosuid", "noexec", "nodev", "ro"])
+    assert not any(n["type"] == "network" for n in b.config["linux"]["namespaces"])
+    b.save()
+    r, _ = create(rootless, b, "rl", test_dir)
+    assert r.returncode == 0, r.stderr
+    mi = mountinfo(rootless.state("rl")["pid"])
+    opts, fstype = mi["/sys"]
+    assert fstype == "sysfs" and {"ro", "nosuid", "nodev", "noexec"} <= opts, mi["/sys"]
+    # an rbind: the host's mounts below /sys come along
+    assert any(p.startswith("/sys/") for p in mi), sorted(mi)
+
+
+def test_remounts_keep_the_flags_the_kernel_locks(rootless, rootless_bundle, test_dir, cached_rootfs):
+    # The bundle lives on a tmpfs mounted nosuid,nodev,noatime in a throw-away mount namespace:
+    # a user namespace may not drop those flags, so root.readonly and the bind mounts (one of
+    # them asking for "dev" and "suid") must keep them instead of failing with EPERM.
+    u = rootless.user
+    b = rootless_bundle(["/probe", "sleep"])
+    b.config["root"]["readonly"] = True
+    b.config["mounts"].append({"destination": "/data", "type": "bind", "source": "data",
+                               "options": ["rbind", "ro"]})
+    b.config["mounts"].append({"destination": "/data2", "type": "bind", "source": "data",
+                               "options": ["rbind", "rw", "dev", "suid"]})
+    b.save()
+    script = ("mount -t tmpfs -o nosuid,nodev,noatime,mode=755 tmpfs \"$B\" && cp -a \"$C\" \"$B/rootfs\" "
+              "&& cp \"$CFG\" \"$B/config.json\" && mkdir \"$B/data\" && chown -R $U:$G \"$B\" "
+              "&& exec setpriv --reuid=$U --regid=$G --clear-groups -- \"$@\"")
+    mnt = os.path.join(test_dir, "locked")
+    os.mkdir(mnt)
+    env = dict(rootless.env(), B=mnt, C=cached_rootfs, CFG=os.path.join(b.path, "config.json"),
+               U=str(u.uid), G=str(u.gid))
+    argv = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh",
+            *rootless.argv("run", "--bundle", mnt, "rl")]
+    b.config["process"]["args"] = ["sh", "-c", "cat /proc/self/mountinfo"]
+    b.save()
+    r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, cwd="/")
+    print(r.stdout, r.stderr)
+    assert r.returncode == 0, r.stderr
+    mi = {}
+    for line in r.stdout.splitlines():
+        left, _, right = line.partition(" - ")
+        fields = left.split()
+        if len(fields) > 5:
+            mi[fields[4]] = set(fields[5].split(","))
+    assert {"ro", "nosuid", "nodev", "noatime"} <= mi["/"], mi.get("/")
+    assert {"ro", "nosuid", "nodev", "noatime"} <= mi["/data"], mi.get("/data")
+    assert {"rw", "nosuid", "nodev", "noatime"} <= mi["/data2"], mi.get("/data2")
+
+
+def test_devices_are_bound_from_the_host(rootless, rootless_bundle, test_dir):
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("no /dev/fuse on this host")
+    st = os.stat("/dev/fuse")
+    b = rootless_bundle(["sh", "-c", "/probe stat /dev/fuse; /probe stat /dev/null"])
+    b.config["linux"]["devices"] = [{"path": "/dev/fuse", "type": "c", "major": os.major(st.st_rdev),
+                                     "minor": os.minor(st.st_rdev), "fileMode": 0o666}]
+    b.save()
+    r = rootless.cmd("run", "--bundle", b.path, "rl")
+    assert r.returncode == 0, r.stderr
+    blocks = r.stdout.split("type=")[1:]
+    assert len(blocks) == 2, r.stdout
+    fuse, null = (parse_probe("type=" + x) for x in blocks)
+    assert fuse["type"] == "chr" and (fuse["major"], fuse["minor"]) == (
+        str(os.major(st.st_rdev)), str(os.minor(st.st_rdev))), fuse
+    assert null["type"] == "chr" and (null["major"], null["minor"]) == ("1", "3"), null
+
+
+def test_oom_score_adj_below_the_callers_fails_clearly(rootless, rootless_bundle):
+    with open("/proc/self/oom_score_adj") as f:
+        current = int(f.read())
+    b = rootless_bundle(["sh", "-c", "cat /proc/self/oom_score_adj"])
+    b.config["process"]["oomScoreAdj"] = min(current + 100, 1000)
+    b.save()
+    r = rootless.cmd("run", "--bundle", b.path, "rl")
+    assert r.returncode == 0 and r.stdout.strip() == str(min(current + 100, 1000)), r.stderr
+    if current <= -1000:
+        return
+    b.config["process"]["oomScoreAdj"] = current - 1
+    b.save()
+    r = rootless.cmd("run", "--bundle", b.path, "rl2")
+    assert r.returncode != 0
+    assert "is below the current" in r.stderr and "CAP_SYS_RESOURCE" in r.stderr, r.stderr
+    assert rootless.cmd("list", "-q").stdout.split() == []
+
+
+def test_rlimit_above_the_hard_limit_fails_clearly(rootless, rootless_bundle):
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    b = rootless_bundle(["/probe"])
+    b.config["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 64, "hard": hard + 1}]
+    b.save()
+    r = rootless.cmd("run", "--bundle", b.path, "rl")
+    assert r.returncode != 0
+    assert "RLIMIT_NOFILE" in r.stderr and "hard" in r.stderr, r.stderr
+    assert rootless.cmd("list", "-q").stdout.split() == []
