@@ -151,7 +151,8 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct h
 
 int cmd_exec(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
-	struct exec_opts o = {.root = g->root, .first_free_fd = g->first_free_fd};
+	struct exec_opts o = {
+	    .root = g->root, .first_free_fd = g->first_free_fd, .rootless = g->rootless};
 	int r = parse_exec_flags(argc, argv, &o, err);
 
 	if (r == 0) {

@@ -191,6 +191,7 @@ static int exec_spawn(const struct exec_opts *o, const struct container *c, cons
 	    .keep_pty = !o->console_socket && !o->detach,
 	    .seccomp = sf,
 	    .cgroup = c->cg,
+	    .cgroup_optional = o->rootless,
 	    .sub_cgroups = o->sub_cgroups,
 	    .target_pid = c->st->pid,
 	    .state_json = state_json,
