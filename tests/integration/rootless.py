@@ -99,20 +99,22 @@ def _log(argv, r):
 
 
 class RootlessRuntime:
-    """The runtime binary run as `user`, with its XDG_RUNTIME_DIR, from `cgroup` (a directory
-    the user was delegated) when given. No --root: the default, $XDG_RUNTIME_DIR/hutch."""
+    """The runtime binary run as `user`, with its XDG_RUNTIME_DIR (`xdg`, default the one made
+    for the session), from `cgroup` (a directory the user was delegated) when given, through
+    `prefix` (e.g. systemd-run) when given. No --root: the default, $XDG_RUNTIME_DIR/hutch."""
 
-    def __init__(self, binary, user, cgroup=None):
+    def __init__(self, binary, user, cgroup=None, xdg=None, prefix=()):
         self.binary, self.user, self.cgroup = binary, user, cgroup
+        self.xdg, self.prefix = xdg or user.xdg, list(prefix)
         self.globals = []
 
     @property
     def root(self):
-        return os.path.join(self.user.xdg, "hutch")
+        return os.path.join(self.xdg, "hutch")
 
     def env(self, **extra):
         e = {"PATH": PATH, "HOME": self.user.home, "USER": self.user.name,
-             "LOGNAME": self.user.name, "XDG_RUNTIME_DIR": self.user.xdg}
+             "LOGNAME": self.user.name, "XDG_RUNTIME_DIR": self.xdg}
         for k, v in extra.items():
             if v is None:
                 e.pop(k, None)
@@ -131,7 +133,7 @@ class RootlessRuntime:
         os.setresuid(self.user.uid, self.user.uid, self.user.uid)
 
     def argv(self, *args):
-        return [self.binary] + self.globals + [str(a) for a in args]
+        return self.prefix + [self.binary] + self.globals + [str(a) for a in args]
 
     def run_as(self, argv, env=None, timeout=60, input=None, cwd=None, **kw):
         """Any program as the user (the same way as the runtime), output captured as text."""
@@ -229,7 +231,9 @@ def rootless(runtime_path, rootless_user):
     rootless_cleanup(rt)
 
 
-def rootless_cleanup(rt):
+def rootless_cleanup(rt, before_process_check=None):
+    """delete --force every container of rt; fail on state or a process of the user left
+    (`before_process_check` runs first, e.g. to stop the user's own service manager)."""
     problems = []
     ids = set()
     r = rt.cmd("list", "-q", timeout=30)
@@ -244,6 +248,8 @@ def rootless_cleanup(rt):
         problems.append("state left under %s: %s" % (rt.root, left))
         for e in left:
             shutil.rmtree(os.path.join(rt.root, e), ignore_errors=True)
+    if before_process_check:
+        before_process_check()
     deadline = time.monotonic() + 5
     while rt.user.processes() and time.monotonic() < deadline:
         time.sleep(0.05)

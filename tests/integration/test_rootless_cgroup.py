@@ -7,6 +7,7 @@
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import time
 
@@ -78,22 +79,22 @@ def delegated(runtime_path, rootless_user):
         _remove_tree(base)
 
 
+def make_bundle(rt, test_dir, cached_rootfs, args, resources=None):
+    path = os.path.join(test_dir, "dl-bundle-%s" % secrets.token_hex(3))
+    os.mkdir(path, 0o755)
+    subprocess.run(["cp", "-a", cached_rootfs, os.path.join(path, "rootfs")], check=True)
+    chown_tree(path, rt.user.uid, rt.user.gid)
+    b = Bundle(path, rootless_config(rt, args))
+    if resources:
+        b.config["linux"]["resources"] = resources
+    b.save()
+    return b
+
+
 @pytest.fixture
 def dbundle(delegated, test_dir, cached_rootfs):
-    rt = delegated[0]
-    count = [0]
-
     def make(args, resources=None):
-        count[0] += 1
-        path = os.path.join(test_dir, "dl-bundle%d" % count[0])
-        os.mkdir(path, 0o755)
-        subprocess.run(["cp", "-a", cached_rootfs, os.path.join(path, "rootfs")], check=True)
-        chown_tree(path, rt.user.uid, rt.user.gid)
-        b = Bundle(path, rootless_config(rt, args))
-        if resources:
-            b.config["linux"]["resources"] = resources
-        b.save()
-        return b
+        return make_bundle(delegated[0], test_dir, cached_rootfs, args, resources)
 
     return make
 
@@ -195,3 +196,71 @@ def test_exec_from_outside_the_subtree_runs_outside_its_cgroup(delegated, dbundl
     assert parse_probe(r.stdout)["uid"] == "0"
     r = outside.cmd("--rootless", "false", "exec", "dl", "/probe")
     assert r.returncode != 0 and "Permission denied" in r.stderr, r.stderr
+
+
+# --- With systemd: the user's systemd --user instance over its bus ----------------------------
+
+
+@pytest.fixture
+def user_manager(runtime_path, rootless_user):
+    """The runtime as the user with --systemd-cgroup, its user manager (user@UID.service)
+    started for the test, called from a scope of that manager (systemd-run --user --scope),
+    as an engine's rootless runtime is."""
+    if not os.path.isdir("/run/systemd/system") or not shutil.which("systemd-run"):
+        pytest.skip("needs systemd as PID 1 (the test VM's systemd boot: run-integration.sh)")
+    if not os.path.exists(os.path.join(CG, "cgroup.controllers")):
+        pytest.skip("needs a pure cgroup v2 host")
+    unit = "user@%d.service" % rootless_user.uid
+    r = subprocess.run(["systemctl", "start", unit], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip("cannot start %s: %s" % (unit, r.stderr))
+    xdg = "/run/user/%d" % rootless_user.uid
+    rt = RootlessRuntime(runtime_path, rootless_user, xdg=xdg,
+                         prefix=["systemd-run", "--user", "--scope", "--quiet", "--"])
+    try:
+        for _ in range(100):
+            if os.path.exists(os.path.join(xdg, "bus")):
+                break
+            time.sleep(0.05)
+        rt.globals = ["--systemd-cgroup"]
+        yield rt
+        rootless_cleanup(rt, lambda: subprocess.run(["systemctl", "stop", unit]))
+    finally:
+        subprocess.run(["systemctl", "stop", unit])
+
+
+def test_systemd_cgroup_goes_through_the_user_manager(user_manager, test_dir, cached_rootfs):
+    rt = user_manager
+    b = make_bundle(rt, test_dir, cached_rootfs, ["/probe", "sleep"], {"pids": {"limit": 40}})
+    out = start(rt, b, "sd", test_dir)
+    assert "without a cgroup" not in _read(out + ".err")
+    pid = rt.state("sd")["pid"]
+    manager = "/user.slice/user-%d.slice/user@%d.service" % (rt.user.uid, rt.user.uid)
+    # runc's default for rootless: the user manager's user.slice, unit <prefix>-<id>.scope
+    assert cgroup_of(pid) == manager + "/user.slice/hutch-sd.scope"
+    r = rt.run_as(["systemctl", "--user", "show", "-p", "TasksMax", "hutch-sd.scope"],
+                  env=rt.env(DBUS_SESSION_BUS_ADDRESS="unix:path=%s/bus" % rt.xdg))
+    assert r.stdout.strip() == "TasksMax=40", r.stdout + r.stderr
+    dirpath = CG + manager + "/user.slice/hutch-sd.scope"
+    assert _read(os.path.join(dirpath, "pids.max")).strip() == "40"
+    assert rt.cmd("pause", "sd").returncode == 0
+    assert "frozen 1" in _read(os.path.join(dirpath, "cgroup.events"))
+    assert rt.cmd("resume", "sd").returncode == 0
+    assert rt.cmd("delete", "--force", "sd").returncode == 0
+    assert wait_dead(pid)
+    for _ in range(100):
+        if not os.path.exists(dirpath):
+            break
+        time.sleep(0.05)
+    assert not os.path.exists(dirpath)
+
+
+def test_systemd_cgroup_without_a_user_bus_says_so(rootless, rootless_bundle):
+    # no systemd --user instance for this user: nothing to talk to
+    b = rootless_bundle(["/probe"])
+    r = rootless.cmd("--systemd-cgroup", "run", "--bundle", b.path, "rl")
+    assert r.returncode != 0
+    assert "systemd" in r.stderr, r.stderr
+    if os.path.isdir("/run/systemd/system"):
+        assert "no systemd --user instance" in r.stderr, r.stderr
+    assert rootless.cmd("list", "-q").stdout.split() == []

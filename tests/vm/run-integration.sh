@@ -44,7 +44,8 @@ rc=$?
 if [ "${HUTCH_VM_SYSTEMD:-1}" != 0 ]; then
 	if [ -x /lib/systemd/systemd ] && command -v dbus-daemon >/dev/null; then
 		echo "run-integration: again with systemd as PID 1, for the systemd cgroup driver"
-		vm hutch.systemd=1 -- tests/integration/test_cgroup_resources.py -k systemd
+		vm hutch.systemd=1 -- tests/integration/test_cgroup_resources.py \
+			tests/integration/test_rootless_cgroup.py -k systemd
 		src=$?
 		[ $rc -eq 0 ] && [ $src -ne 5 ] && rc=$src
 	else

@@ -234,7 +234,6 @@ static int create_fs(struct cgroup *cg, const struct cgroup_config *c, struct hu
 	size_t i;
 
 	cg->default_path = !c->rootless && (!c->cgroups_path || !*c->cgroups_path);
-	cg->rootless = c->rootless;
 	for (i = 0; i < cg->n_hier; i++)
 		if (compute_path(c, &cg->hier[i], &cg->hier[i].path, err) < 0)
 			return -1;
@@ -258,6 +257,7 @@ int cgroup_create(const struct cgroup_config *c, struct cgroup **ret, struct hut
 	_cleanup_cgroup_ struct cgroup *cg = xcalloc(1, sizeof(*cg));
 
 	cg->manager = c->manager;
+	cg->rootless = c->rootless;
 	cg->mount_root = xstrdup(c->mount_root ? c->mount_root : "/sys/fs/cgroup");
 	if (c->manager == CGROUP_MANAGER_DISABLED) {
 		*ret = steal_ptr(&cg);
