@@ -218,9 +218,11 @@ static int rootless_without_cgroup(struct create_ctx *x, struct hutch_error **er
 		                   "rootless: %s cannot be applied: the container gets no cgroup "
 		                   "(this user has no delegated cgroup there)",
 		                   names);
-	log_warn("rootless: the container runs without a cgroup (%s): no cgroup is delegated "
-	         "to uid %u there; pause, resume, update and resource limits need one",
-	         (*err)->msg, (unsigned)geteuid());
+	_cleanup_free_ char *what = herr_without_cause(*err);
+	log_warn("rootless: the container runs without a cgroup (%s was refused: no cgroup is "
+	         "delegated to this user there); pause, resume, update and resource limits need "
+	         "one",
+	         what);
 	herr_freep(err);
 	return 0;
 }

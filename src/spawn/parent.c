@@ -306,7 +306,9 @@ static int enter_refused(const struct spawn_config *c, struct hutch_error **err)
 
 	if (!c->cgroup_optional || (e != EACCES && e != EPERM && e != EROFS))
 		return -1;
-	log_warn("rootless: the process runs outside the container's cgroup: %s", (*err)->msg);
+	_cleanup_free_ char *what = herr_without_cause(*err);
+	log_warn("rootless: the process runs outside the container's cgroup (%s was refused)",
+	         what);
 	herr_freep(err);
 	return 0;
 }
