@@ -100,6 +100,31 @@ def test_rootless_flag_takes_auto_true_false(rootless, rootless_bundle):
         assert rootless.cmd("--rootless", v, "list").returncode == 0
 
 
+def test_spec_rootless_is_runcs(rootless):
+    # `spec --rootless` as runc writes it, for the same user: a user namespace mapping the user
+    # to root, no network namespace, /sys bound from the host, devpts without gid=5, no
+    # linux.resources; only the version, the hostname and runc < 1.2's ambient set differ
+    runc = shutil.which("runc") or "/usr/sbin/runc"
+    if not os.access(runc, os.X_OK):
+        pytest.skip("runc is not installed")
+    specs = []
+    for binary in (rootless.binary, runc):
+        d = os.path.join(rootless.user.home, "spec-" + os.path.basename(binary))
+        os.mkdir(d)
+        os.chown(d, rootless.user.uid, rootless.user.gid)
+        r = rootless.run_as([binary, "spec", "--rootless", "--bundle", d])
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(d, "config.json")) as f:
+            specs.append(json.load(f))
+        shutil.rmtree(d)
+    ours, theirs = specs
+    for cfg in specs:
+        del cfg["ociVersion"], cfg["hostname"]
+        cfg["process"]["capabilities"].pop("ambient", None)  # runc 1.2 dropped it too
+    assert ours == theirs
+    assert ours["linux"]["uidMappings"] == [{"containerID": 0, "hostID": rootless.user.uid, "size": 1}]
+
+
 # --- cgroups where none is delegated ------------------------------------------------------
 
 
@@ -178,6 +203,21 @@ def test_verbs_without_a_cgroup(rootless, rootless_bundle, test_dir):
     rootless.wait_status("rl", "stopped")
     assert rootless.cmd("delete", "rl").returncode == 0
     assert rootless.cmd("list", "-q").stdout.split() == []
+
+
+def test_kill_signals_the_init(rootless, rootless_bundle, test_dir):
+    b = rootless_bundle(["/probe", "sleep"])
+    r, _ = create(rootless, b, "rl", test_dir)
+    assert r.returncode == 0, r.stderr
+    pid = rootless.state("rl")["pid"]
+    assert rootless.cmd("start", "rl").returncode == 0
+    assert rootless.cmd("kill", "rl", "0").returncode == 0
+    assert rootless.cmd("kill", "rl", "KILL").returncode == 0
+    assert wait_dead(pid)
+    rootless.wait_status("rl", "stopped")
+    r = rootless.cmd("kill", "rl", "KILL")
+    assert r.returncode != 0 and "container not running" in r.stderr, r.stderr
+    assert rootless.cmd("delete", "rl").returncode == 0
 
 
 def test_delete_force_kills_a_running_container(rootless, rootless_bundle, test_dir):
