@@ -74,8 +74,7 @@ static int first_free_fd(void)
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CGMGR, OPT_ROOTLESS };
 
 /* Returns the index of the verb in argv, or -1 after printing/exiting. */
-static int parse_globals(int argc, char **argv, struct global_opts *g, const char **ret_log_fmt,
-                         const char **ret_rootless)
+static int parse_globals(int argc, char **argv, struct global_opts *g, const char **ret_log_fmt)
 {
 	static const struct option longopts[] = {
 	    {"root", required_argument, NULL, OPT_ROOT},
@@ -113,7 +112,7 @@ static int parse_globals(int argc, char **argv, struct global_opts *g, const cha
 			g->cgroup_manager = optarg;
 			break;
 		case OPT_ROOTLESS:
-			*ret_rootless = optarg;
+			g->rootless = optarg;
 			break;
 		case 'v':
 			print_version();
@@ -147,14 +146,14 @@ static int default_root(const struct cmd *c, struct global_opts *g, char **owned
 int main(int argc, char **argv)
 {
 	struct global_opts g = {.first_free_fd = first_free_fd()};
-	const char *log_fmt = "text", *rootless = NULL;
+	const char *log_fmt = "text";
 	_cleanup_error_ struct hutch_error *err = NULL;
 	_cleanup_free_ char *root = NULL;
 	enum rootless_mode mode;
 	const struct cmd *c;
 	int idx, r;
 
-	idx = parse_globals(argc, argv, &g, &log_fmt, &rootless);
+	idx = parse_globals(argc, argv, &g, &log_fmt);
 	if (strcmp(log_fmt, "json") != 0 && strcmp(log_fmt, "text") != 0) {
 		fprintf(stderr, "hutch: invalid --log-format '%s': expected text or json\n",
 		        log_fmt);
@@ -178,12 +177,11 @@ int main(int argc, char **argv)
 	argv += idx;
 	if (cmd_wants_help(c, argc, argv))
 		return 0;
-	if (rootless_parse_mode(rootless, &mode, &err) < 0 ||
+	if (rootless_parse_mode(g.rootless, &mode, &err) < 0 ||
 	    default_root(c, &g, &root, &err) < 0) {
 		log_msg(LOG_ERROR, "%s", err->msg);
 		return 1;
 	}
-	g.rootless = rootless_resolve(mode);
 	optind = 0; /* reset getopt for the verb's own parsing (argv[0] is the verb) */
 	r = c->fn(argc, argv, &g, &err);
 	if (r < 0) {

@@ -17,7 +17,7 @@ struct global_opts {
 	bool systemd_cgroup;        /* --systemd-cgroup */
 	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled */
 	int first_free_fd;          /* fds 3..first_free_fd-1 are the caller's (main.c) */
-	bool rootless;              /* --rootless, resolved (core/rootless.h) */
+	const char *rootless;       /* --rootless, checked (rootless_is(), core/rootless.h) */
 };
 
 typedef int (*cmd_fn)(int argc, char **argv, const struct global_opts *g, struct hutch_error **err);

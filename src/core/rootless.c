@@ -48,6 +48,16 @@ bool rootless_resolve(enum rootless_mode m)
 	return geteuid() != 0 || rootless_in_userns();
 }
 
+bool rootless_is(const char *arg)
+{
+	enum rootless_mode m = ROOTLESS_AUTO;
+	struct hutch_error *e = NULL;
+
+	if (rootless_parse_mode(arg, &m, &e) < 0)
+		herr_free(e);
+	return rootless_resolve(m);
+}
+
 /* runc's rule: an unprivileged user keeps state under XDG_RUNTIME_DIR; so
  * does root of a user namespace made for a user (rootlesskit keeps $USER),
  * while the host's root keeps /run even when XDG_RUNTIME_DIR is set. */

@@ -26,6 +26,11 @@ bool rootless_in_userns(void);
  * effective uid is not 0 or hutch runs in a user namespace (runc's rule). */
 bool rootless_resolve(enum rootless_mode m);
 
+/* rootless_resolve() of --rootless ARG (NULL: auto), which the caller has
+ * checked with rootless_parse_mode(); resolved only by the verbs that need
+ * it (for root, "auto" reads /proc/self/uid_map). */
+bool rootless_is(const char *arg);
+
 /* The state directory when --root is not given (caller frees): /run/hutch
  * for root, $XDG_RUNTIME_DIR/hutch for an unprivileged user (and for root of
  * a user namespace whose $USER is not root, as runc does). Fails, saying
