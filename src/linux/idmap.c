@@ -197,9 +197,17 @@ static int run_tool(char **argv, char **ret_out, struct hutch_error **err)
 		close(pipefd[0]);
 		return herr_errno(err, rc, "run %s", argv[0]);
 	}
-	while ((r = read(pipefd[0], buf + len, sizeof(buf) - 1 - len)) > 0 ||
-	       (r < 0 && errno == EINTR))
-		len += r > 0 ? (size_t)r : 0;
+	/* read to the end, keeping the start: a helper blocked on a full pipe
+	 * would never exit */
+	for (char more[512];;) {
+		size_t room = sizeof(buf) - 1 - len;
+		r = read(pipefd[0], room ? buf + len : more, room ? room : sizeof(more));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += room ? (size_t)r : 0;
+	}
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
