@@ -442,16 +442,6 @@ int procattr_set_no_new_privs(struct hutch_error **err)
 	return 0;
 }
 
-int procattr_set_pdeathsig(int sig, pid_t expected_parent, struct hutch_error **err)
-{
-	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0)
-		return herr_errno(err, errno, "prctl PR_SET_PDEATHSIG %d", sig);
-	/* The parent may have died before the prctl: the signal would never come. */
-	if (expected_parent > 0 && getppid() != expected_parent)
-		return herr_errno(err, ESRCH, "parent process %d exited", (int)expected_parent);
-	return 0;
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-process kernel attributes the container process sets on itself before
  * execve: oom_score_adj, scheduler, I/O priority, personality, CPU affinity,
- * NUMA memory policy, LSM exec labels, no_new_privs, parent-death signal, and
- * the close-on-exec sweep of leaked fds. Each setter is independent. */
+ * NUMA memory policy, LSM exec labels, no_new_privs, and the close-on-exec
+ * sweep of leaked fds. Each setter is independent. */
 #ifndef HUTCH_LINUX_PROCATTR_H
 #define HUTCH_LINUX_PROCATTR_H
 
@@ -13,14 +13,13 @@
 #include "spec/spec.h"
 #include "util/error.h"
 
-/* Suggested order in the container process (runc does the same):
- *   procattr_set_oom_score_adj, procattr_set_personality, procattr_set_mempolicy,
- *   procattr_set_scheduler, procattr_set_io_priority   (while privileged)
- *   rlimit_apply, caps/user sequence (caps.h)
- *   procattr_set_pdeathsig again (the uid change cleared it)
- *   procattr_set_apparmor_profile / procattr_set_selinux_label (just before exec:
- *     both only take effect at the next execve)
- *   procattr_set_no_new_privs, seccomp, procattr_cloexec_from, execve
+/* The order in the container process (spawn/child.c), all while it is still
+ * privileged: procattr_set_oom_score_adj, rlimit_apply, procattr_set_scheduler,
+ * procattr_set_io_priority, procattr_set_personality, procattr_set_mempolicy,
+ * execCPUAffinity.final (exec), procattr_set_apparmor_profile /
+ * procattr_set_selinux_label (both take effect at the next execve); then
+ * procattr_cloexec_from, procattr_set_no_new_privs, seccomp and the caps/user
+ * sequence (caps.h).
  * execCPUAffinity (exec only): the runtime parent applies `initial` to the
  * child's pid before the child enters the container's cgroup, the child
  * applies `final` to itself after it entered (procattr_set_cpu_affinity). */
@@ -116,12 +115,6 @@ int procattr_set_selinux_label(const char *label, struct hutch_error **err);
 
 /* prctl(PR_SET_NO_NEW_PRIVS, 1). */
 int procattr_set_no_new_privs(struct hutch_error **err);
-
-/* prctl(PR_SET_PDEATHSIG, sig). If expected_parent > 0 and the parent has
- * already changed (it died before the prctl), fail with ESRCH so the child
- * does not outlive it. Credential changes (setresuid) clear the signal: arm it
- * again after user_apply. */
-int procattr_set_pdeathsig(int sig, pid_t expected_parent, struct hutch_error **err);
 
 /* Mark every fd >= `from` close-on-exec, except the `n_keep` fds in `keep`
  * (which are left as they are). With --preserve-fds N the caller passes

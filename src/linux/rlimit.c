@@ -37,14 +37,6 @@ int rlimit_from_name(const char *name)
 	return -1;
 }
 
-const char *rlimit_name(int resource)
-{
-	for (size_t i = 0; i < sizeof(rlimits) / sizeof(rlimits[0]); i++)
-		if (rlimits[i].resource == resource)
-			return rlimits[i].name;
-	return NULL;
-}
-
 static const char *fmt_limit(uint64_t v, char buf[32])
 {
 	if (v == (uint64_t)RLIM_INFINITY)

@@ -11,9 +11,6 @@
  * getrlimit(2)), or -1 when the name is unknown. */
 int rlimit_from_name(const char *name);
 
-/* The name for a resource number, or NULL. */
-const char *rlimit_name(int resource);
-
 /* setrlimit() every entry of p->rlimits on the calling process, in order.
  * Run it in the container process while it is still privileged (before
  * user_apply/caps_apply): raising a hard limit needs CAP_SYS_RESOURCE.

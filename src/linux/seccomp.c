@@ -510,11 +510,6 @@ bool seccomp_filter_uses_notify(const struct seccomp_filter *f)
 	return f->notify;
 }
 
-size_t seccomp_filter_size(const struct seccomp_filter *f)
-{
-	return f->len;
-}
-
 void seccomp_filter_free(struct seccomp_filter *f)
 {
 	if (!f)

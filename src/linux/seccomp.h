@@ -88,9 +88,6 @@ void seccomp_filter_program(const struct seccomp_filter *f, const void **ret_ins
 /* True when loading creates a listener fd that must go to listenerPath. */
 bool seccomp_filter_uses_notify(const struct seccomp_filter *f);
 
-/* Number of BPF instructions (for diagnostics and tests). */
-size_t seccomp_filter_size(const struct seccomp_filter *f);
-
 /* Send the Container Process State to s->listenerPath (runtime-spec
  * config-linux.md "The Container Process State"): one AF_UNIX SOCK_STREAM
  * connection, the JSON {"ociVersion","fds":["seccompFd"],"pid","metadata"

@@ -317,11 +317,3 @@ const struct spec_namespace *spec_find_namespace(const struct spec *s, enum spec
 			return &s->linux_->namespaces[i];
 	return NULL;
 }
-
-const char *spec_annotation(const struct spec *s, const char *key)
-{
-	for (size_t i = 0; i < s->n_annotations; i++)
-		if (strcmp(s->annotations[i].key, key) == 0)
-			return s->annotations[i].value;
-	return NULL;
-}

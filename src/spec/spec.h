@@ -414,6 +414,5 @@ void spec_freep(struct spec **s);
 const char *spec_ns_type_name(enum spec_ns_type t); /* "pid", "network", ... */
 int spec_ns_type_from_name(const char *name);       /* -1 when unknown */
 const struct spec_namespace *spec_find_namespace(const struct spec *s, enum spec_ns_type t);
-const char *spec_annotation(const struct spec *s, const char *key);
 
 #endif

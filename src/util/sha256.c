@@ -89,15 +89,6 @@ void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_DIGEST_SIZE])
 	}
 }
 
-void sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_SIZE])
-{
-	struct sha256_ctx c;
-
-	sha256_init(&c);
-	sha256_update(&c, data, len);
-	sha256_final(&c, out);
-}
-
 void sha256_to_hex(const uint8_t digest[SHA256_DIGEST_SIZE], char out[SHA256_HEX_SIZE])
 {
 	static const char hex[] = "0123456789abcdef";

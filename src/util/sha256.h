@@ -22,8 +22,7 @@ void sha256_update(struct sha256_ctx *c, const void *data, size_t len);
 /* Write the digest to out; the context must be re-initialised before reuse. */
 void sha256_final(struct sha256_ctx *c, uint8_t out[SHA256_DIGEST_SIZE]);
 
-/* One-shot helpers. sha256_hex writes 64 lowercase hex digits and a NUL. */
-void sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_SIZE]);
+/* 64 lowercase hex digits and a NUL. */
 void sha256_to_hex(const uint8_t digest[SHA256_DIGEST_SIZE], char out[SHA256_HEX_SIZE]);
 
 #endif

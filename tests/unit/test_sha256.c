@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void sha256(const void *data, size_t len, uint8_t out[SHA256_DIGEST_SIZE])
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, data, len);
+	sha256_final(&c, out);
+}
+
 static void check(const char *msg, const char *want)
 {
 	uint8_t d[SHA256_DIGEST_SIZE];

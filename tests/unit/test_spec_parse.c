@@ -17,6 +17,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static const char *annotation(const struct spec *s, const char *key)
+{
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (strcmp(s->annotations[i].key, key) == 0)
+			return s->annotations[i].value;
+	return NULL;
+}
+
 static struct spec *parse(const char *json, char **ret_msg)
 {
 	_cleanup_error_ struct hutch_error *err = NULL;
@@ -133,9 +141,9 @@ static void test_maps(void)
 	if (!s)
 		return;
 	ok(s->n_annotations == 2, "duplicate annotation key kept once");
-	is_str(spec_annotation(s, "com.example.a"), "2", "last duplicate wins");
-	is_str(spec_annotation(s, "b"), "", "empty annotation value");
-	ok(spec_annotation(s, "nope") == NULL, "missing annotation is NULL");
+	is_str(annotation(s, "com.example.a"), "2", "last duplicate wins");
+	is_str(annotation(s, "b"), "", "empty annotation value");
+	ok(annotation(s, "nope") == NULL, "missing annotation is NULL");
 	ok(s->linux_->n_sysctl == 2, "two sysctls");
 	is_str(s->linux_->sysctl[1].key, "kernel.shmmax", "sysctl order kept");
 	is_str(s->linux_->sysctl[1].value, "4096", "sysctl value");
