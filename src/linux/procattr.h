@@ -33,20 +33,11 @@ int procattr_set_oom_score_adj(const struct spec_process *p, struct hutch_error 
 
 /* --- scheduler ----------------------------------------------------------- */
 
-/* SCHED_OTHER.. SCHED_DEADLINE -> policy number; -1 when unknown. */
-int procattr_sched_policy_from_name(const char *name);
-/* SCHED_FLAG_RESET_ON_FORK.. SCHED_FLAG_UTIL_CLAMP_MAX -> flag bit; 0 when unknown. */
-unsigned long long procattr_sched_flag_from_name(const char *name);
-
 /* sched_setattr(2) on the calling thread with policy, nice, priority, flags,
- * runtime, deadline, period from `s` (NULL: no-op). Unknown names fail with
- * the field named ("process.scheduler.policy: unknown policy SCHED_X"). */
+ * runtime, deadline, period from `s` (NULL: no-op). */
 int procattr_set_scheduler(const struct spec_scheduler *s, struct hutch_error **err);
 
 /* --- ioPriority ---------------------------------------------------------- */
-
-/* IOPRIO_CLASS_RT|BE|IDLE -> class number (1..3); -1 when unknown. */
-int procattr_ioprio_class_from_name(const char *name);
 
 /* ioprio_set(IOPRIO_WHO_PROCESS, 0, class|priority) on the calling process; it
  * is inherited by everything the process forks. NULL: no-op. Priority must be
@@ -77,14 +68,6 @@ int procattr_set_cpu_affinity(pid_t pid, const char *list, const char *field,
                               struct hutch_error **err);
 
 /* --- memoryPolicy -------------------------------------------------------- */
-
-/* MPOL_DEFAULT.. MPOL_WEIGHTED_INTERLEAVE -> mode; -1 when unknown. */
-/* The recognized MPOL_* mode and flag names (NULL-terminated, static), for `features`. */
-const char *const *procattr_mpol_mode_names(void);
-const char *const *procattr_mpol_flag_names(void);
-int procattr_mpol_mode_from_name(const char *name);
-/* MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING -> bit; 0 unknown. */
-unsigned procattr_mpol_flag_from_name(const char *name);
 
 /* set_mempolicy(2) with mode|flags and the node list (NULL: no-op). */
 int procattr_set_mempolicy(const struct spec_memory_policy *m, struct hutch_error **err);

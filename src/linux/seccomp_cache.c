@@ -54,6 +54,13 @@ static void feed_strv(struct sha256_ctx *c, char *const *v)
 		feed_str(c, *s);
 }
 
+static void feed_u32v(struct sha256_ctx *c, const uint32_t *v, size_t n)
+{
+	feed_u64(c, n);
+	for (size_t i = 0; i < n; i++)
+		feed_u64(c, v[i]);
+}
+
 static void feed_opt(struct sha256_ctx *c, const struct opt_u64 *o)
 {
 	feed_u64(c, o->set);
@@ -63,14 +70,14 @@ static void feed_opt(struct sha256_ctx *c, const struct opt_u64 *o)
 static void feed_syscall(struct sha256_ctx *c, const struct spec_seccomp_syscall *sc)
 {
 	feed_strv(c, sc->names);
-	feed_str(c, sc->action);
+	feed_u64(c, sc->action);
 	feed_opt(c, &sc->errnoRet);
 	feed_u64(c, sc->n_args);
 	for (size_t k = 0; k < sc->n_args; k++) {
 		feed_u64(c, sc->args[k].index);
 		feed_u64(c, sc->args[k].value);
 		feed_u64(c, sc->args[k].valueTwo);
-		feed_str(c, sc->args[k].op);
+		feed_u64(c, sc->args[k].op);
 	}
 }
 
@@ -81,7 +88,7 @@ void seccomp_cache_key(const struct spec_seccomp *s, char key[SHA256_HEX_SIZE])
 	uint8_t digest[SHA256_DIGEST_SIZE];
 
 	sha256_init(&c);
-	feed_str(&c, "hutch seccomp filter cache v1");
+	feed_str(&c, "hutch seccomp filter cache v2"); /* v2: names kept as their values */
 	feed_str(&c, HUTCH_VERSION);
 	feed_str(&c, seccomp_version_string());
 	/* the kernel decides which flags and actions are available */
@@ -89,10 +96,10 @@ void seccomp_cache_key(const struct spec_seccomp *s, char key[SHA256_HEX_SIZE])
 		feed_str(&c, u.machine);
 		feed_str(&c, u.release);
 	}
-	feed_str(&c, s->defaultAction);
+	feed_u64(&c, s->defaultAction);
 	feed_opt(&c, &s->defaultErrnoRet);
-	feed_strv(&c, s->architectures);
-	feed_strv(&c, s->flags);
+	feed_u32v(&c, s->architectures, s->n_architectures);
+	feed_u32v(&c, s->flags, s->n_flags);
 	feed_str(&c, s->listenerPath);
 	feed_str(&c, s->listenerMetadata);
 	feed_u64(&c, s->n_syscalls);

@@ -257,6 +257,44 @@ static int parse_u32v(struct pctx *c, const json_node *n, const struct pfield *f
 	return 0;
 }
 
+/* --- kernel names -------------------------------------------------------- */
+
+/* A name of f->names to its value; the path names the element. */
+static int parse_name(struct pctx *c, const json_node *n, const struct spec_names *t, uint32_t *ret)
+{
+	const char *s = json_string(n);
+	const struct spec_name *row;
+
+	if (!s)
+		return type_fail(c, "string", n);
+	row = spec_name_find(t, s);
+	if (!row)
+		return pctx_fail(c, "unknown %s \"%s\"", t->what, s);
+	*ret = row->value;
+	return 0;
+}
+
+static int parse_enumv(struct pctx *c, const json_node *n, const struct pfield *f, void *base)
+{
+	uint32_t **p = (uint32_t **)((char *)base + f->offset);
+	size_t *count = (size_t *)((char *)base + f->count_offset);
+	size_t len = json_len(n);
+
+	if (json_type_of(n) != JSON_ARRAY)
+		return type_fail(c, "array", n);
+	free(*p);
+	*p = xcalloc(len, sizeof(uint32_t));
+	*count = len;
+	for (size_t i = 0; i < len; i++) {
+		size_t mark = pctx_push_index(c, i);
+		int r = parse_name(c, json_array_at(n, i), f->names, &(*p)[i]);
+		pctx_restore(c, mark);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* --- objects, arrays, maps ---------------------------------------------- */
 
 static int parse_object(struct pctx *c, const json_node *n, const struct pdesc *d, void *obj)
@@ -454,6 +492,10 @@ static int parse_field(struct pctx *c, json_node *v, const struct pfield *f, voi
 		return parse_map(c, v, f, base);
 	case PK_KV:
 		return parse_kv(c, v, f, base);
+	case PK_ENUM:
+		return parse_name(c, v, f->names, p);
+	case PK_ENUMV:
+		return parse_enumv(c, v, f, base);
 	case PK_CUSTOM:
 		return f->custom(c, v, base);
 	}
@@ -494,6 +536,7 @@ void pdesc_free_fields(const struct pfield *fields, void *obj)
 		switch (f->kind) {
 		case PK_STR:
 		case PK_U32V:
+		case PK_ENUMV:
 			free(*(void **)p);
 			break;
 		case PK_STRV:

@@ -64,7 +64,22 @@ static struct spec *profile_parse(const char *json)
 	    xasprintf("{\"ociVersion\":\"1.3.0\",\"linux\":{\"seccomp\":%s}}", json);
 	struct hutch_error *err = NULL;
 
-	return profile_check(spec_parse("profile", doc, strlen(doc), &err), err);
+	return profile_check(spec_parse("config.json", doc, strlen(doc), &err), err);
+}
+
+/* A profile with a name no table holds fails in the parser, before any
+ * compile (spec/names.h). */
+static void parse_fails(const char *json, const char *want)
+{
+	_cleanup_free_ char *doc =
+	    xasprintf("{\"ociVersion\":\"1.3.0\",\"linux\":{\"seccomp\":%s}}", json);
+	struct hutch_error *err = NULL;
+	struct spec *sp = spec_parse("config.json", doc, strlen(doc), &err);
+
+	ok(!sp && err, "parse fails: %s", want);
+	is_str(err ? err->msg : NULL, want, "with the path and the name");
+	herr_free(err);
+	spec_free(sp);
 }
 
 static struct spec *profile_load(const char *path)
@@ -162,23 +177,22 @@ static int do_syscall_nr(void *arg)
 
 static void test_compile_errors(void)
 {
-	compile_fails(
+	parse_fails(
 	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
 	    "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"},"
 	    "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_FOO\"}]}",
 	    "config.json: .linux.seccomp.syscalls[1].action: unknown action \"SCMP_ACT_FOO\"");
-	compile_fails("{\"defaultAction\":\"ALLOW\"}",
-	              "config.json: .linux.seccomp.defaultAction: unknown action \"ALLOW\"");
-	compile_fails(
-	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]}",
-	    "config.json: .linux.seccomp.architectures[0]: unknown architecture "
-	    "\"SCMP_ARCH_VAX\"");
-	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-	              "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"},"
-	              "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
-	              "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_BIGGER\"}]}]}",
-	              "config.json: .linux.seccomp.syscalls[1].args[0].op: unknown operator "
-	              "\"SCMP_CMP_BIGGER\"");
+	parse_fails("{\"defaultAction\":\"ALLOW\"}",
+	            "config.json: .linux.seccomp.defaultAction: unknown action \"ALLOW\"");
+	parse_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]}",
+	            "config.json: .linux.seccomp.architectures[0]: unknown architecture "
+	            "\"SCMP_ARCH_VAX\"");
+	parse_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	            "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+	            "{\"names\":[\"write\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
+	            "{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_BIGGER\"}]}]}",
+	            "config.json: .linux.seccomp.syscalls[1].args[0].op: unknown operator "
+	            "\"SCMP_CMP_BIGGER\"");
 	compile_fails(
 	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
 	    "{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\",\"args\":["
@@ -192,9 +206,8 @@ static void test_compile_errors(void)
 	compile_fails("{\"defaultAction\":\"SCMP_ACT_KILL\",\"defaultErrnoRet\":5}",
 	              "config.json: .linux.seccomp.defaultErrnoRet: SCMP_ACT_KILL does not take an "
 	              "errno value");
-	compile_fails(
-	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_X\"]}",
-	    "config.json: .linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_X\"");
+	parse_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_X\"]}",
+	            "config.json: .linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_X\"");
 	compile_fails("{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"listenerPath\":\"/x\"}",
 	              "config.json: .linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the "
 	              "default action");
