@@ -217,7 +217,8 @@ static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
 	}
 	if (r && r->memory && r->memory->limit.set)
 		herr_prefix(err,
-		            "linux.resources.memory.limit: unable to set memory limit to %lld: the "
+		            "config.json: .linux.resources.memory.limit: unable to set memory "
+		            "limit to %lld: the "
 		            "container's init was killed by the OOM killer while being set up",
 		            (long long)r->memory->limit.value);
 	else

@@ -47,10 +47,10 @@ int procattr_set_oom_score_adj(const struct spec_process *p, struct hutch_error 
 		return 0;
 	if ((*err)->errnum == EACCES || (*err)->errnum == EPERM)
 		return herr_prefix(err,
-		                   "process.oomScoreAdj %s (lowering it needs "
+		                   "config.json: .process.oomScoreAdj: %s (lowering it needs "
 		                   "CAP_SYS_RESOURCE)",
 		                   buf);
-	return herr_prefix(err, "process.oomScoreAdj %s", buf);
+	return herr_prefix(err, "config.json: .process.oomScoreAdj: %s", buf);
 }
 
 /* --- scheduler ----------------------------------------------------------- */
@@ -84,7 +84,8 @@ int procattr_set_scheduler(const struct spec_scheduler *s, struct hutch_error **
 		attr.sched_util_max = 1024;
 	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
 		return herr_errno(
-		    err, errno, "process.scheduler: sched_setattr %s (nice %d, priority %d)",
+		    err, errno,
+		    "config.json: .process.scheduler: sched_setattr %s (nice %d, priority %d)",
 		    spec_name_of(&spec_sched_policies, s->policy), s->nice, s->priority);
 	return 0;
 }
@@ -96,13 +97,14 @@ int procattr_set_io_priority(const struct spec_io_priority *io, struct hutch_err
 	if (!io)
 		return 0;
 	if (io->priority < 0 || io->priority > 7)
-		return herr_msg(err, "process.ioPriority.priority: %lld is outside 0..7",
+		return herr_msg(err,
+		                "config.json: .process.ioPriority.priority: %lld is outside 0..7",
 		                (long long)io->priority);
 	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
 	            IOPRIO_PRIO_VALUE(io->class_, io->priority)) < 0)
-		return herr_errno(err, errno, "process.ioPriority: ioprio_set %s %lld",
-		                  spec_name_of(&spec_ioprio_classes, io->class_),
-		                  (long long)io->priority);
+		return herr_errno(
+		    err, errno, "config.json: .process.ioPriority: ioprio_set %s %lld",
+		    spec_name_of(&spec_ioprio_classes, io->class_), (long long)io->priority);
 	return 0;
 }
 
@@ -113,9 +115,10 @@ int procattr_set_personality(const struct spec_personality *p, struct hutch_erro
 	if (!p)
 		return 0;
 	if (p->flags && p->flags[0])
-		return herr_msg(err, "linux.personality.flags: unsupported flag %s", p->flags[0]);
+		return herr_msg(err, "config.json: .linux.personality.flags: unsupported flag %s",
+		                p->flags[0]);
 	if (personality(p->domain) < 0)
-		return herr_errno(err, errno, "linux.personality: personality %s",
+		return herr_errno(err, errno, "config.json: .linux.personality: personality %s",
 		                  spec_name_of(&spec_personalities, p->domain));
 	return 0;
 }
@@ -218,13 +221,14 @@ int procattr_set_mempolicy(const struct spec_memory_policy *m, struct hutch_erro
 	if (!m)
 		return 0;
 	mode = (int)(m->mode | flag_bits(m->flags, m->n_flags));
-	if (procattr_parse_cpu_list(m->nodes, "linux.memoryPolicy.nodes", &nodes, &nbits, err) < 0)
+	if (procattr_parse_cpu_list(m->nodes, "config.json: .linux.memoryPolicy.nodes", &nodes,
+	                            &nbits, err) < 0)
 		return -1;
 	/* The kernel reads maxnode - 1 bits (mm/mempolicy.c get_nodes()). */
 	if (syscall(SYS_set_mempolicy, mode, nodes, nbits ? nbits + 1 : 0) < 0)
-		return herr_errno(err, errno, "linux.memoryPolicy: set_mempolicy %s nodes \"%s\"",
-		                  spec_name_of(&spec_mpol_modes, m->mode),
-		                  m->nodes ? m->nodes : "");
+		return herr_errno(
+		    err, errno, "config.json: .linux.memoryPolicy: set_mempolicy %s nodes \"%s\"",
+		    spec_name_of(&spec_mpol_modes, m->mode), m->nodes ? m->nodes : "");
 	return 0;
 }
 
@@ -249,10 +253,12 @@ bool procattr_selinux_enabled(void)
 int procattr_check_lsm(const struct spec_process *p, struct hutch_error **err)
 {
 	if (p->apparmorProfile && *p->apparmorProfile && !procattr_apparmor_enabled())
-		return herr_msg(err,
-		                "process.apparmorProfile: AppArmor is not enabled on this host");
+		return herr_msg(
+		    err,
+		    "config.json: .process.apparmorProfile: AppArmor is not enabled on this host");
 	if (p->selinuxLabel && *p->selinuxLabel && !procattr_selinux_enabled())
-		return herr_msg(err, "process.selinuxLabel: SELinux is not enabled on this host");
+		return herr_msg(
+		    err, "config.json: .process.selinuxLabel: SELinux is not enabled on this host");
 	return 0;
 }
 
@@ -279,11 +285,12 @@ int procattr_set_apparmor_profile(const char *profile, struct hutch_error **err)
 	if (!profile || !*profile)
 		return 0;
 	if (!procattr_apparmor_enabled())
-		return herr_msg(err,
-		                "process.apparmorProfile: AppArmor is not enabled on this host");
+		return herr_msg(
+		    err,
+		    "config.json: .process.apparmorProfile: AppArmor is not enabled on this host");
 	data = xasprintf("exec %s", profile);
 	if (write_attr(paths, ARRAY_SIZE(paths), data, err) < 0)
-		return herr_prefix(err, "process.apparmorProfile %s", profile);
+		return herr_prefix(err, "config.json: .process.apparmorProfile: %s", profile);
 	return 0;
 }
 
@@ -294,9 +301,10 @@ int procattr_set_selinux_label(const char *label, struct hutch_error **err)
 	if (!label || !*label)
 		return 0;
 	if (!procattr_selinux_enabled())
-		return herr_msg(err, "process.selinuxLabel: SELinux is not enabled on this host");
+		return herr_msg(
+		    err, "config.json: .process.selinuxLabel: SELinux is not enabled on this host");
 	if (write_attr(paths, ARRAY_SIZE(paths), label, err) < 0)
-		return herr_prefix(err, "process.selinuxLabel %s", label);
+		return herr_prefix(err, "config.json: .process.selinuxLabel: %s", label);
 	return 0;
 }
 
@@ -305,7 +313,8 @@ int procattr_set_selinux_label(const char *label, struct hutch_error **err)
 int procattr_set_no_new_privs(struct hutch_error **err)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return herr_errno(err, errno, "process.noNewPrivileges: prctl PR_SET_NO_NEW_PRIVS");
+		return herr_errno(
+		    err, errno, "config.json: .process.noNewPrivileges: prctl PR_SET_NO_NEW_PRIVS");
 	return 0;
 }
 

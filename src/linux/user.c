@@ -31,7 +31,8 @@ static int apply_groups(const struct spec_user *u, bool allowed, struct hutch_er
 
 	if (!allowed) {
 		if (u->n_additionalGids > 0)
-			log_warn("process.user.additionalGids: ignored, setgroups is denied in "
+			log_warn("config.json: .process.user.additionalGids: ignored, setgroups is "
+			         "denied in "
 			         "this user namespace");
 		return 0;
 	}

@@ -66,11 +66,12 @@ static void test_cpu_list(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		all_bad = all_bad && !mask_is(bad[i], NULL, 0);
 	ok(all_bad, "malformed lists are rejected");
-	ok(procattr_parse_cpu_list("3-1", "process.execCPUAffinity.initial", &mask, &nbits, &err) <
-	       0,
+	ok(procattr_parse_cpu_list("3-1", "config.json: .process.execCPUAffinity.initial", &mask,
+	                           &nbits, &err) < 0,
 	   "3-1 rejected");
 	is_str(err ? err->msg : NULL,
-	       "process.execCPUAffinity.initial: invalid list \"3-1\" (expected e.g. \"0-3,7\")",
+	       "config.json: .process.execCPUAffinity.initial: invalid list \"3-1\" (expected e.g. "
+	       "\"0-3,7\")",
 	       "error names the field");
 	herr_freep(&err);
 }
@@ -80,7 +81,8 @@ static int affinity_child(void *a, char *out)
 	struct hutch_error *err = NULL;
 	cpu_set_t set;
 
-	if (procattr_set_cpu_affinity(0, a, "process.execCPUAffinity.final", &err) < 0) {
+	if (procattr_set_cpu_affinity(0, a, "config.json: .process.execCPUAffinity.final", &err) <
+	    0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -97,7 +99,8 @@ static void test_affinity(void)
 	is_str(out, "count=1 cpu0=1", "sched_getaffinity reads back CPU 0 only");
 	ok(child_run(affinity_child, S(""), out) == 0, "empty list leaves affinity alone");
 	ok(child_run(affinity_child, S("4000"), out) == 1 &&
-	       strstr(out, "process.execCPUAffinity.final: sched_setaffinity 4000") == out,
+	       strstr(out, "config.json: .process.execCPUAffinity.final: sched_setaffinity 4000") ==
+	           out,
 	   "a CPU that does not exist fails with the field named: %s", out);
 }
 
@@ -131,7 +134,8 @@ static void test_scheduler(void)
 	is_str(out, "policy=0x40000005 nice=0", "flag visible in sched_getscheduler");
 	ok(child_run(sched_child, &iso, out) == 1, "SCHED_ISO: the kernel refuses it");
 	is_str(out,
-	       "process.scheduler: sched_setattr SCHED_ISO (nice 0, priority 0): Invalid argument",
+	       "config.json: .process.scheduler: sched_setattr SCHED_ISO (nice 0, priority 0): "
+	       "Invalid argument",
 	       "the message names the policy by its name");
 }
 
@@ -279,8 +283,8 @@ static void test_oom(void)
 	} else {
 		ok(child_run(oom_lower_child, &low, out) == 1,
 		   "lowering without CAP_SYS_RESOURCE fails");
-		ok(strstr(out, "process.oomScoreAdj -500 (lowering it needs CAP_SYS_RESOURCE)") ==
-		       out,
+		ok(strstr(out, "config.json: .process.oomScoreAdj: -500 (lowering it needs "
+		               "CAP_SYS_RESOURCE)") == out,
 		   "message says why: %s", out);
 	}
 }
@@ -297,12 +301,15 @@ static void test_lsm(void)
 		ok(true, "apparmor error message # SKIP AppArmor is enabled here");
 	} else {
 		ok(procattr_check_lsm(&aa, &err) < 0, "apparmorProfile without AppArmor fails");
-		is_str(err->msg, "process.apparmorProfile: AppArmor is not enabled on this host",
-		       "apparmor message");
+		is_str(
+		    err->msg,
+		    "config.json: .process.apparmorProfile: AppArmor is not enabled on this host",
+		    "apparmor message");
 		herr_freep(&err);
 		ok(procattr_set_apparmor_profile("x", &err) < 0 &&
-		       strcmp(err->msg, "process.apparmorProfile: AppArmor is not enabled on "
-		                        "this host") == 0,
+		       strcmp(err->msg,
+		              "config.json: .process.apparmorProfile: AppArmor is not enabled on "
+		              "this host") == 0,
 		   "setter gives the same message");
 		herr_freep(&err);
 	}
@@ -310,7 +317,8 @@ static void test_lsm(void)
 		ok(true, "selinux error message # SKIP SELinux is enabled here");
 	} else {
 		ok(procattr_check_lsm(&se, &err) < 0, "selinuxLabel without SELinux fails");
-		is_str(err->msg, "process.selinuxLabel: SELinux is not enabled on this host",
+		is_str(err->msg,
+		       "config.json: .process.selinuxLabel: SELinux is not enabled on this host",
 		       "selinux message");
 		herr_freep(&err);
 		ok(procattr_set_selinux_label("x", &err) < 0, "setter fails too");

@@ -310,11 +310,12 @@ static void test_walk_log_records(void)
 	log_set_sink(capture, NULL);
 	pair_open(&p, SYNC_MODE_EXEC);
 	pass(&p, PAR, SYNC_GO);
-	sync_send_log(p.sv[1], LOG_WARN, "process.capabilities.bounding: CAP_X");
+	sync_send_log(p.sv[1], LOG_WARN, "config.json: .process.capabilities.bounding: CAP_X");
 	sync_walk_send(&p.child, p.sv[1], SYNC_READY, NULL, 0, -1, &err);
 	ok(sync_walk_recv(&p.parent, p.sv[0], &m, &err) == 0 && m.type == SYNC_READY,
 	   "a LOG record between steps does not disturb the walk");
-	is_str(logged, "process.capabilities.bounding: CAP_X", "and reaches the parent's log");
+	is_str(logged, "config.json: .process.capabilities.bounding: CAP_X",
+	       "and reaches the parent's log");
 	ok(logged_level == LOG_WARN, "at its level");
 	sync_msg_clear(&m);
 	pair_close(&p);
