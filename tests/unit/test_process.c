@@ -277,6 +277,30 @@ static void test_user_home(void)
 	ok(user_passwd_home("/nonexistent/passwd", 0) == NULL, "missing file -> NULL");
 	unlink(path);
 
+	/* a long line is read whole (the buffer grows); an endless one is given up */
+	for (size_t gecos = 10000; gecos <= 100000; gecos += 90000) {
+		char *big = xmalloc(gecos + 1), tmp[] = "/tmp/hutch-passwd-XXXXXX";
+		FILE *f;
+
+		memset(big, 'g', gecos);
+		big[gecos] = '\0';
+		fd = mkstemp(tmp);
+		f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		ok(f &&
+		       fprintf(f, "long:x:7:7:%s:/long:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n",
+		               big) > 0 &&
+		       fclose(f) == 0,
+		   "passwd fixture with a %zu-byte field", gecos);
+		home = user_passwd_home(tmp, gecos < 65536 ? 1000 : 7);
+		if (gecos < 65536)
+			is_str(home, "/home/u", "the entry after a long line");
+		else
+			ok(home == NULL, "a line over 64 KiB ends the search");
+		free(home);
+		free(big);
+		unlink(tmp);
+	}
+
 	strv_push(&env, "PATH=/bin");
 	user_home_env(&env, 0);
 	ok(strv_len(env) == 2, "HOME appended");
