@@ -6,7 +6,6 @@
 #include "spec/names.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-#include "util/sha256.h"
 #include "util/str.h"
 
 #include <ctype.h>
@@ -375,7 +374,7 @@ int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
 int seccomp_compile_cached(const struct spec_seccomp *s, const char *cache_dir,
                            struct seccomp_filter **ret, struct hutch_error **err)
 {
-	char key[SHA256_HEX_SIZE];
+	char key[SECCOMP_CACHE_KEY_SIZE];
 
 	if (!cache_dir)
 		return seccomp_compile(s, ret, err);

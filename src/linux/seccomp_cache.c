@@ -6,10 +6,11 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
-#include "util/sha256.h"
 #include "util/str.h"
 
 #include <dirent.h>
+#include <nettle/base16.h>
+#include <nettle/sha2.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -37,14 +38,14 @@ static void feed_u64(struct sha256_ctx *c, uint64_t v)
 
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	sha256_update(c, b, sizeof(b));
+	sha256_update(c, sizeof(b), b);
 }
 
 static void feed_str(struct sha256_ctx *c, const char *s)
 {
 	feed_u64(c, s ? strlen(s) : UINT64_MAX);
 	if (s)
-		sha256_update(c, s, strlen(s));
+		sha256_update(c, strlen(s), (const uint8_t *)s);
 }
 
 static void feed_strv(struct sha256_ctx *c, char *const *v)
@@ -81,7 +82,7 @@ static void feed_syscall(struct sha256_ctx *c, const struct spec_seccomp_syscall
 	}
 }
 
-void seccomp_cache_key(const struct spec_seccomp *s, char key[SHA256_HEX_SIZE])
+void seccomp_cache_key(const struct spec_seccomp *s, char key[SECCOMP_CACHE_KEY_SIZE])
 {
 	struct sha256_ctx c;
 	struct utsname u;
@@ -105,8 +106,9 @@ void seccomp_cache_key(const struct spec_seccomp *s, char key[SHA256_HEX_SIZE])
 	feed_u64(&c, s->n_syscalls);
 	for (size_t i = 0; i < s->n_syscalls; i++)
 		feed_syscall(&c, &s->syscalls[i]);
-	sha256_final(&c, digest);
-	sha256_to_hex(digest, key);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, digest);
+	base16_encode_update(key, SHA256_DIGEST_SIZE, digest);
+	key[BASE16_ENCODE_LENGTH(SHA256_DIGEST_SIZE)] = '\0';
 }
 
 /* --- entries ----------------------------------------------------------- */

@@ -764,6 +764,10 @@ static void test_cache(void)
 		return;
 	cache = xasprintf("%s/run/.seccomp-cache", dir);
 	seccomp_cache_key(s, key);
+	ok(strlen(key) == 64 && strspn(key, "0123456789abcdef") == 64,
+	   "the key is a SHA-256 in lower-case hex: %s", key);
+	seccomp_cache_key(s, key2);
+	ok(strcmp(key, key2) == 0, "the same profile, the same key");
 	entry = xasprintf("%s/%s.bpf", cache, key);
 	ok(seccomp_compile_cached(s, cache, &a, &err) == 0, "cached compile (miss)");
 	ok(stat(entry, &st) == 0 && (st.st_mode & 0777) == 0600, "entry written 0600");
