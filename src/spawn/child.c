@@ -38,9 +38,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
 struct child {

@@ -27,10 +27,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 struct spawn_run {
 	const struct spawn_config *c;
 	int sock;

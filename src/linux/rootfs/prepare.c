@@ -18,10 +18,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-
 /* --- State ------------------------------------------------------------------- */
 
 static void push_fd(int **fds, size_t *n, int fd)
