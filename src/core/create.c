@@ -15,6 +15,7 @@
 #include "util/str.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -167,8 +168,7 @@ static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
 {
 	const struct spec_scheduler *s = x->spec->process->scheduler;
 
-	if (!s || !s->policy ||
-	    (strcmp(s->policy, "SCHED_FIFO") != 0 && strcmp(s->policy, "SCHED_RR") != 0))
+	if (!s || (s->policy != SCHED_FIFO && s->policy != SCHED_RR))
 		return 0;
 	if (!cgroup_rt_budgetless(x->cg))
 		return 0;
@@ -176,7 +176,7 @@ static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
 	                "config.json: .process.scheduler.policy: %s needs a realtime budget in the "
 	                "container's cgroup, which has none on this host (cgroup v1 "
 	                "cpu.rt_runtime_us is 0): set .linux.resources.cpu.realtimeRuntime",
-	                s->policy);
+	                s->policy == SCHED_FIFO ? "SCHED_FIFO" : "SCHED_RR");
 }
 
 /* A systemd scope only exists once the init is in it (cgroup_enter, in
@@ -217,7 +217,8 @@ static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
 	}
 	if (r && r->memory && r->memory->limit.set)
 		herr_prefix(err,
-		            "linux.resources.memory.limit: unable to set memory limit to %lld: the "
+		            "config.json: .linux.resources.memory.limit: unable to set memory "
+		            "limit to %lld: the "
 		            "container's init was killed by the OOM killer while being set up",
 		            (long long)r->memory->limit.value);
 	else

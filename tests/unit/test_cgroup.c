@@ -19,6 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The container's path in the hierarchy holding controller c ("" for v2). */
+static const char *cg_path(const struct cgroup *cg, const char *c)
+{
+	const struct cgroup_hier *h = cg_find(cg, c);
+
+	return h ? h->path : NULL;
+}
+
 static char *root;
 
 /* --- fixture helpers ----------------------------------------------------- */
@@ -252,9 +260,8 @@ static void test_paths(void)
 
 	v2_tree("cpu memory pids", NULL);
 	cg = mk("c1", NULL, NULL, &e);
-	ok(cg && cgroup_get_mode(cg) == CGROUP_MODE_UNIFIED, "v2 fixture detected as unified");
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/hutch/c1",
-	       "unset cgroupsPath -> /hutch/<id>");
+	ok(cg && cg->mode == CGROUP_MODE_UNIFIED, "v2 fixture detected as unified");
+	is_str(cg ? cg_path(cg, "") : NULL, "/hutch/c1", "unset cgroupsPath -> /hutch/<id>");
 	_cleanup_free_ char *p = xasprintf("%s/hutch/c1", root);
 	ok(access(p, F_OK) == 0, "leaf directory created");
 	check_file("cgroup.subtree_control", "+cpu +memory +pids");
@@ -272,14 +279,13 @@ static void test_paths(void)
 	cgroup_free(cg);
 
 	cg = mk("c2", "/a/b//c/", NULL, &e);
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/a/b/c",
-	       "absolute cgroupsPath is kept, cleaned");
+	is_str(cg ? cg_path(cg, "") : NULL, "/a/b/c", "absolute cgroupsPath is kept, cleaned");
 	cgroup_free(cg);
 
 	self = xasprintf("%s/self", root);
 	put("self", "0::/user.slice/me\n");
 	cg = mk("c3", "x/y", self, &e);
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/user.slice/me/x/y",
+	is_str(cg ? cg_path(cg, "") : NULL, "/user.slice/me/x/y",
 	       "relative cgroupsPath goes under our own cgroup");
 	cgroup_free(cg);
 
@@ -309,9 +315,9 @@ static void test_paths(void)
 	free(self);
 	self = xasprintf("%s/self", root);
 	cg = mk("h1", NULL, NULL, &e);
-	ok(cg && cgroup_get_mode(cg) == CGROUP_MODE_HYBRID, "hybrid fixture detected");
-	is_str(cg ? cgroup_get_path(cg, "memory") : NULL, "/hutch/h1", "hybrid memory path");
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/hutch/h1", "hybrid unified path");
+	ok(cg && cg->mode == CGROUP_MODE_HYBRID, "hybrid fixture detected");
+	is_str(cg ? cg_path(cg, "memory") : NULL, "/hutch/h1", "hybrid memory path");
+	is_str(cg ? cg_path(cg, "") : NULL, "/hutch/h1", "hybrid unified path");
 	cgroup_free(cg);
 	put("cpuset/rel/cpuset.cpus", ""); /* a fixture mkdir makes no files */
 	put("cpuset/rel/cpuset.mems", "");
@@ -319,13 +325,12 @@ static void test_paths(void)
 	cg = mk("r1", "rel", self, &e);
 	if (!cg)
 		printf("# %s\n", e->msg);
-	is_str(cg ? cgroup_get_path(cg, "memory") : NULL, "/mem/x/rel",
+	is_str(cg ? cg_path(cg, "memory") : NULL, "/mem/x/rel",
 	       "relative path per hierarchy: memory");
-	is_str(cg ? cgroup_get_path(cg, "cpuacct") : NULL, "/cpu/rel",
+	is_str(cg ? cg_path(cg, "cpuacct") : NULL, "/cpu/rel",
 	       "relative path per hierarchy: cpuacct");
-	is_str(cg ? cgroup_get_path(cg, "name=systemd") : NULL, "/sys/rel",
-	       "relative path: named systemd");
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/uni/rel", "relative path: unified");
+	is_str(cg ? cg_path(cg, "name=systemd") : NULL, "/sys/rel", "relative path: named systemd");
+	is_str(cg ? cg_path(cg, "") : NULL, "/uni/rel", "relative path: unified");
 	cgroup_free(cg);
 	herr_freep(&e);
 }
@@ -435,7 +440,7 @@ static void test_v1_resources(void)
 
 	v1_tree("hutch/v", NULL, true);
 	cg = mk("v", NULL, NULL, &e);
-	if (!ok(cg && cgroup_get_mode(cg) == CGROUP_MODE_LEGACY, "v1 fixture detected as legacy")) {
+	if (!ok(cg && cg->mode == CGROUP_MODE_LEGACY, "v1 fixture detected as legacy")) {
 		if (e)
 			printf("#   %s\n", e->msg);
 		return;
@@ -656,8 +661,8 @@ static void test_serialize(void)
 	ok(cgroup_deserialize(s1, &back, &e) == 0, "deserialize");
 	_cleanup_free_ char *s2 = back ? cgroup_serialize(back) : NULL;
 	is_str(s2, s1, "serialize round trip");
-	ok(back && cgroup_get_mode(back) == CGROUP_MODE_HYBRID, "mode survives");
-	is_str(back ? cgroup_get_path(back, "memory") : NULL, "/hutch/s", "paths survive");
+	ok(back && back->mode == CGROUP_MODE_HYBRID, "mode survives");
+	is_str(back ? cg_path(back, "memory") : NULL, "/hutch/s", "paths survive");
 	cgroup_free(back);
 	cgroup_free(cg);
 	ok(cgroup_deserialize("{\"manager\":\"fs\"}", &back, &e) < 0 && err_has(e, "cgroup state"),
