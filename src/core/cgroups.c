@@ -114,7 +114,10 @@ int container_update(const char *root, const char *id, const struct spec_resourc
 	struct container c = {.dir = STATE_DIR_INIT};
 	int r = -1;
 
-	if (container_open(root, id, CONTAINER_LOCK, &c, err) < 0)
+	/* the checks create makes on linux.resources, before anything is
+	 * written: a bad rule must not leave half an update behind */
+	if (spec_validate_resources(update, "resources", err) < 0 ||
+	    container_open(root, id, CONTAINER_LOCK, &c, err) < 0)
 		return -1;
 	if (c.status == STATUS_STOPPED || c.status == STATUS_CREATING)
 		herr_msg(err, "container not running");

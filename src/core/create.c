@@ -15,6 +15,7 @@
 #include "util/str.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -189,8 +190,7 @@ static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
 {
 	const struct spec_scheduler *s = x->spec->process->scheduler;
 
-	if (!s || !s->policy ||
-	    (strcmp(s->policy, "SCHED_FIFO") != 0 && strcmp(s->policy, "SCHED_RR") != 0))
+	if (!s || (s->policy != SCHED_FIFO && s->policy != SCHED_RR))
 		return 0;
 	if (!cgroup_rt_budgetless(x->cg))
 		return 0;
@@ -198,7 +198,7 @@ static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
 	                "config.json: .process.scheduler.policy: %s needs a realtime budget in the "
 	                "container's cgroup, which has none on this host (cgroup v1 "
 	                "cpu.rt_runtime_us is 0): set .linux.resources.cpu.realtimeRuntime",
-	                s->policy);
+	                s->policy == SCHED_FIFO ? "SCHED_FIFO" : "SCHED_RR");
 }
 
 /* Rootless, a cgroup the caller may not make (the host did not delegate
@@ -215,7 +215,7 @@ static int rootless_without_cgroup(struct create_ctx *x, struct hutch_error **er
 		return -1;
 	if (names)
 		return herr_prefix(err,
-		                   "rootless: %s cannot be applied: the container gets no cgroup "
+		                   "config.json: %s: cannot be applied rootless without a cgroup "
 		                   "(this user has no delegated cgroup there)",
 		                   names);
 	_cleanup_free_ char *what = herr_without_cause(*err);
@@ -266,7 +266,8 @@ static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
 	}
 	if (r && r->memory && r->memory->limit.set)
 		herr_prefix(err,
-		            "linux.resources.memory.limit: unable to set memory limit to %lld: the "
+		            "config.json: .linux.resources.memory.limit: unable to set memory "
+		            "limit to %lld: the "
 		            "container's init was killed by the OOM killer while being set up",
 		            (long long)r->memory->limit.value);
 	else

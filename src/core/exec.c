@@ -54,10 +54,8 @@ static struct spec_process *process_from_container(const struct spec_process *c,
 		p->selinuxLabel = xstrdup(c->selinuxLabel);
 	p->n_rlimits = c->n_rlimits;
 	p->rlimits = xcalloc(p->n_rlimits + 1, sizeof(*p->rlimits));
-	for (size_t i = 0; i < p->n_rlimits; i++) {
+	for (size_t i = 0; i < p->n_rlimits; i++)
 		p->rlimits[i] = c->rlimits[i];
-		p->rlimits[i].type = xstrdup(c->rlimits[i].type);
-	}
 	return p;
 }
 

@@ -27,10 +27,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 struct spawn_run {
 	const struct spawn_config *c;
 	int sock;
@@ -121,7 +117,7 @@ static int move_net_devices(struct spawn_run *r, struct hutch_error **err)
 	if (netns < 0)
 		return herr_errno(err, errno, "open %s", path);
 	if (netdev_move_all(l->netDevices, l->n_netDevices, netns, err) < 0)
-		return herr_prefix(err, "linux.netDevices");
+		return herr_prefix(err, "config.json: .linux.netDevices");
 	return 0;
 }
 
@@ -292,8 +288,8 @@ static int exec_initial_affinity(struct spawn_run *r, struct hutch_error **err)
 
 	if (r->c->mode != SPAWN_EXEC || !a || !a->initial || !*a->initial)
 		return 0;
-	return procattr_set_cpu_affinity(r->child, a->initial, "process.execCPUAffinity.initial",
-	                                 err);
+	return procattr_set_cpu_affinity(r->child, a->initial,
+	                                 "config.json: .process.execCPUAffinity.initial", err);
 }
 
 /* Moving a process into a cgroup needs write access to cgroup.procs of the

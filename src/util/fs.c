@@ -18,10 +18,6 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-
 int fs_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -603,21 +603,9 @@ bool cgroup_rt_budgetless(const struct cgroup *cg)
 	return v == 0;
 }
 
-enum cgroup_mode cgroup_get_mode(const struct cgroup *cg)
-{
-	return cg->mode;
-}
-
 enum cgroup_manager_kind cgroup_get_manager(const struct cgroup *cg)
 {
 	return cg->manager;
-}
-
-const char *cgroup_get_path(const struct cgroup *cg, const char *controller)
-{
-	const struct cgroup_hier *h = cg_find(cg, controller);
-
-	return h ? h->path : NULL;
 }
 
 char *cgroup_get_dir(const struct cgroup *cg, const char *controller)

@@ -81,7 +81,7 @@ int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
 int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct hutch_error **err);
 
 /* The linux.resources fields of r that need a cgroup controller, as
- * "linux.resources.pids, linux.resources.memory" (caller frees); NULL when
+ * ".linux.resources.pids, .linux.resources.memory" (caller frees); NULL when
  * there are none (devices are left out: rootless, their rules are not
  * applied). For the error of a rootless container that gets no cgroup. */
 char *cgroup_resources_needing_cgroup(const struct spec_resources *r);
@@ -143,13 +143,11 @@ void cgroup_free(struct cgroup *cg);
 void cgroup_freep(struct cgroup **cg);
 #define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
 
-/* Introspection, for callers and tests. */
-enum cgroup_mode cgroup_get_mode(const struct cgroup *cg);
+/* Introspection. */
 enum cgroup_manager_kind cgroup_get_manager(const struct cgroup *cg);
-/* The container's path inside the hierarchy holding `controller` ("memory",
- * "cpu", ...; "" for the v2 hierarchy). NULL when there is none. Borrowed. */
-const char *cgroup_get_path(const struct cgroup *cg, const char *controller);
-/* Absolute directory of that path ("<mount>/<path>"); caller frees; NULL as above. */
+/* The container's directory ("<mount>/<path>") in the hierarchy holding
+ * `controller` ("memory", "cpu", ...; "" for the v2 hierarchy); caller
+ * frees; NULL when there is none. */
 char *cgroup_get_dir(const struct cgroup *cg, const char *controller);
 
 /* runc's default device rules: deny everything, then mknod of any char/block

@@ -18,10 +18,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-
 /* --- State ------------------------------------------------------------------- */
 
 static void push_fd(int **fds, size_t *n, int fd)
@@ -76,7 +72,8 @@ static int propagation(const char *name, unsigned long *ret_before, unsigned lon
 	else if (strcmp(name, "unbindable") == 0 || strcmp(name, "runbindable") == 0)
 		*ret_after = MS_UNBINDABLE;
 	else
-		return herr_msg(err, "linux.rootfsPropagation: unknown value \"%s\"", name);
+		return herr_msg(err, "config.json: .linux.rootfsPropagation: unknown value \"%s\"",
+		                name);
 	return 0;
 }
 
@@ -108,7 +105,8 @@ static int prepare_root(struct rootfs *r, struct hutch_error **err)
 		return herr_errno(err, errno, "open the rootfs %s", o->rootfs);
 	if (!r->own_mntns) {
 		if (root_propagation(o))
-			return herr_msg(err, "linux.rootfsPropagation needs a mount namespace");
+			return herr_msg(
+			    err, "config.json: .linux.rootfsPropagation: needs a mount namespace");
 		r->rootfd = steal_fd(&target);
 		return 0;
 	}
