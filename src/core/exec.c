@@ -189,6 +189,7 @@ static int exec_spawn(const struct exec_opts *o, const struct container *c, cons
 	    .keep_pty = !o->console_socket && !o->detach,
 	    .seccomp = sf,
 	    .cgroup = c->cg,
+	    .cgroup_optional = o->rootless,
 	    .sub_cgroups = o->sub_cgroups,
 	    .target_pid = c->st->pid,
 	    .state_json = state_json,
@@ -220,7 +221,7 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		return -1;
 	if (exec_check_status(o, c.status, err) < 0)
 		goto out;
-	if (o->sub_cgroups && !c.cg) {
+	if (o->sub_cgroups && !container_has_cgroup(&c)) {
 		herr_msg(err, "exec --cgroup: the container has no cgroup");
 		goto out;
 	}

@@ -292,6 +292,23 @@ static int exec_initial_affinity(struct spawn_run *r, struct hutch_error **err)
 	                                 "config.json: .process.execCPUAffinity.initial", err);
 }
 
+/* Moving a process into a cgroup needs write access to cgroup.procs of the
+ * common ancestor of where it is and where it goes (cgroups(7), cgroup v2
+ * delegation containment): a rootless exec from outside the user's
+ * delegated subtree may not, and then runs outside, as with runc. */
+static int enter_refused(const struct spawn_config *c, struct hutch_error **err)
+{
+	int e = (*err)->errnum;
+
+	if (!c->cgroup_optional || (e != EACCES && e != EPERM && e != EROFS))
+		return -1;
+	_cleanup_free_ char *what = herr_without_cause(*err);
+	log_warn("rootless: the process runs outside the container's cgroup (%s was refused)",
+	         what);
+	herr_freep(err);
+	return 0;
+}
+
 static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error **err)
 {
 	const struct spawn_config *c = r->c;
@@ -318,7 +335,7 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		return -1;
 	if (r->user_new && write_maps(r, err) < 0)
 		return -1;
-	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0)
+	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0 && enter_refused(c, err) < 0)
 		return herr_prefix(err, "enter cgroup");
 	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
 		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)

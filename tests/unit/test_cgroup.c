@@ -72,6 +72,15 @@ static void check_file(const char *rel, const char *want)
 	is_str(got, want, what);
 }
 
+/* the container's v2 directory is <root><path> */
+static void is_dir_of(const struct cgroup *cg, const char *path, const char *what)
+{
+	_cleanup_free_ char *got = cg ? cgroup_get_dir(cg, "") : NULL;
+	_cleanup_free_ char *want = xasprintf("%s%s", root, path);
+
+	is_str(got, want, what);
+}
+
 static void fresh_root(void)
 {
 	if (root) {
@@ -670,6 +679,58 @@ static void test_serialize(void)
 	herr_freep(&e);
 }
 
+/* Rootless: an unset cgroupsPath is "<id>" below the parent of our own
+ * cgroup on v2 (the delegated slice), relative ones too; device rules are
+ * not applied; what needs a cgroup is named. */
+static void test_rootless(void)
+{
+	_cleanup_free_ char *self = NULL, *ser = NULL, *names = NULL;
+	struct hutch_error *e = NULL;
+	struct cgroup *cg, *back = NULL;
+	struct cgroup_config c = {.id = "r1", .manager = CGROUP_MANAGER_FS, .rootless = true};
+
+	v2_tree("cpu memory pids", "u/app.slice/r1");
+	self = xasprintf("%s/self", root);
+	put("self", "0::/u/app.slice/term.scope\n");
+	c.mount_root = root;
+	c.self_cgroup_file = self;
+	ok(cgroup_create(&c, &cg, &e) == 0, "rootless: create");
+	is_dir_of(cg, "/u/app.slice/r1",
+	          "rootless, unset cgroupsPath: <id> next to our own cgroup");
+	ser = cg ? cgroup_serialize(cg) : NULL;
+	ok(ser && strstr(ser, "\"rootless\":true") && !strstr(ser, "default_path"),
+	   "rootless recorded, not the default /hutch path");
+	ok(ser && cgroup_deserialize(ser, &back, &e) == 0, "rootless: deserialize");
+	apply_ok(back,
+	         "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+	         "\"pids\":{\"limit\":7}}",
+	         "rootless: device rules skipped, pids written");
+	check_file("u/app.slice/r1/pids.max", "7");
+	cgroup_free(back);
+	cgroup_free(cg);
+	c.id = "r2";
+	c.cgroups_path = "x/y";
+	ok(cgroup_create(&c, &cg, &e) == 0, "rootless: create with a relative path");
+	is_dir_of(cg, "/u/app.slice/x/y", "rootless, relative cgroupsPath: next to our own cgroup");
+	cgroup_free(cg);
+	c.cgroups_path = "/abs/r3";
+	ok(cgroup_create(&c, &cg, &e) == 0, "rootless: create with an absolute path");
+	is_dir_of(cg, "/abs/r3", "rootless, absolute path kept");
+	cgroup_free(cg);
+	herr_freep(&e);
+
+	struct spec_resources *r = res_from_json("{\"devices\":[{\"allow\":false}],"
+	                                         "\"memory\":{\"limit\":4096},"
+	                                         "\"pids\":{\"limit\":3}}");
+	names = cgroup_resources_needing_cgroup(r);
+	is_str(names, ".linux.resources.memory, .linux.resources.pids",
+	       "resources needing a cgroup named, devices left out");
+	res_free(r);
+	r = res_from_json("{\"devices\":[{\"allow\":false}]}");
+	ok(cgroup_resources_needing_cgroup(r) == NULL, "device rules alone need no cgroup");
+	res_free(r);
+}
+
 static void test_disabled(void)
 {
 	struct cgroup_config c = {
@@ -814,6 +875,7 @@ int main(void)
 	test_v1_resources();
 	test_freeze_pids_oom_stats();
 	test_serialize();
+	test_rootless();
 	test_disabled();
 	test_systemd();
 	test_bpf();

@@ -23,8 +23,16 @@ static void test_errors(void)
 	herr_prefix(&err, "create %s", "c1");
 	is_str(err->msg, "create c1: open /x: No such file or directory", "prefix keeps cause");
 	ok(err->errnum == ENOENT, "errnum kept");
+	char *bare = herr_without_cause(err);
+	is_str(bare, "create c1: open /x", "without its cause");
+	free(bare);
 	herr_freep(&err);
 	ok(err == NULL, "freep clears");
+	herr_msg(&err, "no errno: Permission denied");
+	bare = herr_without_cause(err);
+	is_str(bare, "no errno: Permission denied", "a message without errno stays whole");
+	free(bare);
+	herr_freep(&err);
 }
 
 static void test_str(void)

@@ -244,6 +244,15 @@ static int reserve_rt(const struct cgroup *cg, const struct spec_resources *r,
 	return 0;
 }
 
+/* Rootless, device rules are not applied (runc ignores them too): v1's
+ * devices.allow/deny and v2's eBPF programs need CAP_SYS_ADMIN over the
+ * host; what a user namespace can reach of the host's devices is what its
+ * owner may open anyway. */
+static bool skipped(const struct cgroup *cg, const struct group *g)
+{
+	return cg->rootless && g->is_set == devices_set;
+}
+
 int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct hutch_error **err)
 {
 	if (!r || cg->manager == CGROUP_MANAGER_DISABLED)
@@ -253,7 +262,24 @@ int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct
 	if (reserve_rt(cg, r, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (groups[i].is_set(r) && apply_group(cg, &groups[i], r, err) < 0)
+		if (groups[i].is_set(r) && !skipped(cg, &groups[i]) &&
+		    apply_group(cg, &groups[i], r, err) < 0)
 			return -1;
 	return 0;
+}
+
+char *cgroup_resources_needing_cgroup(const struct spec_resources *r)
+{
+	char *names = NULL;
+
+	for (size_t i = 0; r && i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (groups[i].is_set == devices_set || !groups[i].is_set(r))
+			continue;
+		/* ".linux.resources.x": the field without its "config.json: " */
+		const char *f = strstr(groups[i].field, ": ") + 2;
+		char *next = names ? xasprintf("%s, %s", names, f) : xstrdup(f);
+		free(names);
+		names = next;
+	}
+	return names;
 }

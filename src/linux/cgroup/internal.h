@@ -25,6 +25,7 @@ struct cgroup {
 	char *slice;       /* systemd: parent slice */
 	bool shared;       /* it held processes before the container: not all are ours */
 	bool default_path; /* no cgroupsPath: /hutch/<id>, below hutch's own parent */
+	bool rootless;     /* cgroup_config.rootless: device rules are skipped */
 };
 
 /* --- hier.c: discovery and paths --------------------------------------- */
