@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Install build and test dependencies, build with -Werror, then run every suite: the unit
-# tests and root tests (meson test, which also runs tests/root/), the pytest integration
+# Install build and test dependencies, build with -Werror, then run every suite: every meson
+# suite (unit, check, root and the vm smoke test: plain `meson test`), the pytest integration
 # suite, and the cgroup integration tests inside the pure cgroup v2 VM
 # (tests/vm/run-integration.sh; skipped when qemu cannot run).
 # Prints one final line "N passed, N failed, N skipped" over all suites and exits non-zero
@@ -28,7 +28,7 @@ count() { # suite passed failed skipped
 	[ "$3" -eq 0 ] || failures+=("$1")
 }
 
-step "unit tests (meson test)"
+step "meson suites: unit, check, root, vm (meson test)"
 log=$(mktemp)
 trap 'rm -f "$log" "${junit:-}"' EXIT
 set +e
@@ -42,7 +42,7 @@ ok=${ok:-0} fail=$((${fail:-0} + ${xpass:-0} + ${tmo:-0})) skip=$((${skip:-0} + 
 if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	fail=1 # meson failed without a summary: count the suite as one failure
 fi
-count "unit" "$ok" "$fail" "$skip"
+count "meson" "$ok" "$fail" "$skip"
 
 step "integration tests (pytest)"
 junit=$(mktemp)

@@ -3,6 +3,8 @@
  * prints the final error and picks the exit code. */
 #include "config.h"
 #include "cmd/cmd.h"
+#include "core/rootless.h"
+#include "util/cleanup.h"
 #include "linux/seccomp.h"
 #include "util/log.h"
 
@@ -19,13 +21,15 @@ static const char global_usage[] =
     "hutch is an OCI runtime: it runs containers from OCI bundles.\n"
     "\n"
     "Global options:\n"
-    "  --root DIR              state directory (default /run/hutch)\n"
+    "  --root DIR              state directory (default /run/hutch; for an unprivileged\n"
+    "                          user $XDG_RUNTIME_DIR/hutch)\n"
     "  --log FILE              also write diagnostics to FILE\n"
     "  --log-format FORMAT     text (default) or json\n"
     "  --debug                 print debug messages\n"
     "  --systemd-cgroup        manage cgroups through systemd (cgroupsPath is slice:prefix:name)\n"
     "  --cgroup-manager MGR    cgroupfs (default), systemd or disabled\n"
-    "  --rootless VALUE        accepted for compatibility, ignored\n"
+    "  --rootless VALUE        auto (default), true or false: whether this call is rootless\n"
+    "                          (auto: when not root, or in a user namespace)\n"
     "  -v, --version           print the version\n"
     "  -h, --help              print this help\n"
     "\n"
@@ -108,6 +112,7 @@ static int parse_globals(int argc, char **argv, struct global_opts *g, const cha
 			g->cgroup_manager = optarg;
 			break;
 		case OPT_ROOTLESS:
+			g->rootless = optarg;
 			break;
 		case 'v':
 			print_version();
@@ -125,11 +130,26 @@ static int parse_globals(int argc, char **argv, struct global_opts *g, const cha
 	return optind;
 }
 
+/* The state directory, unless --root gave one: only verbs that use it need
+ * it (spec and features run anywhere). */
+static int default_root(const struct cmd *c, struct global_opts *g, char **owned,
+                        struct hutch_error **err)
+{
+	if (g->root || !cmd_uses_state(c))
+		return 0;
+	if (rootless_state_root(owned, err) < 0)
+		return -1;
+	g->root = *owned;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct global_opts g = {.root = "/run/hutch", .first_free_fd = first_free_fd()};
+	struct global_opts g = {.first_free_fd = first_free_fd()};
 	const char *log_fmt = "text";
 	_cleanup_error_ struct hutch_error *err = NULL;
+	_cleanup_free_ char *root = NULL;
+	enum rootless_mode mode;
 	const struct cmd *c;
 	int idx, r;
 
@@ -157,6 +177,11 @@ int main(int argc, char **argv)
 	argv += idx;
 	if (cmd_wants_help(c, argc, argv))
 		return 0;
+	if (rootless_parse_mode(g.rootless, &mode, &err) < 0 ||
+	    default_root(c, &g, &root, &err) < 0) {
+		log_msg(LOG_ERROR, "%s", err->msg);
+		return 1;
+	}
 	optind = 0; /* reset getopt for the verb's own parsing (argv[0] is the verb) */
 	r = c->fn(argc, argv, &g, &err);
 	if (r < 0) {

@@ -34,6 +34,11 @@ const struct cmd *cmd_find(const char *name)
 	return NULL;
 }
 
+bool cmd_uses_state(const struct cmd *c)
+{
+	return c->fn != cmd_spec && c->fn != cmd_features;
+}
+
 bool cmd_wants_help(const struct cmd *c, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

@@ -9,13 +9,15 @@
 #include "util/error.h"
 
 struct global_opts {
-	const char *root;           /* --root, default /run/hutch */
+	const char *root;           /* --root, default /run/hutch or $XDG_RUNTIME_DIR/hutch
+	                             * (core/rootless.h); NULL for verbs without state */
 	const char *log;            /* --log */
 	bool log_json;              /* --log-format json */
 	bool debug;                 /* --debug */
 	bool systemd_cgroup;        /* --systemd-cgroup */
 	const char *cgroup_manager; /* --cgroup-manager cgroupfs|systemd|disabled */
 	int first_free_fd;          /* fds 3..first_free_fd-1 are the caller's (main.c) */
+	const char *rootless;       /* --rootless, checked (rootless_is(), core/rootless.h) */
 };
 
 typedef int (*cmd_fn)(int argc, char **argv, const struct global_opts *g, struct hutch_error **err);
@@ -33,6 +35,9 @@ struct cmd {
 /* The verb table, NULL-name terminated. */
 extern const struct cmd cmd_table[];
 const struct cmd *cmd_find(const char *name);
+
+/* Does the verb use the state directory (--root)? All but spec and features. */
+bool cmd_uses_state(const struct cmd *c);
 
 /* Print the verb's usage to stdout when argv holds -h/--help; returns true if printed. */
 bool cmd_wants_help(const struct cmd *c, int argc, char **argv);

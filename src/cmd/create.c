@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hutch create, and the flag parser it shares with run. */
 #include "cmd/common.h"
+#include "core/rootless.h"
 #include "util/str.h"
 
 #include <getopt.h>
@@ -37,6 +38,7 @@ int cmd_parse_create_flags(int argc, char **argv, bool run, const struct global_
 	memset(ret, 0, sizeof(*ret));
 	ret->create.root = g->root;
 	ret->create.first_free_fd = g->first_free_fd;
+	ret->create.rootless = rootless_is(g->rootless);
 	ret->create.bundle = ".";
 	if (cmd_cgroup_manager(g, &ret->create.manager, err) < 0)
 		return -1;

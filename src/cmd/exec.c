@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hutch exec: run a process in a running container. */
 #include "cmd/common.h"
+#include "core/rootless.h"
 #include "core/exec.h"
 #include "util/cleanup.h"
 #include "util/str.h"
@@ -151,7 +152,9 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct h
 
 int cmd_exec(int argc, char **argv, const struct global_opts *g, struct hutch_error **err)
 {
-	struct exec_opts o = {.root = g->root, .first_free_fd = g->first_free_fd};
+	struct exec_opts o = {.root = g->root,
+	                      .first_free_fd = g->first_free_fd,
+	                      .rootless = rootless_is(g->rootless)};
 	int r = parse_exec_flags(argc, argv, &o, err);
 
 	if (r == 0) {

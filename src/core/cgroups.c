@@ -29,8 +29,11 @@ static int set_frozen(const char *root, const char *id, bool frozen, struct hutc
 		herr_msg(err, "container not running");
 	else if (!frozen && c.status != STATUS_PAUSED)
 		herr_msg(err, "container not paused");
-	else if (!c.cg)
-		herr_msg(err, "%s: the container has no cgroup", frozen ? "pause" : "resume");
+	else if (!container_has_cgroup(&c))
+		herr_msg(err,
+		         "%s: the container has no cgroup (rootless without a delegated cgroup, or "
+		         "--cgroup-manager disabled): nothing can freeze it",
+		         frozen ? "pause" : "resume");
 	else if (cgroup_freeze(c.cg, frozen, err) == 0) {
 		c.st->paused = frozen;
 		r = state_write(c.dir.dirfd, c.st, err);
@@ -111,12 +114,16 @@ int container_update(const char *root, const char *id, const struct spec_resourc
 	struct container c = {.dir = STATE_DIR_INIT};
 	int r = -1;
 
-	if (container_open(root, id, CONTAINER_LOCK, &c, err) < 0)
+	/* the checks create makes on linux.resources, before anything is
+	 * written: a bad rule must not leave half an update behind */
+	if (spec_validate_resources(update, "resources", err) < 0 ||
+	    container_open(root, id, CONTAINER_LOCK, &c, err) < 0)
 		return -1;
 	if (c.status == STATUS_STOPPED || c.status == STATUS_CREATING)
 		herr_msg(err, "container not running");
-	else if (!c.cg)
-		herr_msg(err, "update: the container has no cgroup (--cgroup-manager disabled)");
+	else if (!container_has_cgroup(&c))
+		herr_msg(err, "update: the container has no cgroup (rootless without a delegated "
+		              "cgroup, or --cgroup-manager disabled)");
 	else
 		r = update_cgroup(&c, update, err);
 	container_close(&c);
@@ -133,8 +140,7 @@ int container_ps(const char *root, const char *id, pid_t **ret, size_t *ret_n,
 	*ret_n = 0;
 	if (container_open(root, id, CONTAINER_PEEK, &c, err) < 0)
 		return -1;
-	if (c.cg)
-		r = cgroup_pids(c.cg, ret, ret_n, err);
+	r = container_pids(&c, ret, ret_n, err);
 	container_close(&c);
 	return r;
 }
@@ -311,7 +317,7 @@ int container_events(const char *root, const char *id, bool stats_once, long lon
 	state_dir_close(&c.dir);
 	if (c.status == STATUS_STOPPED || c.status == STATUS_CREATING) {
 		herr_msg(err, "container with id %s is not running", id);
-	} else if (!c.cg) {
+	} else if (!container_has_cgroup(&c)) {
 		herr_msg(err, "events: the container has no cgroup");
 	} else if (stats_once) {
 		print_event(out, "stats", id, c.cg);

@@ -23,7 +23,10 @@ int container_resume(const char *root, const char *id, struct hutch_error **err)
  * limit already in place, a new cpu period with the quota in place. Device
  * rules in an update are added to the container's, between the default
  * deny-all and the default allows (cgroup v2: one new eBPF program with all
- * of them). Fails for a stopped container or one without a cgroup. */
+ * of them). `update` gets the semantic checks of config.json's
+ * linux.resources first (errors "resources: .devices[0].access: ..."), so a
+ * bad one changes nothing. Fails for a stopped container or one without a
+ * cgroup. */
 int container_update(const char *root, const char *id, const struct spec_resources *update,
                      struct hutch_error **err);
 

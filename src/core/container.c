@@ -4,6 +4,7 @@
 #include "core/container.h"
 #include "core/notify.h"
 #include "linux/hook.h"
+#include "linux/pidscan.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -70,6 +71,38 @@ void container_close(struct container *c)
 	state_dir_close(&c->dir);
 	state_freep(&c->st);
 	cgroup_freep(&c->cg);
+}
+
+bool container_has_cgroup(const struct container *c)
+{
+	return c->cg && cgroup_get_manager(c->cg) != CGROUP_MANAGER_DISABLED;
+}
+
+int container_pids(const struct container *c, pid_t **ret, size_t *ret_n, struct hutch_error **err)
+{
+	*ret = NULL;
+	*ret_n = 0;
+	if (container_has_cgroup(c))
+		return cgroup_pids(c->cg, ret, ret_n, err);
+	if (c->st->pid <= 0 || !proc_alive(c->st->pid, c->st->pid_start))
+		return 0;
+	return pidscan_container(c->st->pid, ret, ret_n, err);
+}
+
+/* Without a cgroup, kill --all and delete reach what linux/pidscan.h finds. */
+static int signal_all(const struct container *c, int sig, struct hutch_error **err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (container_has_cgroup(c))
+		return cgroup_signal(c->cg, sig, err);
+	if (container_pids(c, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			return herr_errno(err, errno, "send signal %d to %d", sig, (int)pids[i]);
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -325,13 +358,13 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 		return -1;
 	if (c.status == STATUS_CREATING || (c.status == STATUS_STOPPED && !all))
 		r = herr_msg(err, "container not running");
-	else if (all && c.cg)
-		r = cgroup_signal(c.cg, sig, err);
+	else if (all && (container_has_cgroup(&c) || c.status != STATUS_STOPPED))
+		r = signal_all(&c, sig, err);
 	else if (c.status != STATUS_STOPPED)
 		r = signal_init(c.st, sig, err);
 	/* a frozen task acts on SIGKILL only once thawed (cgroup v1); other
 	 * signals wait for resume, as with runc */
-	if (r == 0 && c.cg && c.status == STATUS_PAUSED && sig == SIGKILL) {
+	if (r == 0 && container_has_cgroup(&c) && c.status == STATUS_PAUSED && sig == SIGKILL) {
 		struct hutch_error *e = NULL;
 		if (cgroup_freeze(c.cg, false, &e) < 0)
 			herr_freep(&e);
@@ -380,6 +413,10 @@ static int kill_init(struct container *c, struct hutch_error **err)
 
 	if (st->pid <= 0 || (c->status == STATUS_STOPPED && !st->creating))
 		return 0;
+	/* without a cgroup to kill the rest later (cgroup_destroy), its
+	 * descendants go now: they may be outside its pid namespace */
+	if (!container_has_cgroup(c) && signal_all(c, SIGKILL, &e) < 0)
+		herr_freep(&e);
 	/* one pidfd, checked once to be the init state.json names, to signal
 	 * it and to wait for it */
 	pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
@@ -390,7 +427,7 @@ static int kill_init(struct container *c, struct hutch_error **err)
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
 		return herr_errno(err, errno, "kill container init %d", (int)st->pid);
 	/* frozen (paused, or a cgroup frozen from outside), it dies once thawed */
-	if (c->cg && cgroup_freeze(c->cg, false, &e) < 0)
+	if (container_has_cgroup(c) && cgroup_freeze(c->cg, false, &e) < 0)
 		herr_freep(&e);
 	if (!pidfd_exited(pidfd, 5000) && proc_alive(st->pid, st->pid_start))
 		return herr_msg(err, "container init %d did not die after SIGKILL", (int)st->pid);

@@ -22,6 +22,7 @@ struct create_opts {
 	bool no_new_keyring;
 	int preserve_fds; /* fds 3..3+n-1 (after the LISTEN_FDS ones) pass to the init */
 	enum cgroup_manager_kind manager;
+	bool rootless; /* a cgroup that cannot be made is no error without resources */
 	bool keep_pty; /* foreground run with a terminal and no console socket */
 };
 
@@ -120,6 +121,14 @@ int container_open(const char *root, const char *id, enum container_access how,
                    struct container *ret, struct hutch_error **err);
 /* Free what container_open filled and release the lock; safe to call twice. */
 void container_close(struct container *c);
+
+/* The container's processes (host pids): its cgroup's, or without one
+ * (rootless, --cgroup-manager disabled) what linux/pidscan.h finds from the
+ * init. *ret is malloc'd (NULL when empty). */
+int container_pids(const struct container *c, pid_t **ret, size_t *ret_n, struct hutch_error **err);
+
+/* Does the container have a cgroup (not none, not the disabled manager)? */
+bool container_has_cgroup(const struct container *c);
 
 /* The ids under root, sorted (none when root is missing). Caller frees (strv). */
 char **container_list_ids(const char *root);

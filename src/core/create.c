@@ -15,6 +15,7 @@
 #include "util/str.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -88,6 +89,28 @@ static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 		return herr_msg(err, "cannot use console socket if hutch will not detach or "
 		                     "allocate tty");
 	return 0;
+}
+
+/* A new user namespace without mappings maps the caller to root, uid and
+ * gid each, as crun does: that is all an unprivileged caller may map by
+ * itself, and gives the container a root. */
+static void default_id_mappings(struct spec *s)
+{
+	const struct spec_namespace *user = spec_find_namespace(s, SPEC_NS_USER);
+	struct spec_linux *l = s->linux_;
+
+	if (!user || user->path || !l)
+		return;
+	if (l->n_uidMappings == 0) {
+		l->uidMappings = xcalloc(1, sizeof(*l->uidMappings));
+		l->uidMappings[0] = (struct spec_id_mapping){0, (uint32_t)geteuid(), 1};
+		l->n_uidMappings = 1;
+	}
+	if (l->n_gidMappings == 0) {
+		l->gidMappings = xcalloc(1, sizeof(*l->gidMappings));
+		l->gidMappings[0] = (struct spec_id_mapping){0, (uint32_t)getegid(), 1};
+		l->n_gidMappings = 1;
+	}
 }
 
 /* Fields this build parses but cannot act on fail loudly rather than being
@@ -180,8 +203,7 @@ static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
 {
 	const struct spec_scheduler *s = x->spec->process->scheduler;
 
-	if (!s || !s->policy ||
-	    (strcmp(s->policy, "SCHED_FIFO") != 0 && strcmp(s->policy, "SCHED_RR") != 0))
+	if (!s || (s->policy != SCHED_FIFO && s->policy != SCHED_RR))
 		return 0;
 	if (!cgroup_rt_budgetless(x->cg))
 		return 0;
@@ -189,7 +211,33 @@ static int check_rt_budget(const struct create_ctx *x, struct hutch_error **err)
 	                "config.json: .process.scheduler.policy: %s needs a realtime budget in the "
 	                "container's cgroup, which has none on this host (cgroup v1 "
 	                "cpu.rt_runtime_us is 0): set .linux.resources.cpu.realtimeRuntime",
-	                s->policy);
+	                s->policy == SCHED_FIFO ? "SCHED_FIFO" : "SCHED_RR");
+}
+
+/* Rootless, a cgroup the caller may not make (the host did not delegate
+ * one to the user) is no error as long as nothing needs it (runc's rule,
+ * for an unset cgroupsPath there): the container runs without one, and the
+ * log says so. Resources that need it fail, named. */
+static int rootless_without_cgroup(struct create_ctx *x, struct hutch_error **err)
+{
+	const struct spec_linux *l = x->spec->linux_;
+	_cleanup_free_ char *names = cgroup_resources_needing_cgroup(l ? l->resources : NULL);
+	int e = (*err)->errnum;
+
+	if (!x->o->rootless || (e != EACCES && e != EPERM && e != EROFS))
+		return -1;
+	if (names)
+		return herr_prefix(err,
+		                   "config.json: %s: cannot be applied rootless without a cgroup "
+		                   "(this user has no delegated cgroup there)",
+		                   names);
+	_cleanup_free_ char *what = herr_without_cause(*err);
+	log_warn("rootless: the container runs without a cgroup (%s was refused: no cgroup is "
+	         "delegated to this user there); pause, resume, update and resource limits need "
+	         "one",
+	         what);
+	herr_freep(err);
+	return 0;
 }
 
 /* A systemd scope only exists once the init is in it (cgroup_enter, in
@@ -200,10 +248,11 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	struct cgroup_config cc = {.id = x->o->id,
 	                           .cgroups_path = l ? l->cgroupsPath : NULL,
 	                           .manager = x->o->manager,
-	                           .mount_root = "/sys/fs/cgroup"};
+	                           .mount_root = "/sys/fs/cgroup",
+	                           .rootless = x->o->rootless};
 
 	if (cgroup_create(&cc, &x->cg, err) < 0)
-		return -1;
+		return rootless_without_cgroup(x, err);
 	x->st.cgroup = cgroup_serialize(x->cg);
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
@@ -231,7 +280,8 @@ static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
 	}
 	if (r && r->memory && r->memory->limit.set)
 		herr_prefix(err,
-		            "linux.resources.memory.limit: unable to set memory limit to %lld: the "
+		            "config.json: .linux.resources.memory.limit: unable to set memory "
+		            "limit to %lld: the "
 		            "container's init was killed by the OOM killer while being set up",
 		            (long long)r->memory->limit.value);
 	else
@@ -459,6 +509,7 @@ int container_create_open(const struct create_opts *o, struct created *ret, stru
 	if (load_bundle(&x, err) < 0 || check_unsupported(x.spec, err) < 0 ||
 	    prepare_fds(&x, err) < 0 || prepare_seccomp(&x, err) < 0)
 		goto out;
+	default_id_mappings(x.spec);
 	if (prepare_state(&x, err) < 0 || notify_prepare(x.spec, x.state_dir, err) < 0)
 		goto fail;
 	if (prepare_cgroup(&x, err) < 0)
@@ -467,7 +518,7 @@ int container_create_open(const struct create_opts *o, struct created *ret, stru
 		explain_oom(&x, err);
 		goto fail;
 	}
-	if (cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
+	if (x.cg && cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
 		goto fail;
 	if (ret_c)
 		hand_over(&x, ret_c, ret_spec);

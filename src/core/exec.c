@@ -54,10 +54,8 @@ static struct spec_process *process_from_container(const struct spec_process *c,
 		p->selinuxLabel = xstrdup(c->selinuxLabel);
 	p->n_rlimits = c->n_rlimits;
 	p->rlimits = xcalloc(p->n_rlimits + 1, sizeof(*p->rlimits));
-	for (size_t i = 0; i < p->n_rlimits; i++) {
+	for (size_t i = 0; i < p->n_rlimits; i++)
 		p->rlimits[i] = c->rlimits[i];
-		p->rlimits[i].type = xstrdup(c->rlimits[i].type);
-	}
 	return p;
 }
 
@@ -191,6 +189,7 @@ static int exec_spawn(const struct exec_opts *o, const struct container *c, cons
 	    .keep_pty = !o->console_socket && !o->detach,
 	    .seccomp = sf,
 	    .cgroup = c->cg,
+	    .cgroup_optional = o->rootless,
 	    .sub_cgroups = o->sub_cgroups,
 	    .target_pid = c->st->pid,
 	    .state_json = state_json,
@@ -222,7 +221,7 @@ int container_exec(const struct exec_opts *o, struct exec_result *ret, struct hu
 		return -1;
 	if (exec_check_status(o, c.status, err) < 0)
 		goto out;
-	if (o->sub_cgroups && !c.cg) {
+	if (o->sub_cgroups && !container_has_cgroup(&c)) {
 		herr_msg(err, "exec --cgroup: the container has no cgroup");
 		goto out;
 	}

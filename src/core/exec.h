@@ -32,6 +32,7 @@ struct exec_opts {
 	const char *process_label;
 	bool ignore_paused;
 	char **sub_cgroups; /* --cgroup values */
+	bool rootless;      /* a cgroup the caller may not enter is a warning */
 };
 
 struct exec_result {

@@ -7,9 +7,9 @@
 #include "linux/mount.h"
 #include "linux/ns.h"
 #include "linux/cgroup/cgroup.h"
-#include "linux/procattr.h"
 #include "linux/seccomp.h"
 #include "spec/json.h"
+#include "spec/names.h"
 #include "spec/spec.h"
 
 #include <stdbool.h>
@@ -20,6 +20,15 @@ static void gen_strv(json_gen *g, const char *key, const char *const *names)
 	json_gen_array_open(g);
 	for (; names && *names; names++)
 		json_gen_string(g, *names);
+	json_gen_array_close(g);
+}
+
+static void gen_names(json_gen *g, const char *key, const struct spec_names *t)
+{
+	json_gen_string(g, key);
+	json_gen_array_open(g);
+	for (size_t i = 0; i < t->n; i++)
+		json_gen_string(g, t->v[i].name);
 	json_gen_array_close(g);
 }
 
@@ -60,8 +69,8 @@ static void gen_linux(json_gen *g)
 	gen_enabled(g, "selinux", true);
 	json_gen_string(g, "memoryPolicy");
 	json_gen_map_open(g);
-	gen_strv(g, "modes", procattr_mpol_mode_names());
-	gen_strv(g, "flags", procattr_mpol_flag_names());
+	gen_names(g, "modes", &spec_mpol_modes);
+	gen_names(g, "flags", &spec_mpol_flags);
 	json_gen_map_close(g);
 	json_gen_string(g, "intelRdt");
 	json_gen_map_open(g);

@@ -70,14 +70,15 @@ static void parse_list(char **names, const char *set, int last, uint64_t *ret)
 		cap_value_t v;
 
 		if (!str_has_prefix(*n, "CAP_") || cap_from_name(*n, &v) < 0) {
-			log_warn("process.capabilities.%s: ignoring unknown capability %s", set,
-			         *n);
+			log_warn(
+			    "config.json: .process.capabilities.%s: ignoring unknown capability %s",
+			    set, *n);
 			continue;
 		}
 		if (v < 0 || v > last) {
-			log_warn(
-			    "process.capabilities.%s: ignoring %s: not supported by this kernel",
-			    set, *n);
+			log_warn("config.json: .process.capabilities.%s: ignoring %s: not "
+			         "supported by this kernel",
+			         set, *n);
 			continue;
 		}
 		*ret |= CAP_BIT(v);
@@ -127,7 +128,8 @@ int caps_drop_bounding(const struct caps_set *set, struct hutch_error **err)
 			if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
 				kept |= CAP_BIT(c);
 			else
-				log_warn("process.capabilities.bounding: %s is not available to "
+				log_warn("config.json: .process.capabilities.bounding: %s is not "
+				         "available to "
 				         "this runtime; it stays dropped",
 				         cap_name(c, name));
 			continue;
@@ -188,8 +190,9 @@ static void warn_missing(const char *set, uint64_t wanted, uint64_t allowed, int
 
 	for (int c = 0; c <= last; c++)
 		if ((wanted & CAP_BIT(c)) && !(allowed & CAP_BIT(c)))
-			log_warn("process.capabilities.%s: cannot grant %s; leaving it out", set,
-			         cap_name(c, name));
+			log_warn("config.json: .process.capabilities.%s: cannot grant %s; leaving "
+			         "it out",
+			         set, cap_name(c, name));
 }
 
 /* Restrict the requested sets to what capset(2) will accept from this process
@@ -230,13 +233,14 @@ static int apply_ambient(uint64_t ambient, uint64_t possible, int last, struct h
 		if (!(ambient & CAP_BIT(c)))
 			continue;
 		if (!(possible & CAP_BIT(c))) {
-			log_debug("process.capabilities.ambient: %s is not both permitted and "
+			log_debug("config.json: .process.capabilities.ambient: %s is not both "
+			          "permitted and "
 			          "inheritable; not raised",
 			          cap_name(c, name));
 			continue;
 		}
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
-			log_warn("process.capabilities.ambient: cannot raise %s: %s",
+			log_warn("config.json: .process.capabilities.ambient: cannot raise %s: %s",
 			         cap_name(c, name), strerror(errno));
 	}
 	return 0;

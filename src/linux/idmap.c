@@ -1,14 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* uid_map / gid_map writing. */
+/* uid_map / gid_map writing: directly, or through newuidmap/newgidmap for an
+ * unprivileged runtime mapping more than its own id. */
 #include "linux/idmap.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/procfs.h"
 #include "util/str.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 char *idmap_format(const struct spec_id_mapping *m, size_t n)
 {
@@ -23,15 +34,45 @@ char *idmap_format(const struct spec_id_mapping *m, size_t n)
 	return buf;
 }
 
+/* One of the two maps, with what differs between them. */
+struct map_kind {
+	const char *file;    /* "uid_map" */
+	const char *field;   /* "uidMappings" */
+	const char *tool;    /* "newuidmap" */
+	const char *subids;  /* "/etc/subuid" */
+	const char *id_name; /* "uid" */
+	int cap;             /* CAP_SETUID */
+	bool gid;
+};
+
+static const struct map_kind uid_kind = {"uid_map", "uidMappings", "newuidmap", "/etc/subuid",
+                                         "uid",     CAP_SETUID,    false};
+static const struct map_kind gid_kind = {"gid_map", "gidMappings", "newgidmap", "/etc/subgid",
+                                         "gid",     CAP_SETGID,    true};
+
+static unsigned int own_id(const struct map_kind *k)
+{
+	return k->gid ? (unsigned int)getegid() : (unsigned int)geteuid();
+}
+
+/* Do we hold `cap` in our effective set (over our own user namespace, the
+ * parent of the container's)? capget(2), no library needed. */
+static bool have_cap(int cap)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {{0}};
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
 static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
                      struct hutch_error **err)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = idmap_format(m, n);
 	char path[64];
 
-	if (n == 0)
-		return 0;
-	text = idmap_format(m, n);
 	snprintf(path, sizeof(path), "%d/%s", (int)pid, file);
 	if (procfs_write(path, text, strlen(text), err) < 0)
 		return herr_prefix(err, "write %s mappings", file);
@@ -52,13 +93,200 @@ static int deny_setgroups(pid_t pid, struct hutch_error **err)
 	return 0;
 }
 
+/* --- Subordinate ids -------------------------------------------------------- */
+
+/* Is [start, start+count) inside the ranges `path` gives to our user (by
+ * name or uid), possibly several adjacent ones? An unreadable file grants
+ * nothing. */
+static bool subids_cover(const char *path, unsigned long long start, unsigned long long count)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	_cleanup_free_ char *uid = xasprintf("%u", (unsigned)geteuid()), *text = NULL;
+	unsigned long long pos = start, end = start + count;
+	_cleanup_error_ struct hutch_error *e = NULL;
+	bool progress = true;
+
+	if (fs_read_file_at(AT_FDCWD, path, &text, NULL, &e) < 0)
+		return false;
+	while (pos < end && progress) {
+		_cleanup_free_ char *copy = xstrdup(text);
+		progress = false;
+		for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			char name[256];
+			unsigned long long s, c;
+			if (sscanf(l, "%255[^:]:%llu:%llu", name, &s, &c) != 3 ||
+			    (strcmp(name, uid) != 0 && (!pw || strcmp(name, pw->pw_name) != 0)))
+				continue;
+			if (s <= pos && pos < s + c) {
+				pos = s + c;
+				progress = true;
+			}
+		}
+	}
+	return pos >= end;
+}
+
+/* The first mapping neither our own id alone nor in our subordinate ids;
+ * -1 when all are allowed. */
+static long first_not_delegated(const struct map_kind *k, const struct spec_id_mapping *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].size == 1 && m[i].hostID == own_id(k))
+			continue;
+		if (!subids_cover(k->subids, m[i].hostID, m[i].size))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* `said`: what the helper printed, if it ran. */
+static int not_delegated(const struct map_kind *k, const struct spec_id_mapping *m, long i,
+                         const char *said, struct hutch_error **err)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	return herr_msg(err,
+	                "config.json: .linux.%s[%ld]: host %ss %u-%llu are not delegated to user "
+	                "%s (uid %u) in %s%s%s%s",
+	                k->field, i, k->id_name, m[i].hostID,
+	                (unsigned long long)m[i].hostID + m[i].size - 1, pw ? pw->pw_name : "?",
+	                (unsigned)geteuid(), k->subids, said && *said ? " (" : "", said ? said : "",
+	                said && *said ? ")" : "");
+}
+
+/* --- The setuid helpers --------------------------------------------------------- */
+
+static char *find_tool(const char *name)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *dirs =
+	    xasprintf("%s:/usr/bin:/usr/sbin:/bin:/sbin", path && *path ? path : "");
+
+	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *cand = xasprintf("%s/%s", d, name);
+		if (*d == '/' && access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+	}
+	return NULL;
+}
+
+/* Run argv with stdin /dev/null and stdout+stderr into *ret_out (trimmed,
+ * at most 4 KiB). Returns the wait status, or -1 with *err. */
+static int run_tool(char **argv, char **ret_out, struct hutch_error **err)
+{
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], status = 0, rc;
+	char buf[4096];
+	size_t len = 0;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return herr_errno(err, errno, "pipe");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc != 0) {
+		close(pipefd[0]);
+		return herr_errno(err, rc, "run %s", argv[0]);
+	}
+	/* read to the end, keeping the start: a helper blocked on a full pipe
+	 * would never exit */
+	for (char more[512];;) {
+		size_t room = sizeof(buf) - 1 - len;
+		r = read(pipefd[0], room ? buf + len : more, room ? room : sizeof(more));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += room ? (size_t)r : 0;
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	buf[len] = '\0';
+	*ret_out = xstrdup(buf);
+	return status;
+}
+
+/* newuidmap/newgidmap PID ID HOST COUNT...: setuid helpers (Debian's uidmap)
+ * that write the maps for an unprivileged user from the ranges /etc/subuid
+ * and /etc/subgid give it. newgidmap also writes setgroups itself. */
+static int map_with_tool(pid_t pid, const struct map_kind *k, const struct spec_id_mapping *m,
+                         size_t n, struct hutch_error **err)
+{
+	_cleanup_free_ char *tool = find_tool(k->tool), *out = NULL;
+	_cleanup_strv_ char **argv = NULL;
+	char num[32];
+	long bad = -1;
+	int status;
+
+	if (!tool) {
+		if ((bad = first_not_delegated(k, m, n)) >= 0)
+			return not_delegated(k, m, bad, NULL, err);
+		return herr_msg(
+		    err,
+		    "config.json: .linux.%s: an unprivileged user maps more than its own "
+		    "%s (%u) through %s, which is not installed (package uidmap)",
+		    k->field, k->id_name, own_id(k), k->tool);
+	}
+	strv_push(&argv, tool);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	strv_push(&argv, num);
+	for (size_t i = 0; i < n; i++) {
+		const uint32_t v[3] = {m[i].containerID, m[i].hostID, m[i].size};
+		for (int j = 0; j < 3; j++) {
+			snprintf(num, sizeof(num), "%u", v[j]);
+			strv_push(&argv, num);
+		}
+	}
+	status = run_tool(argv, &out, err);
+	if (status < 0)
+		return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if ((bad = first_not_delegated(k, m, n)) >= 0)
+		return not_delegated(k, m, bad, out, err);
+	return herr_msg(err, "config.json: .linux.%s: %s %d: %s", k->field, tool, (int)pid,
+	                *out ? out : "failed");
+}
+
+/* --- Choosing the way --------------------------------------------------------------- */
+
+/* user_namespaces(7), "Defining user and group ID mappings": with
+ * CAP_SETUID (CAP_SETGID) over the parent namespace anything mapped there
+ * may be written; without it, one line mapping the writer's own effective
+ * id, and for gid_map only after setgroups is denied. Anything else goes
+ * through the setuid helper. */
+static int map_one(pid_t pid, const struct map_kind *k, const struct spec_id_mapping *m, size_t n,
+                   struct hutch_error **err)
+{
+	if (n == 0)
+		return 0;
+	if (have_cap(k->cap))
+		return write_map(pid, k->file, m, n, err);
+	if (n == 1 && m[0].size == 1 && m[0].hostID == own_id(k)) {
+		if (k->gid && deny_setgroups(pid, err) < 0)
+			return -1;
+		return write_map(pid, k->file, m, n, err);
+	}
+	return map_with_tool(pid, k, m, n, err);
+}
+
 int idmap_write(pid_t pid, const struct spec_linux *l, struct hutch_error **err)
 {
 	if (!l)
 		return 0;
-	if (write_map(pid, "uid_map", l->uidMappings, l->n_uidMappings, err) < 0)
+	if (map_one(pid, &uid_kind, l->uidMappings, l->n_uidMappings, err) < 0)
 		return -1;
-	if (l->n_gidMappings && geteuid() != 0 && deny_setgroups(pid, err) < 0)
-		return -1;
-	return write_map(pid, "gid_map", l->gidMappings, l->n_gidMappings, err);
+	return map_one(pid, &gid_kind, l->gidMappings, l->n_gidMappings, err);
 }

@@ -8,13 +8,6 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#ifndef MOUNT_ATTR_IDMAP
-#define MOUNT_ATTR_IDMAP 0x00100000
-#endif
-#ifndef MOUNT_ATTR_NOSYMFOLLOW
-#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
-#endif
-
 /* --- The option table ---------------------------------------------------- */
 
 enum opt_kind {

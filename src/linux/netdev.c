@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* linux.netDevices over raw rtnetlink: look devices up, save their permanent
  * global addresses, move and rename them into the container's namespace,
- * re-add the addresses there and set the devices up. */
+ * re-add the addresses there and set the devices up. Raw rtnetlink rather
+ * than libmnl: Debian ships libmnl as a shared library only, and the
+ * loopback of every container with a network namespace goes through here,
+ * so every call of hutch would load one more library for a few messages. */
 #include "linux/netdev.h"
 #include "util/cleanup.h"
 #include "util/str.h"

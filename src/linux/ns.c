@@ -13,10 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 int ns_clone_flag(enum spec_ns_type t)
 {
 	static const int flags[SPEC_NS__COUNT] = {

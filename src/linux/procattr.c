@@ -2,6 +2,7 @@
 /* oom_score_adj, scheduler, ioprio, personality, CPU affinity, mempolicy, LSM
  * exec labels, no_new_privs, pdeathsig and the close-on-exec sweep. */
 #include "linux/procattr.h"
+#include "spec/names.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/procfs.h"
@@ -11,7 +12,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ioprio.h>
+#include <linux/sched.h>
 #include <sched.h>
+/* struct sched_attr comes from the kernel's header, whose struct sched_param
+ * glibc's <sched.h> already defines: that one is renamed out of the way. */
+#define sched_param linux_sched_param
+#include <linux/sched/types.h>
+#undef sched_param
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,19 +33,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define LONG_BITS     (8 * sizeof(unsigned long))
 
-struct name_value {
-	const char *name;
-	unsigned long long value;
-};
-
-static const struct name_value *lookup(const struct name_value *t, size_t n, const char *name)
-{
-	for (size_t i = 0; name && i < n; i++)
-		if (strcmp(t[i].name, name) == 0)
-			return &t[i];
-	return NULL;
-}
-
 /* --- oomScoreAdj --------------------------------------------------------- */
 
 int procattr_set_oom_score_adj(const struct spec_process *p, struct hutch_error **err)
@@ -50,124 +45,76 @@ int procattr_set_oom_score_adj(const struct spec_process *p, struct hutch_error 
 	n = snprintf(buf, sizeof(buf), "%lld", (long long)p->oomScoreAdj.value);
 	if (procfs_write("self/oom_score_adj", buf, (size_t)n, err) == 0)
 		return 0;
-	if ((*err)->errnum == EACCES || (*err)->errnum == EPERM)
+	if ((*err)->errnum == EACCES || (*err)->errnum == EPERM) {
+		/* proc(5): below oom_score_adj_min (what a holder of
+		 * CAP_SYS_RESOURCE last set, at most the current value) only such
+		 * a holder may go, which a rootless runtime never is */
+		_cleanup_free_ char *cur = NULL;
+		struct hutch_error *e = NULL;
+		if (procfs_read("self/oom_score_adj", &cur, NULL, &e) < 0)
+			herr_free(e);
+		if (cur)
+			cur[strcspn(cur, "\n")] = '\0';
 		return herr_prefix(err,
-		                   "process.oomScoreAdj %s (lowering it needs "
-		                   "CAP_SYS_RESOURCE)",
-		                   buf);
-	return herr_prefix(err, "process.oomScoreAdj %s", buf);
+		                   "config.json: .process.oomScoreAdj: %s is below the current %s "
+		                   "(lowering it needs CAP_SYS_RESOURCE)",
+		                   buf, cur ? cur : "oom_score_adj");
+	}
+	return herr_prefix(err, "config.json: .process.oomScoreAdj: %s", buf);
 }
 
 /* --- scheduler ----------------------------------------------------------- */
 
-/* sched_setattr(2) argument (include/uapi/linux/sched/types.h, SCHED_ATTR_SIZE_VER1). */
-struct sched_attr_v1 {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-	uint32_t sched_util_min;
-	uint32_t sched_util_max;
-};
-
-static const struct name_value sched_policies[] = {
-    {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2},       {"SCHED_BATCH", 3},
-    {"SCHED_ISO", 4},   {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6},
-};
-
-static const struct name_value sched_flags[] = {
-    {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
-    {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
-    {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
-    {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
-};
-
-int procattr_sched_policy_from_name(const char *name)
+/* The bits of a flag list (spec/names.h: the parser kept the values). */
+static uint64_t flag_bits(const uint32_t *flags, size_t n)
 {
-	const struct name_value *nv = lookup(sched_policies, ARRAY_SIZE(sched_policies), name);
+	uint64_t bits = 0;
 
-	return nv ? (int)nv->value : -1;
-}
-
-unsigned long long procattr_sched_flag_from_name(const char *name)
-{
-	const struct name_value *nv = lookup(sched_flags, ARRAY_SIZE(sched_flags), name);
-
-	return nv ? nv->value : 0;
+	for (size_t i = 0; i < n; i++)
+		bits |= flags[i];
+	return bits;
 }
 
 int procattr_set_scheduler(const struct spec_scheduler *s, struct hutch_error **err)
 {
-	struct sched_attr_v1 attr = {.size = sizeof(attr)};
-	int policy;
+	struct sched_attr attr = {.size = sizeof(attr)};
 
 	if (!s)
 		return 0;
-	policy = procattr_sched_policy_from_name(s->policy);
-	if (policy < 0)
-		return herr_msg(err, "process.scheduler.policy: unknown policy %s",
-		                s->policy ? s->policy : "(null)");
-	strv_foreach (f, s->flags) {
-		unsigned long long bit = procattr_sched_flag_from_name(*f);
-
-		if (!bit)
-			return herr_msg(err, "process.scheduler.flags: unknown flag %s", *f);
-		attr.sched_flags |= bit;
-	}
-	attr.sched_policy = (uint32_t)policy;
+	attr.sched_policy = s->policy;
+	attr.sched_flags = flag_bits(s->flags, s->n_flags);
 	attr.sched_nice = s->nice;
 	attr.sched_priority = (uint32_t)s->priority;
 	attr.sched_runtime = s->runtime;
 	attr.sched_deadline = s->deadline;
 	attr.sched_period = s->period;
-	if (attr.sched_flags & 0x60) /* UTIL_CLAMP_*: no clamp values in the spec */
+	/* the spec has no clamp values: a clamp flag gets the whole range,
+	 * 0..1024 (SCHED_CAPACITY_SCALE, linux/sched/types.h) */
+	if (attr.sched_flags & SCHED_FLAG_UTIL_CLAMP)
 		attr.sched_util_max = 1024;
 	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
-		return herr_errno(err, errno,
-		                  "process.scheduler: sched_setattr %s (nice %d, priority %d)",
-		                  s->policy, s->nice, s->priority);
+		return herr_errno(
+		    err, errno,
+		    "config.json: .process.scheduler: sched_setattr %s (nice %d, priority %d)",
+		    spec_name_of(&spec_sched_policies, s->policy), s->nice, s->priority);
 	return 0;
 }
 
 /* --- ioPriority ---------------------------------------------------------- */
 
-#define IOPRIO_CLASS_SHIFT_ 13
-#define IOPRIO_WHO_PROCESS_ 1
-
-static const struct name_value ioprio_classes[] = {
-    {"IOPRIO_CLASS_RT", 1},
-    {"IOPRIO_CLASS_BE", 2},
-    {"IOPRIO_CLASS_IDLE", 3},
-};
-
-int procattr_ioprio_class_from_name(const char *name)
-{
-	const struct name_value *nv = lookup(ioprio_classes, ARRAY_SIZE(ioprio_classes), name);
-
-	return nv ? (int)nv->value : -1;
-}
-
 int procattr_set_io_priority(const struct spec_io_priority *io, struct hutch_error **err)
 {
-	int cls;
-
 	if (!io)
 		return 0;
-	cls = procattr_ioprio_class_from_name(io->class_);
-	if (cls < 0)
-		return herr_msg(err, "process.ioPriority.class: unknown class %s",
-		                io->class_ ? io->class_ : "(null)");
 	if (io->priority < 0 || io->priority > 7)
-		return herr_msg(err, "process.ioPriority.priority: %lld is outside 0..7",
+		return herr_msg(err,
+		                "config.json: .process.ioPriority.priority: %lld is outside 0..7",
 		                (long long)io->priority);
-	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS_, 0,
-	            (cls << IOPRIO_CLASS_SHIFT_) | (int)io->priority) < 0)
-		return herr_errno(err, errno, "process.ioPriority: ioprio_set %s %lld", io->class_,
-		                  (long long)io->priority);
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+	            IOPRIO_PRIO_VALUE(io->class_, io->priority)) < 0)
+		return herr_errno(
+		    err, errno, "config.json: .process.ioPriority: ioprio_set %s %lld",
+		    spec_name_of(&spec_ioprio_classes, io->class_), (long long)io->priority);
 	return 0;
 }
 
@@ -175,21 +122,14 @@ int procattr_set_io_priority(const struct spec_io_priority *io, struct hutch_err
 
 int procattr_set_personality(const struct spec_personality *p, struct hutch_error **err)
 {
-	unsigned long persona;
-
 	if (!p)
 		return 0;
-	if (p->domain && strcmp(p->domain, "LINUX") == 0)
-		persona = PER_LINUX;
-	else if (p->domain && strcmp(p->domain, "LINUX32") == 0)
-		persona = PER_LINUX32;
-	else
-		return herr_msg(err, "linux.personality.domain: unknown domain %s",
-		                p->domain ? p->domain : "(null)");
 	if (p->flags && p->flags[0])
-		return herr_msg(err, "linux.personality.flags: unsupported flag %s", p->flags[0]);
-	if (personality(persona) < 0)
-		return herr_errno(err, errno, "linux.personality: personality %s", p->domain);
+		return herr_msg(err, "config.json: .linux.personality.flags: unsupported flag %s",
+		                p->flags[0]);
+	if (personality(p->domain) < 0)
+		return herr_errno(err, errno, "config.json: .linux.personality: personality %s",
+		                  spec_name_of(&spec_personalities, p->domain));
 	return 0;
 }
 
@@ -282,57 +222,6 @@ int procattr_set_cpu_affinity(pid_t pid, const char *list, const char *field,
 
 /* --- memoryPolicy -------------------------------------------------------- */
 
-static const struct name_value mpol_modes[] = {
-    {"MPOL_DEFAULT", 0},
-    {"MPOL_PREFERRED", 1},
-    {"MPOL_BIND", 2},
-    {"MPOL_INTERLEAVE", 3},
-    {"MPOL_LOCAL", 4},
-    {"MPOL_PREFERRED_MANY", 5},
-    {"MPOL_WEIGHTED_INTERLEAVE", 6},
-};
-
-static const struct name_value mpol_flags[] = {
-    {"MPOL_F_STATIC_NODES", 1U << 15},
-    {"MPOL_F_RELATIVE_NODES", 1U << 14},
-    {"MPOL_F_NUMA_BALANCING", 1U << 13},
-};
-
-/* NULL-terminated names of a table, built once. */
-static const char *const *table_names(const struct name_value *t, size_t n, const char **out)
-{
-	if (!out[0])
-		for (size_t i = 0; i < n; i++)
-			out[i] = t[i].name;
-	return out;
-}
-
-const char *const *procattr_mpol_mode_names(void)
-{
-	static const char *names[sizeof(mpol_modes) / sizeof(mpol_modes[0]) + 1];
-	return table_names(mpol_modes, sizeof(mpol_modes) / sizeof(mpol_modes[0]), names);
-}
-
-const char *const *procattr_mpol_flag_names(void)
-{
-	static const char *names[sizeof(mpol_flags) / sizeof(mpol_flags[0]) + 1];
-	return table_names(mpol_flags, sizeof(mpol_flags) / sizeof(mpol_flags[0]), names);
-}
-
-int procattr_mpol_mode_from_name(const char *name)
-{
-	const struct name_value *nv = lookup(mpol_modes, ARRAY_SIZE(mpol_modes), name);
-
-	return nv ? (int)nv->value : -1;
-}
-
-unsigned procattr_mpol_flag_from_name(const char *name)
-{
-	const struct name_value *nv = lookup(mpol_flags, ARRAY_SIZE(mpol_flags), name);
-
-	return nv ? (unsigned)nv->value : 0;
-}
-
 int procattr_set_mempolicy(const struct spec_memory_policy *m, struct hutch_error **err)
 {
 	_cleanup_free_ unsigned long *nodes = NULL;
@@ -341,23 +230,15 @@ int procattr_set_mempolicy(const struct spec_memory_policy *m, struct hutch_erro
 
 	if (!m)
 		return 0;
-	mode = procattr_mpol_mode_from_name(m->mode);
-	if (mode < 0)
-		return herr_msg(err, "linux.memoryPolicy.mode: unknown mode %s",
-		                m->mode ? m->mode : "(null)");
-	strv_foreach (f, m->flags) {
-		unsigned bit = procattr_mpol_flag_from_name(*f);
-
-		if (!bit)
-			return herr_msg(err, "linux.memoryPolicy.flags: unknown flag %s", *f);
-		mode |= (int)bit;
-	}
-	if (procattr_parse_cpu_list(m->nodes, "linux.memoryPolicy.nodes", &nodes, &nbits, err) < 0)
+	mode = (int)(m->mode | flag_bits(m->flags, m->n_flags));
+	if (procattr_parse_cpu_list(m->nodes, "config.json: .linux.memoryPolicy.nodes", &nodes,
+	                            &nbits, err) < 0)
 		return -1;
 	/* The kernel reads maxnode - 1 bits (mm/mempolicy.c get_nodes()). */
 	if (syscall(SYS_set_mempolicy, mode, nodes, nbits ? nbits + 1 : 0) < 0)
-		return herr_errno(err, errno, "linux.memoryPolicy: set_mempolicy %s nodes \"%s\"",
-		                  m->mode, m->nodes ? m->nodes : "");
+		return herr_errno(
+		    err, errno, "config.json: .linux.memoryPolicy: set_mempolicy %s nodes \"%s\"",
+		    spec_name_of(&spec_mpol_modes, m->mode), m->nodes ? m->nodes : "");
 	return 0;
 }
 
@@ -382,10 +263,12 @@ bool procattr_selinux_enabled(void)
 int procattr_check_lsm(const struct spec_process *p, struct hutch_error **err)
 {
 	if (p->apparmorProfile && *p->apparmorProfile && !procattr_apparmor_enabled())
-		return herr_msg(err,
-		                "process.apparmorProfile: AppArmor is not enabled on this host");
+		return herr_msg(
+		    err,
+		    "config.json: .process.apparmorProfile: AppArmor is not enabled on this host");
 	if (p->selinuxLabel && *p->selinuxLabel && !procattr_selinux_enabled())
-		return herr_msg(err, "process.selinuxLabel: SELinux is not enabled on this host");
+		return herr_msg(
+		    err, "config.json: .process.selinuxLabel: SELinux is not enabled on this host");
 	return 0;
 }
 
@@ -412,11 +295,12 @@ int procattr_set_apparmor_profile(const char *profile, struct hutch_error **err)
 	if (!profile || !*profile)
 		return 0;
 	if (!procattr_apparmor_enabled())
-		return herr_msg(err,
-		                "process.apparmorProfile: AppArmor is not enabled on this host");
+		return herr_msg(
+		    err,
+		    "config.json: .process.apparmorProfile: AppArmor is not enabled on this host");
 	data = xasprintf("exec %s", profile);
 	if (write_attr(paths, ARRAY_SIZE(paths), data, err) < 0)
-		return herr_prefix(err, "process.apparmorProfile %s", profile);
+		return herr_prefix(err, "config.json: .process.apparmorProfile: %s", profile);
 	return 0;
 }
 
@@ -427,9 +311,10 @@ int procattr_set_selinux_label(const char *label, struct hutch_error **err)
 	if (!label || !*label)
 		return 0;
 	if (!procattr_selinux_enabled())
-		return herr_msg(err, "process.selinuxLabel: SELinux is not enabled on this host");
+		return herr_msg(
+		    err, "config.json: .process.selinuxLabel: SELinux is not enabled on this host");
 	if (write_attr(paths, ARRAY_SIZE(paths), label, err) < 0)
-		return herr_prefix(err, "process.selinuxLabel %s", label);
+		return herr_prefix(err, "config.json: .process.selinuxLabel: %s", label);
 	return 0;
 }
 
@@ -438,17 +323,8 @@ int procattr_set_selinux_label(const char *label, struct hutch_error **err)
 int procattr_set_no_new_privs(struct hutch_error **err)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return herr_errno(err, errno, "process.noNewPrivileges: prctl PR_SET_NO_NEW_PRIVS");
-	return 0;
-}
-
-int procattr_set_pdeathsig(int sig, pid_t expected_parent, struct hutch_error **err)
-{
-	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0)
-		return herr_errno(err, errno, "prctl PR_SET_PDEATHSIG %d", sig);
-	/* The parent may have died before the prctl: the signal would never come. */
-	if (expected_parent > 0 && getppid() != expected_parent)
-		return herr_errno(err, ESRCH, "parent process %d exited", (int)expected_parent);
+		return herr_errno(
+		    err, errno, "config.json: .process.noNewPrivileges: prctl PR_SET_NO_NEW_PRIVS");
 	return 0;
 }
 

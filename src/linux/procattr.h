@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-process kernel attributes the container process sets on itself before
  * execve: oom_score_adj, scheduler, I/O priority, personality, CPU affinity,
- * NUMA memory policy, LSM exec labels, no_new_privs, parent-death signal, and
- * the close-on-exec sweep of leaked fds. Each setter is independent. */
+ * NUMA memory policy, LSM exec labels, no_new_privs, and the close-on-exec
+ * sweep of leaked fds. Each setter is independent. */
 #ifndef HUTCH_LINUX_PROCATTR_H
 #define HUTCH_LINUX_PROCATTR_H
 
@@ -13,14 +13,13 @@
 #include "spec/spec.h"
 #include "util/error.h"
 
-/* Suggested order in the container process (runc does the same):
- *   procattr_set_oom_score_adj, procattr_set_personality, procattr_set_mempolicy,
- *   procattr_set_scheduler, procattr_set_io_priority   (while privileged)
- *   rlimit_apply, caps/user sequence (caps.h)
- *   procattr_set_pdeathsig again (the uid change cleared it)
- *   procattr_set_apparmor_profile / procattr_set_selinux_label (just before exec:
- *     both only take effect at the next execve)
- *   procattr_set_no_new_privs, seccomp, procattr_cloexec_from, execve
+/* The order in the container process (spawn/child.c), all while it is still
+ * privileged: procattr_set_oom_score_adj, rlimit_apply, procattr_set_scheduler,
+ * procattr_set_io_priority, procattr_set_personality, procattr_set_mempolicy,
+ * execCPUAffinity.final (exec), procattr_set_apparmor_profile /
+ * procattr_set_selinux_label (both take effect at the next execve); then
+ * procattr_cloexec_from, procattr_set_no_new_privs, seccomp and the caps/user
+ * sequence (caps.h).
  * execCPUAffinity (exec only): the runtime parent applies `initial` to the
  * child's pid before the child enters the container's cgroup, the child
  * applies `final` to itself after it entered (procattr_set_cpu_affinity). */
@@ -34,20 +33,11 @@ int procattr_set_oom_score_adj(const struct spec_process *p, struct hutch_error 
 
 /* --- scheduler ----------------------------------------------------------- */
 
-/* SCHED_OTHER.. SCHED_DEADLINE -> policy number; -1 when unknown. */
-int procattr_sched_policy_from_name(const char *name);
-/* SCHED_FLAG_RESET_ON_FORK.. SCHED_FLAG_UTIL_CLAMP_MAX -> flag bit; 0 when unknown. */
-unsigned long long procattr_sched_flag_from_name(const char *name);
-
 /* sched_setattr(2) on the calling thread with policy, nice, priority, flags,
- * runtime, deadline, period from `s` (NULL: no-op). Unknown names fail with
- * the field named ("process.scheduler.policy: unknown policy SCHED_X"). */
+ * runtime, deadline, period from `s` (NULL: no-op). */
 int procattr_set_scheduler(const struct spec_scheduler *s, struct hutch_error **err);
 
 /* --- ioPriority ---------------------------------------------------------- */
-
-/* IOPRIO_CLASS_RT|BE|IDLE -> class number (1..3); -1 when unknown. */
-int procattr_ioprio_class_from_name(const char *name);
 
 /* ioprio_set(IOPRIO_WHO_PROCESS, 0, class|priority) on the calling process; it
  * is inherited by everything the process forks. NULL: no-op. Priority must be
@@ -79,14 +69,6 @@ int procattr_set_cpu_affinity(pid_t pid, const char *list, const char *field,
 
 /* --- memoryPolicy -------------------------------------------------------- */
 
-/* MPOL_DEFAULT.. MPOL_WEIGHTED_INTERLEAVE -> mode; -1 when unknown. */
-/* The recognized MPOL_* mode and flag names (NULL-terminated, static), for `features`. */
-const char *const *procattr_mpol_mode_names(void);
-const char *const *procattr_mpol_flag_names(void);
-int procattr_mpol_mode_from_name(const char *name);
-/* MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING -> bit; 0 unknown. */
-unsigned procattr_mpol_flag_from_name(const char *name);
-
 /* set_mempolicy(2) with mode|flags and the node list (NULL: no-op). */
 int procattr_set_mempolicy(const struct spec_memory_policy *m, struct hutch_error **err);
 
@@ -116,12 +98,6 @@ int procattr_set_selinux_label(const char *label, struct hutch_error **err);
 
 /* prctl(PR_SET_NO_NEW_PRIVS, 1). */
 int procattr_set_no_new_privs(struct hutch_error **err);
-
-/* prctl(PR_SET_PDEATHSIG, sig). If expected_parent > 0 and the parent has
- * already changed (it died before the prctl), fail with ESRCH so the child
- * does not outlive it. Credential changes (setresuid) clear the signal: arm it
- * again after user_apply. */
-int procattr_set_pdeathsig(int sig, pid_t expected_parent, struct hutch_error **err);
 
 /* Mark every fd >= `from` close-on-exec, except the `n_keep` fds in `keep`
  * (which are left as they are). With --preserve-fds N the caller passes

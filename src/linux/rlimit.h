@@ -1,26 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* process.rlimits: the RLIMIT_* name table and setrlimit for the container
- * process. */
+/* process.rlimits: setrlimit for the container process. */
 #ifndef HUTCH_LINUX_RLIMIT_H
 #define HUTCH_LINUX_RLIMIT_H
 
 #include "spec/spec.h"
 #include "util/error.h"
 
-/* The resource number for "RLIMIT_NOFILE" etc. (the 16 names of
- * getrlimit(2)), or -1 when the name is unknown. */
-int rlimit_from_name(const char *name);
-
-/* The name for a resource number, or NULL. */
-const char *rlimit_name(int resource);
-
 /* setrlimit() every entry of p->rlimits on the calling process, in order.
  * Run it in the container process while it is still privileged (before
  * user_apply/caps_apply): raising a hard limit needs CAP_SYS_RESOURCE.
  * Errors name the limit and the values, e.g.
  *   "setrlimit RLIMIT_NOFILE (soft 1048576, hard 1048576): Operation not
- *    permitted (the hard limit is 524288; raising it needs CAP_SYS_RESOURCE)"
- * and an unknown type is "process.rlimits[2].type: unknown rlimit RLIMIT_X". */
+ *    permitted (the hard limit is 524288; raising it needs CAP_SYS_RESOURCE)". */
 int rlimit_apply(const struct spec_process *p, struct hutch_error **err);
 
 #endif

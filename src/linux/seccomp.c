@@ -3,9 +3,9 @@
  * seccomp(2) in the container init; features.json and version reporting. */
 #include "linux/seccomp.h"
 #include "linux/seccomp_internal.h"
+#include "spec/names.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-#include "util/sha256.h"
 #include "util/str.h"
 
 #include <ctype.h>
@@ -40,83 +40,27 @@ static int sys_seccomp(unsigned int op, unsigned int flags, void *args)
 	return (int)syscall(SYS_seccomp, op, flags, args);
 }
 
-/* --- names ------------------------------------------------------------- */
+/* --- values ------------------------------------------------------------ */
 
-enum action_errno { NO_ERRNO, TAKES_ERRNO };
+/* spec/names.h keeps actions and architectures as libseccomp's values; those
+ * are the kernel's SECCOMP_RET_* and AUDIT_ARCH_*, which kernel_has_action
+ * and the ENOSYS stub rely on. */
+_Static_assert(SCMP_ACT_KILL_PROCESS == SECCOMP_RET_KILL_PROCESS &&
+                   SCMP_ACT_KILL_THREAD == SECCOMP_RET_KILL_THREAD &&
+                   SCMP_ACT_TRAP == SECCOMP_RET_TRAP && SCMP_ACT_ERRNO(0) == SECCOMP_RET_ERRNO &&
+                   SCMP_ACT_TRACE(0) == SECCOMP_RET_TRACE && SCMP_ACT_LOG == SECCOMP_RET_LOG &&
+                   SCMP_ACT_ALLOW == SECCOMP_RET_ALLOW && SCMP_ACT_NOTIFY == SECCOMP_RET_USER_NOTIF,
+               "libseccomp's actions are the kernel's return values");
 
-static const struct {
-	const char *name;
-	uint32_t action; /* for ERRNO/TRACE: the action with a zero return value */
-	uint32_t kernel; /* SECCOMP_RET_* for SECCOMP_GET_ACTION_AVAIL */
-	enum action_errno takes;
-} actions[] = {
-    {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, NO_ERRNO},
-    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, SECCOMP_RET_KILL_PROCESS, NO_ERRNO},
-    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, NO_ERRNO},
-    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, SECCOMP_RET_TRAP, NO_ERRNO},
-    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), SECCOMP_RET_ERRNO, TAKES_ERRNO},
-    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), SECCOMP_RET_TRACE, TAKES_ERRNO},
-    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, SECCOMP_RET_ALLOW, NO_ERRNO},
-    {"SCMP_ACT_LOG", SCMP_ACT_LOG, SECCOMP_RET_LOG, NO_ERRNO},
-    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, SECCOMP_RET_USER_NOTIF, NO_ERRNO},
-};
-
-static const struct {
-	const char *name;
-	enum scmp_compare op;
-} operators[] = {
-    {"SCMP_CMP_NE", SCMP_CMP_NE},
-    {"SCMP_CMP_LT", SCMP_CMP_LT},
-    {"SCMP_CMP_LE", SCMP_CMP_LE},
-    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-    {"SCMP_CMP_GE", SCMP_CMP_GE},
-    {"SCMP_CMP_GT", SCMP_CMP_GT},
-    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
-};
-
-/* runtime-spec's list (libseccomp 2.6); which of them work depends on the
- * libseccomp in use, whose names are the lower-case suffixes. */
-static const char *const arch_names[] = {
-    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
-    "SCMP_ARCH_M68K",    "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",
-};
-
-static const struct {
-	const char *name;
-	unsigned int flag;
-} filter_flags[] = {
-    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
-};
-
-#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* "SCMP_ARCH_X86_64" -> libseccomp token, 0 when unknown to this libseccomp */
-static uint32_t arch_token(const char *name)
+static bool takes_errno(uint32_t action)
 {
-	char lower[32];
-	size_t i = 0;
-
-	if (!str_has_prefix(name, "SCMP_ARCH_") || strlen(name) - 10 >= sizeof(lower))
-		return 0;
-	for (const char *p = name + 10; *p; p++)
-		lower[i++] = (char)tolower((unsigned char)*p);
-	lower[i] = '\0';
-	return seccomp_arch_resolve_name(lower);
+	return action == SCMP_ACT_ERRNO(0) || action == SCMP_ACT_TRACE(0);
 }
 
-static bool arch_is_known(const char *name)
+/* Does the libseccomp in use know the architecture token? */
+static bool arch_known(scmp_filter_ctx ctx, uint32_t token)
 {
-	for (size_t i = 0; i < N_ELEMENTS(arch_names); i++)
-		if (strcmp(arch_names[i], name) == 0)
-			return true;
-	return false;
+	return ctx && seccomp_arch_exist(ctx, token) != -EINVAL;
 }
 
 /* The kernel knows a flag when it gets past flag validation to copying the
@@ -139,33 +83,27 @@ static bool kernel_has_action(uint32_t ret_action)
 
 /* path: e.g. ".defaultAction" / ".syscalls[3]"; errno_key: the JSON key of the
  * errno value ("defaultErrnoRet" / "errnoRet"). */
-static int resolve_action(const char *name, const struct opt_u64 *errno_ret, const char *path,
+static int resolve_action(uint32_t action, const struct opt_u64 *errno_ret, const char *path,
                           const char *action_key, const char *errno_key, uint32_t *ret,
                           struct hutch_error **err)
 {
-	if (!name)
-		return herr_msg(err, ORIGIN "%s.%s: missing", path, action_key);
-	for (size_t i = 0; i < N_ELEMENTS(actions); i++) {
-		if (strcmp(actions[i].name, name) != 0)
-			continue;
-		if (!kernel_has_action(actions[i].kernel))
-			return herr_msg(err, ORIGIN "%s.%s: %s is not supported by this kernel",
-			                path, action_key, name);
-		if (actions[i].takes == NO_ERRNO) {
-			if (errno_ret->set)
-				return herr_msg(err,
-				                ORIGIN "%s.%s: %s does not take an errno value",
-				                path, errno_key, name);
-			*ret = actions[i].action;
-			return 0;
-		}
-		if (errno_ret->set && errno_ret->value > 0xffff)
-			return herr_msg(err, ORIGIN "%s.%s: %llu is out of range (0-65535)", path,
-			                errno_key, (unsigned long long)errno_ret->value);
-		*ret = actions[i].action | (uint32_t)(errno_ret->set ? errno_ret->value : EPERM);
+	const char *name = spec_name_of(&spec_seccomp_actions, action);
+
+	if (!kernel_has_action(action))
+		return herr_msg(err, ORIGIN "%s.%s: %s is not supported by this kernel", path,
+		                action_key, name);
+	if (!takes_errno(action)) {
+		if (errno_ret->set)
+			return herr_msg(err, ORIGIN "%s.%s: %s does not take an errno value", path,
+			                errno_key, name);
+		*ret = action;
 		return 0;
 	}
-	return herr_msg(err, ORIGIN "%s.%s: unknown action \"%s\"", path, action_key, name);
+	if (errno_ret->set && errno_ret->value > 0xffff)
+		return herr_msg(err, ORIGIN "%s.%s: %llu is out of range (0-65535)", path,
+		                errno_key, (unsigned long long)errno_ret->value);
+	*ret = action | (uint32_t)(errno_ret->set ? errno_ret->value : EPERM);
+	return 0;
 }
 
 static bool action_refuses(uint32_t act)
@@ -179,52 +117,37 @@ static int add_architectures(scmp_filter_ctx ctx, const struct spec_seccomp *s,
                              struct seccomp_arch_max *archs, size_t *n_archs,
                              struct hutch_error **err)
 {
-	size_t i = 0;
-
 	archs[(*n_archs)++] = (struct seccomp_arch_max){seccomp_arch_native(), 0};
-	strv_foreach (a, s->architectures) {
-		uint32_t tok = arch_token(*a);
+	for (size_t i = 0; i < s->n_architectures; i++) {
+		uint32_t tok = s->architectures[i];
+		const char *name = spec_name_of(&spec_seccomp_archs, tok);
 		int r;
 
-		if (!arch_is_known(*a))
-			return herr_msg(
-			    err, ORIGIN ".architectures[%zu]: unknown architecture \"%s\"", i, *a);
-		if (tok == 0)
+		if (!arch_known(ctx, tok))
 			return herr_msg(err,
 			                ORIGIN ".architectures[%zu]: architecture \"%s\" is not "
 			                       "supported by libseccomp %s",
-			                i, *a, seccomp_version_string());
+			                i, name, seccomp_version_string());
 		r = seccomp_arch_add(ctx, tok);
-		if (r == -EEXIST) { /* the native one, or listed twice */
-			i++;
+		if (r == -EEXIST) /* the native one, or listed twice */
 			continue;
-		}
 		if (r < 0)
-			return herr_errno(err, -r, ORIGIN ".architectures[%zu]: add \"%s\"", i, *a);
+			return herr_errno(err, -r, ORIGIN ".architectures[%zu]: add \"%s\"", i,
+			                  name);
 		archs[(*n_archs)++] = (struct seccomp_arch_max){tok, 0};
-		i++;
 	}
 	return 0;
 }
 
 static int resolve_flags(const struct spec_seccomp *s, unsigned int *ret, struct hutch_error **err)
 {
-	size_t i = 0;
-
 	*ret = 0;
-	strv_foreach (name, s->flags) {
-		size_t k = 0;
-
-		while (k < N_ELEMENTS(filter_flags) && strcmp(filter_flags[k].name, *name) != 0)
-			k++;
-		if (k == N_ELEMENTS(filter_flags))
-			return herr_msg(err, ORIGIN ".flags[%zu]: unknown flag \"%s\"", i, *name);
-		if (!kernel_has_flag(filter_flags[k].flag))
+	for (size_t i = 0; i < s->n_flags; i++) {
+		if (!kernel_has_flag(s->flags[i]))
 			return herr_msg(err,
 			                ORIGIN ".flags[%zu]: %s is not supported by this kernel", i,
-			                *name);
-		*ret |= filter_flags[k].flag;
-		i++;
+			                spec_name_of(&spec_seccomp_flags, s->flags[i]));
+		*ret |= s->flags[i];
 	}
 	return 0;
 }
@@ -237,25 +160,16 @@ static int resolve_args(const struct spec_seccomp_syscall *sc, size_t idx, struc
 	*ret_same_index = false;
 	for (size_t k = 0; k < sc->n_args; k++) {
 		const struct spec_seccomp_arg *a = &sc->args[k];
-		size_t o = 0;
 
 		if (a->index > 5)
 			return herr_msg(
 			    err, ORIGIN ".syscalls[%zu].args[%zu].index: %u is out of range (0-5)",
 			    idx, k, a->index);
-		if (!a->op)
-			return herr_msg(err, ORIGIN ".syscalls[%zu].args[%zu].op: missing", idx, k);
-		while (o < N_ELEMENTS(operators) && strcmp(operators[o].name, a->op) != 0)
-			o++;
-		if (o == N_ELEMENTS(operators))
-			return herr_msg(
-			    err, ORIGIN ".syscalls[%zu].args[%zu].op: unknown operator \"%s\"", idx,
-			    k, a->op);
 		if (seen & (1u << a->index))
 			*ret_same_index = true;
 		seen |= 1u << a->index;
 		cmp[k] = (struct scmp_arg_cmp){.arg = a->index,
-		                               .op = operators[o].op,
+		                               .op = (enum scmp_compare)a->op,
 		                               .datum_a = a->value,
 		                               .datum_b = a->valueTwo};
 	}
@@ -413,7 +327,8 @@ int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
 {
 	_cleanup_scmp_ scmp_filter_ctx ctx = NULL;
 	_cleanup_seccomp_filter_ struct seccomp_filter *f = xcalloc(1, sizeof(*f));
-	struct seccomp_arch_max archs[N_ELEMENTS(arch_names) + 1];
+	_cleanup_free_ struct seccomp_arch_max *archs =
+	    xcalloc(s->n_architectures + 1, sizeof(*archs));
 	size_t n_archs = 0;
 	uint32_t def_act;
 
@@ -432,7 +347,8 @@ int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
 		return herr_msg(err,
 		                ORIGIN ".defaultAction: %s is not supported by libseccomp %s "
 		                       "on this kernel",
-		                s->defaultAction, seccomp_version_string());
+		                spec_name_of(&spec_seccomp_actions, s->defaultAction),
+		                seccomp_version_string());
 	if (add_architectures(ctx, s, archs, &n_archs, err) < 0 ||
 	    add_rules(ctx, s, def_act, &f->notify, err) < 0)
 		return -1;
@@ -458,7 +374,7 @@ int seccomp_compile(const struct spec_seccomp *s, struct seccomp_filter **ret,
 int seccomp_compile_cached(const struct spec_seccomp *s, const char *cache_dir,
                            struct seccomp_filter **ret, struct hutch_error **err)
 {
-	char key[SHA256_HEX_SIZE];
+	char key[SECCOMP_CACHE_KEY_SIZE];
 
 	if (!cache_dir)
 		return seccomp_compile(s, ret, err);
@@ -510,11 +426,6 @@ bool seccomp_filter_uses_notify(const struct seccomp_filter *f)
 	return f->notify;
 }
 
-size_t seccomp_filter_size(const struct seccomp_filter *f)
-{
-	return f->len;
-}
-
 void seccomp_filter_free(struct seccomp_filter *f)
 {
 	if (!f)
@@ -531,37 +442,34 @@ void seccomp_filter_freep(struct seccomp_filter **f)
 
 /* --- features and version ---------------------------------------------- */
 
-static void gen_kv_strings(json_gen *g, const char *key, const char *const *v, size_t n)
+/* "key": [the names of t that `have` accepts (NULL: all)] */
+static void gen_names(json_gen *g, const char *key, const struct spec_names *t,
+                      bool (*have)(scmp_filter_ctx, uint32_t), scmp_filter_ctx ctx)
 {
 	json_gen_string(g, key);
 	json_gen_array_open(g);
-	for (size_t i = 0; i < n; i++)
-		if (v[i])
-			json_gen_string(g, v[i]);
+	for (size_t i = 0; i < t->n; i++)
+		if (!have || have(ctx, t->v[i].value))
+			json_gen_string(g, t->v[i].name);
 	json_gen_array_close(g);
+}
+
+static bool flag_supported(scmp_filter_ctx ctx, uint32_t flag)
+{
+	return kernel_has_flag(flag);
 }
 
 void seccomp_features(json_gen *g)
 {
-	const char *names[N_ELEMENTS(arch_names)];
+	_cleanup_scmp_ scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 
 	json_gen_map_open(g);
 	json_gen_kv_bool(g, "enabled", true);
-	for (size_t i = 0; i < N_ELEMENTS(actions); i++)
-		names[i] = actions[i].name;
-	gen_kv_strings(g, "actions", names, N_ELEMENTS(actions));
-	for (size_t i = 0; i < N_ELEMENTS(operators); i++)
-		names[i] = operators[i].name;
-	gen_kv_strings(g, "operators", names, N_ELEMENTS(operators));
-	for (size_t i = 0; i < N_ELEMENTS(arch_names); i++)
-		names[i] = arch_token(arch_names[i]) ? arch_names[i] : NULL;
-	gen_kv_strings(g, "archs", names, N_ELEMENTS(arch_names));
-	for (size_t i = 0; i < N_ELEMENTS(filter_flags); i++)
-		names[i] = filter_flags[i].name;
-	gen_kv_strings(g, "knownFlags", names, N_ELEMENTS(filter_flags));
-	for (size_t i = 0; i < N_ELEMENTS(filter_flags); i++)
-		names[i] = kernel_has_flag(filter_flags[i].flag) ? filter_flags[i].name : NULL;
-	gen_kv_strings(g, "supportedFlags", names, N_ELEMENTS(filter_flags));
+	gen_names(g, "actions", &spec_seccomp_actions, NULL, NULL);
+	gen_names(g, "operators", &spec_seccomp_ops, NULL, NULL);
+	gen_names(g, "archs", &spec_seccomp_archs, arch_known, ctx);
+	gen_names(g, "knownFlags", &spec_seccomp_flags, NULL, NULL);
+	gen_names(g, "supportedFlags", &spec_seccomp_flags, flag_supported, NULL);
 	json_gen_map_close(g);
 }
 

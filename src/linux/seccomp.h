@@ -19,18 +19,16 @@
  * clone/fork without exec can load the parent's copy. */
 struct seccomp_filter;
 
-/* Compile `s` (the parsed .linux.seccomp) to BPF. Runs in the runtime, before
- * any container setup, so a bad profile fails early with a path-naming error:
- *   config.json: .linux.seccomp.syscalls[3].action: unknown action "SCMP_ACT_FOO"
- *   config.json: .linux.seccomp.architectures[0]: unknown architecture "..."
- *   config.json: .linux.seccomp.syscalls[1].args[0].op: unknown operator "..."
- *   config.json: .linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_X is not supported by this kernel
- * Semantics (as runc): SCMP_ACT_KILL is KILL_THREAD; ERRNO/TRACE without
- * errnoRet (defaultErrnoRet for the default action) use EPERM; errnoRet on any
- * other action is an error; syscall names unknown to libseccomp are skipped
- * (log_debug); rules whose action equals the default are skipped; several args
- * of one rule are ANDed, but when two args name the same index each arg becomes
- * its own rule (ORed). The native architecture is always in the filter.
+/* Compile `s` (the parsed .linux.seccomp, whose names the parser turned into
+ * values) to BPF. Runs in the runtime, before any container setup, so a
+ * profile this host cannot load fails early with a path-naming error:
+ *   config.json: .linux.seccomp.architectures[0]: architecture "..." is not supported by
+ * libseccomp 2.5.4 config.json: .linux.seccomp.flags[0]: SECCOMP_FILTER_FLAG_X is not supported by
+ * this kernel Semantics (as runc): SCMP_ACT_KILL is KILL_THREAD; ERRNO/TRACE without errnoRet
+ * (defaultErrnoRet for the default action) use EPERM; errnoRet on any other action is an error;
+ * syscall names unknown to libseccomp are skipped (log_debug); rules whose action equals the
+ * default are skipped; several args of one rule are ANDed, but when two args name the same index
+ * each arg becomes its own rule (ORed). The native architecture is always in the filter.
  * SCMP_ACT_NOTIFY may not be the default action nor be used for write or
  * sendmsg (the init needs them to pass the listener fd up), and needs
  * listenerPath. SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is dropped when no
@@ -87,9 +85,6 @@ void seccomp_filter_program(const struct seccomp_filter *f, const void **ret_ins
 
 /* True when loading creates a listener fd that must go to listenerPath. */
 bool seccomp_filter_uses_notify(const struct seccomp_filter *f);
-
-/* Number of BPF instructions (for diagnostics and tests). */
-size_t seccomp_filter_size(const struct seccomp_filter *f);
 
 /* Send the Container Process State to s->listenerPath (runtime-spec
  * config-linux.md "The Container Process State"): one AF_UNIX SOCK_STREAM

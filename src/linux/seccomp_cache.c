@@ -6,10 +6,11 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
-#include "util/sha256.h"
 #include "util/str.h"
 
 #include <dirent.h>
+#include <nettle/base16.h>
+#include <nettle/sha2.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -37,14 +38,14 @@ static void feed_u64(struct sha256_ctx *c, uint64_t v)
 
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	sha256_update(c, b, sizeof(b));
+	sha256_update(c, sizeof(b), b);
 }
 
 static void feed_str(struct sha256_ctx *c, const char *s)
 {
 	feed_u64(c, s ? strlen(s) : UINT64_MAX);
 	if (s)
-		sha256_update(c, s, strlen(s));
+		sha256_update(c, strlen(s), (const uint8_t *)s);
 }
 
 static void feed_strv(struct sha256_ctx *c, char *const *v)
@@ -52,6 +53,13 @@ static void feed_strv(struct sha256_ctx *c, char *const *v)
 	feed_u64(c, v ? strv_len(v) : UINT64_MAX);
 	strv_foreach (s, v)
 		feed_str(c, *s);
+}
+
+static void feed_u32v(struct sha256_ctx *c, const uint32_t *v, size_t n)
+{
+	feed_u64(c, n);
+	for (size_t i = 0; i < n; i++)
+		feed_u64(c, v[i]);
 }
 
 static void feed_opt(struct sha256_ctx *c, const struct opt_u64 *o)
@@ -63,25 +71,25 @@ static void feed_opt(struct sha256_ctx *c, const struct opt_u64 *o)
 static void feed_syscall(struct sha256_ctx *c, const struct spec_seccomp_syscall *sc)
 {
 	feed_strv(c, sc->names);
-	feed_str(c, sc->action);
+	feed_u64(c, sc->action);
 	feed_opt(c, &sc->errnoRet);
 	feed_u64(c, sc->n_args);
 	for (size_t k = 0; k < sc->n_args; k++) {
 		feed_u64(c, sc->args[k].index);
 		feed_u64(c, sc->args[k].value);
 		feed_u64(c, sc->args[k].valueTwo);
-		feed_str(c, sc->args[k].op);
+		feed_u64(c, sc->args[k].op);
 	}
 }
 
-void seccomp_cache_key(const struct spec_seccomp *s, char key[SHA256_HEX_SIZE])
+void seccomp_cache_key(const struct spec_seccomp *s, char key[SECCOMP_CACHE_KEY_SIZE])
 {
 	struct sha256_ctx c;
 	struct utsname u;
 	uint8_t digest[SHA256_DIGEST_SIZE];
 
 	sha256_init(&c);
-	feed_str(&c, "hutch seccomp filter cache v1");
+	feed_str(&c, "hutch seccomp filter cache v2"); /* v2: names kept as their values */
 	feed_str(&c, HUTCH_VERSION);
 	feed_str(&c, seccomp_version_string());
 	/* the kernel decides which flags and actions are available */
@@ -89,17 +97,18 @@ void seccomp_cache_key(const struct spec_seccomp *s, char key[SHA256_HEX_SIZE])
 		feed_str(&c, u.machine);
 		feed_str(&c, u.release);
 	}
-	feed_str(&c, s->defaultAction);
+	feed_u64(&c, s->defaultAction);
 	feed_opt(&c, &s->defaultErrnoRet);
-	feed_strv(&c, s->architectures);
-	feed_strv(&c, s->flags);
+	feed_u32v(&c, s->architectures, s->n_architectures);
+	feed_u32v(&c, s->flags, s->n_flags);
 	feed_str(&c, s->listenerPath);
 	feed_str(&c, s->listenerMetadata);
 	feed_u64(&c, s->n_syscalls);
 	for (size_t i = 0; i < s->n_syscalls; i++)
 		feed_syscall(&c, &s->syscalls[i]);
-	sha256_final(&c, digest);
-	sha256_to_hex(digest, key);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, digest);
+	base16_encode_update(key, SHA256_DIGEST_SIZE, digest);
+	key[BASE16_ENCODE_LENGTH(SHA256_DIGEST_SIZE)] = '\0';
 }
 
 /* --- entries ----------------------------------------------------------- */

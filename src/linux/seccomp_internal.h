@@ -35,9 +35,10 @@ struct seccomp_arch_max {
 int seccomp_enosys_patch(struct seccomp_filter *f, const struct seccomp_arch_max *archs, size_t n,
                          struct hutch_error **err);
 
-/* Cache key: 64 hex digits + NUL, over the profile and the environment that
- * shapes the compiled program. */
-void seccomp_cache_key(const struct spec_seccomp *s, char key[65]);
+/* Cache key: the SHA-256 (nettle) of the profile and the environment that
+ * shapes the compiled program, as 64 hex digits and a NUL. */
+#define SECCOMP_CACHE_KEY_SIZE 65
+void seccomp_cache_key(const struct spec_seccomp *s, char key[SECCOMP_CACHE_KEY_SIZE]);
 /* Returns a filter read from <dir>/<key>.bpf, or NULL (missing or invalid). */
 struct seccomp_filter *seccomp_cache_read(const char *dir, const char *key);
 /* Best effort: failures are logged at debug level. */

@@ -85,16 +85,6 @@ int terminal_open(const struct spec_console_size *sz, int *ret_master, int *ret_
 	return 0;
 }
 
-int terminal_peer_path(int master, char **ret, struct hutch_error **err)
-{
-	char path[PATH_MAX];
-
-	if (ptsname_r(master, path, sizeof(path)) != 0)
-		return herr_errno(err, errno, "ptsname");
-	*ret = xstrdup(path);
-	return 0;
-}
-
 int terminal_make_controlling(int slave, struct hutch_error **err)
 {
 	if (setsid() < 0 && !(errno == EPERM && getsid(0) == getpid()))
@@ -190,57 +180,6 @@ int terminal_send_master(const char *console_socket_path, int master, struct hut
 	if (fd < 0)
 		return -1;
 	return terminal_send_master_fd(fd, master, err);
-}
-
-/* Take the received fds out of msg: the first into *ret_fd, close the rest. */
-static void take_fds(struct msghdr *msg, int *ret_fd)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*ret_fd < 0)
-				*ret_fd = fd;
-			else
-				close(fd);
-		}
-	}
-}
-
-int terminal_recv_master(int sockfd, int *ret_fd, char **ret_name, struct hutch_error **err)
-{
-	union {
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	_cleanup_free_ char *name = xmalloc(4097);
-	struct iovec iov = {.iov_base = name, .iov_len = 4096};
-	struct msghdr msg = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = ctl.buf,
-	    .msg_controllen = sizeof(ctl.buf),
-	};
-	int fd = -1;
-	ssize_t n;
-
-	do
-		n = recvmsg(sockfd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return herr_errno(err, errno, "receive the pty master");
-	take_fds(&msg, &fd);
-	if (fd < 0)
-		return herr_msg(err, "receive the pty master: no file descriptor in the message");
-	name[n] = '\0';
-	*ret_fd = fd;
-	if (ret_name)
-		*ret_name = steal_ptr(&name);
-	return 0;
 }
 
 /* --- the foreground proxy ------------------------------------------------ */

@@ -20,10 +20,6 @@
 int terminal_open(const struct spec_console_size *sz, int *ret_master, int *ret_slave,
                   struct hutch_error **err);
 
-/* The /dev/pts/N path of the peer of `master` (malloc'd, caller frees); useful
- * as the source to bind-mount onto /dev/console. */
-int terminal_peer_path(int master, char **ret, struct hutch_error **err);
-
 /* Make `slave` the controlling terminal and the standard streams of the
  * calling process: setsid() (already being a session leader is fine),
  * ioctl(TIOCSCTTY), dup2 onto 0, 1 and 2, then close `slave` if it is > 2.
@@ -48,10 +44,6 @@ int terminal_send_master_fd(int sockfd, int master, struct hutch_error **err);
 
 /* terminal_connect_socket(path) + terminal_send_master_fd + close. */
 int terminal_send_master(const char *console_socket_path, int master, struct hutch_error **err);
-
-/* Receive one fd sent as above. *ret_fd is O_CLOEXEC; ret_name (may be NULL)
- * gets the payload string (malloc'd). Fails when no fd came with the message. */
-int terminal_recv_master(int sockfd, int *ret_fd, char **ret_name, struct hutch_error **err);
 
 /* Foreground proxy between hutch's stdio and the container's pty, for `run`
  * or `exec` with a terminal and no --console-socket. `child` must be a child

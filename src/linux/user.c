@@ -2,14 +2,13 @@
 /* Groups, gid, uid, umask of the container process; HOME from /etc/passwd. */
 #include "linux/user.h"
 #include "util/cleanup.h"
-#include "util/fs.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,7 +30,8 @@ static int apply_groups(const struct spec_user *u, bool allowed, struct hutch_er
 
 	if (!allowed) {
 		if (u->n_additionalGids > 0)
-			log_warn("process.user.additionalGids: ignored, setgroups is denied in "
+			log_warn("config.json: .process.user.additionalGids: ignored, setgroups is "
+			         "denied in "
 			         "this user namespace");
 		return 0;
 	}
@@ -59,35 +59,37 @@ int user_apply(const struct spec_user *u, bool setgroups_allowed, struct hutch_e
 	return 0;
 }
 
-/* Split a passwd line "name:pw:uid:gid:gecos:home:shell" in place; returns
- * the number of fields found (at most 7). */
-static int passwd_split(char *line, char *fields[7])
-{
-	int n = 0;
+/* The longest passwd line read: the image is the container's, and a line
+ * without end (a /etc/passwd linked to /dev/zero) must not eat memory. */
+#define PASSWD_LINE_MAX (64 * 1024)
 
-	while (n < 7 && line)
-		fields[n++] = strsep(&line, ":");
-	return n;
-}
-
+/* libc's fgetpwent_r(3) parses the file (comments, malformed lines and all),
+ * never NSS: the file is the container's, not the host's users. On a line
+ * longer than the buffer it rewinds to the line's start and says ERANGE. */
 char *user_passwd_home(const char *path, uid_t uid)
 {
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_error_ struct hutch_error *ignored = NULL;
-	char *save = NULL;
+	size_t size = 1024;
 
-	if (fs_read_file_at(AT_FDCWD, path, &buf, NULL, &ignored) < 0)
+	if (!f)
 		return NULL;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[7];
-		unsigned long long v;
+	buf = xmalloc(size);
+	for (;;) {
+		struct passwd pw, *found = NULL;
+		int r = fgetpwent_r(f, &pw, buf, size, &found);
 
-		if (line[0] == '#' || passwd_split(line, f) < 6)
+		if (r == ERANGE && size < PASSWD_LINE_MAX) {
+			size *= 4;
+			free(buf);
+			buf = xmalloc(size);
 			continue;
-		if (str_to_u64(f[2], &v) == 0 && v == uid)
-			return *f[5] ? xstrdup(f[5]) : NULL;
+		}
+		if (r != 0 || !found)
+			return NULL;
+		if (pw.pw_uid == uid)
+			return *pw.pw_dir ? xstrdup(pw.pw_dir) : NULL;
 	}
-	return NULL;
 }
 
 void user_home_env(char ***env, uid_t uid)

@@ -24,8 +24,8 @@ bool user_setgroups_allowed(void);
  *   umask(u->umask), or 0022 when unset (runc's default)
  * Call it in the container process after the mounts and bounding-set drop,
  * between caps_keep_on_setuid(true) and caps_keep_on_setuid(false) (see
- * caps.h). Note that the uid change resets the parent-death signal, so re-arm
- * it afterwards (procattr_set_pdeathsig). Errors name the call and the ids. */
+ * caps.h). The uid change clears the parent-death signal (prctl(2),
+ * PR_SET_PDEATHSIG). Errors name the call and the ids. */
 int user_apply(const struct spec_user *u, bool setgroups_allowed, struct hutch_error **err);
 
 /* If the environment vector *env (NULL-terminated, owned by the caller, may be

@@ -40,9 +40,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 
 struct child {
@@ -448,8 +445,8 @@ static int child_procattrs(struct child *ch, struct hutch_error **err)
 		return -1;
 	if (ch->c->mode == SPAWN_EXEC && p->execCPUAffinity && p->execCPUAffinity->final &&
 	    *p->execCPUAffinity->final &&
-	    procattr_set_cpu_affinity(0, p->execCPUAffinity->final, "process.execCPUAffinity.final",
-	                              err) < 0)
+	    procattr_set_cpu_affinity(0, p->execCPUAffinity->final,
+	                              "config.json: .process.execCPUAffinity.final", err) < 0)
 		return -1;
 	if (procattr_check_lsm(p, err) < 0)
 		return -1;
@@ -544,7 +541,7 @@ static int child_resolve_exe(struct child *ch, struct hutch_error **err)
 	_cleanup_free_ char *copy = NULL;
 
 	if (!arg0)
-		return herr_msg(err, "process.args must not be empty");
+		return herr_msg(err, "config.json: .process.args: must not be empty");
 	if (strchr(arg0, '/')) {
 		ch->exe = xstrdup(arg0);
 		return check_exec(arg0, arg0, err);

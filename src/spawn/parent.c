@@ -29,10 +29,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 struct spawn_run {
 	const struct spawn_config *c;
 	int sock;
@@ -102,7 +98,7 @@ static pid_t spawn_clone(struct spawn_run *r, unsigned long long flags, int sock
 bool spawn_self_placed(const struct spawn_config *c, bool born_in_userns)
 {
 	return c->cgroup && cgroup_get_manager(c->cgroup) == CGROUP_MANAGER_FS && !born_in_userns &&
-	       !(c->sub_cgroups && *c->sub_cgroups);
+	       !c->cgroup_optional && !(c->sub_cgroups && *c->sub_cgroups);
 }
 
 /* The parent's share of the placement: every hierarchy, or what the child
@@ -157,7 +153,7 @@ static int move_net_devices(struct spawn_run *r, struct hutch_error **err)
 	if (netns < 0)
 		return herr_errno(err, errno, "open %s", path);
 	if (netdev_move_all(l->netDevices, l->n_netDevices, netns, err) < 0)
-		return herr_prefix(err, "linux.netDevices");
+		return herr_prefix(err, "config.json: .linux.netDevices");
 	return 0;
 }
 
@@ -342,8 +338,25 @@ static int exec_initial_affinity(struct spawn_run *r, struct hutch_error **err)
 
 	if (r->c->mode != SPAWN_EXEC || !a || !a->initial || !*a->initial)
 		return 0;
-	return procattr_set_cpu_affinity(r->child, a->initial, "process.execCPUAffinity.initial",
-	                                 err);
+	return procattr_set_cpu_affinity(r->child, a->initial,
+	                                 "config.json: .process.execCPUAffinity.initial", err);
+}
+
+/* Moving a process into a cgroup needs write access to cgroup.procs of the
+ * common ancestor of where it is and where it goes (cgroups(7), cgroup v2
+ * delegation containment): a rootless exec from outside the user's
+ * delegated subtree may not, and then runs outside, as with runc. */
+static int enter_refused(const struct spawn_config *c, struct hutch_error **err)
+{
+	int e = (*err)->errnum;
+
+	if (!c->cgroup_optional || (e != EACCES && e != EPERM && e != EROFS))
+		return -1;
+	_cleanup_free_ char *what = herr_without_cause(*err);
+	log_warn("rootless: the process runs outside the container's cgroup (%s was refused)",
+	         what);
+	herr_freep(err);
+	return 0;
 }
 
 static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error **err)
@@ -372,7 +385,7 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		return -1;
 	if (r->user_new && write_maps(r, err) < 0)
 		return -1;
-	if (c->cgroup && place(r, err) < 0)
+	if (c->cgroup && place(r, err) < 0 && enter_refused(c, err) < 0)
 		return -1;
 	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
 		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)

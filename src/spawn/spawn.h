@@ -42,6 +42,9 @@ struct spawn_config {
 	bool keep_pty;                        /* foreground terminal: return the master */
 	const struct seccomp_filter *seccomp; /* compiled in the parent, may be NULL */
 	const struct cgroup *cgroup;          /* may be NULL */
+	bool cgroup_optional;                 /* EXEC, rootless: a cgroup the caller may not
+	                                       * enter (outside its delegated subtree) is a
+	                                       * warning, the process runs outside it (runc) */
 	char *const *sub_cgroups;             /* EXEC: --cgroup values, NULL-terminated */
 	pid_t target_pid;                     /* EXEC: the container init */
 	spawn_hooks_fn hooks;                 /* INIT: prestart + createRuntime */

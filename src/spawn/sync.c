@@ -184,23 +184,6 @@ int sync_check(const struct sync_msg *m, enum sync_type type, struct hutch_error
 	return 0;
 }
 
-int sync_expect(int sock, enum sync_type type, struct sync_msg *ret, struct hutch_error **err)
-{
-	struct sync_msg m = {.fd = -1};
-
-	if (sync_recv(sock, &m, err) < 0)
-		return -1;
-	if (sync_check(&m, type, err) < 0) {
-		sync_msg_clear(&m);
-		return -1;
-	}
-	if (ret)
-		*ret = m;
-	else
-		sync_msg_clear(&m);
-	return 0;
-}
-
 /* --- the order of steps ------------------------------------------------ */
 
 enum {
@@ -329,14 +312,6 @@ int sync_walk_step(struct sync_walk *w, enum sync_side from, enum sync_type type
 	return out_of_order(w, s, n, from, type, err);
 }
 
-bool sync_walk_done(const struct sync_walk *w)
-{
-	size_t n;
-
-	walk_steps(w, &n);
-	return w->pos >= n;
-}
-
 int sync_walk_send(struct sync_walk *w, int sock, enum sync_type type, const void *payload,
                    size_t len, int fd, struct hutch_error **err)
 {
@@ -378,23 +353,5 @@ int sync_walk_recv(struct sync_walk *w, int sock, struct sync_msg *ret, struct h
 		return -1;
 	}
 	*ret = m;
-	return 0;
-}
-
-int sync_walk_expect(struct sync_walk *w, int sock, enum sync_type type, struct sync_msg *ret,
-                     struct hutch_error **err)
-{
-	struct sync_msg m = {.fd = -1};
-
-	if (sync_walk_recv(w, sock, &m, err) < 0)
-		return -1;
-	if (sync_check(&m, type, err) < 0) {
-		sync_msg_clear(&m);
-		return -1;
-	}
-	if (ret)
-		*ret = m;
-	else
-		sync_msg_clear(&m);
 	return 0;
 }

@@ -53,7 +53,7 @@
  *  exec (a process joining a running container):
  *    GO  [PID]  [PTY]  [SECCOMP SECCOMP_DONE]  READY
  *
- * Whoever receives SYNC_ERROR turns it into its own error (sync_expect does
+ * Whoever receives SYNC_ERROR turns it into its own error (sync_check does
  * this), so the user sees one line naming what failed on the other side. The
  * executable is resolved and checked before SYNC_READY, so a missing one fails
  * create, and so does a failed exec of the helper (the child still holds the
@@ -100,10 +100,6 @@ void sync_send_log(int sock, int level, const char *msg);
  * side exited unexpectedly"). */
 int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err);
 
-/* Receive and require `type`. SYNC_ERROR becomes *err with the sender's
- * errno and message; any other type is a protocol error. */
-int sync_expect(int sock, enum sync_type type, struct sync_msg *ret, struct hutch_error **err);
-
 /* 0 when m is of `type`; else -1 with *err: the sender's error for
  * SYNC_ERROR, a protocol error otherwise. m is left alone. */
 int sync_check(const struct sync_msg *m, enum sync_type type, struct hutch_error **err);
@@ -134,9 +130,6 @@ void sync_walk_init(struct sync_walk *w, enum sync_mode mode, enum sync_side sel
 int sync_walk_step(struct sync_walk *w, enum sync_side from, enum sync_type type,
                    struct hutch_error **err);
 
-/* True once the last step (READY) was taken. */
-bool sync_walk_done(const struct sync_walk *w);
-
 /* sync_send, after sync_walk_step for our own side. */
 int sync_walk_send(struct sync_walk *w, int sock, enum sync_type type, const void *payload,
                    size_t len, int fd, struct hutch_error **err);
@@ -146,9 +139,5 @@ int sync_walk_send(struct sync_walk *w, int sock, enum sync_type type, const voi
  * out of order is a protocol error (the message is cleared then). On success
  * *ret holds the message. */
 int sync_walk_recv(struct sync_walk *w, int sock, struct sync_msg *ret, struct hutch_error **err);
-
-/* sync_walk_recv and require `type`; ret may be NULL. */
-int sync_walk_expect(struct sync_walk *w, int sock, enum sync_type type, struct sync_msg *ret,
-                     struct hutch_error **err);
 
 #endif

@@ -3,6 +3,8 @@
 #include "spec/default.h"
 #include "spec/json.h"
 
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 static void gen_strings(json_gen *g, const char *key, const char *const *list)
@@ -115,18 +117,35 @@ static void gen_id_mapping(json_gen *g, const char *key, unsigned long long host
 	json_gen_array_close(g);
 }
 
+/* A pure cgroup v2 host: runc's default config then has a cgroup namespace
+ * too, so that the container's /sys/fs/cgroup is its own cgroup. */
+static bool cgroup2_host(void)
+{
+	struct statfs sfs;
+
+	return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static void gen_namespace(json_gen *g, const char *type)
+{
+	json_gen_map_open(g);
+	json_gen_kv_string(g, "type", type);
+	json_gen_map_close(g);
+}
+
 static void gen_namespaces(json_gen *g, bool rootless)
 {
 	static const char *const root_ns[] = {"pid", "network", "ipc", "uts", "mount", NULL};
-	static const char *const rootless_ns[] = {"pid", "ipc", "uts", "mount", "user", NULL};
+	static const char *const rootless_ns[] = {"pid", "ipc", "uts", "mount", NULL};
 
 	json_gen_string(g, "namespaces");
 	json_gen_array_open(g);
-	for (const char *const *t = rootless ? rootless_ns : root_ns; *t; t++) {
-		json_gen_map_open(g);
-		json_gen_kv_string(g, "type", *t);
-		json_gen_map_close(g);
-	}
+	for (const char *const *t = rootless ? rootless_ns : root_ns; *t; t++)
+		gen_namespace(g, *t);
+	if (cgroup2_host())
+		gen_namespace(g, "cgroup");
+	if (rootless)
+		gen_namespace(g, "user");
 	json_gen_array_close(g);
 }
 

@@ -47,7 +47,7 @@ static const struct pdesc mount_desc = {sizeof(struct spec_mount), mount_fields}
 /* --- process ------------------------------------------------------------ */
 
 static const struct pfield rlimit_fields[] = {
-    PF("type", PK_STR, struct spec_rlimit, type, P_REQ),
+    PF("type", PK_ENUM, struct spec_rlimit, type, P_NAMES(spec_rlimits), P_REQ),
     PF("soft", PK_INT, struct spec_rlimit, soft, P_INT(R_U64, ST_U64), P_REQ),
     PF("hard", PK_INT, struct spec_rlimit, hard, P_INT(R_U64, ST_U64), P_REQ),
     P_END,
@@ -78,10 +78,11 @@ static const struct pdesc user_desc = {sizeof(struct spec_user), user_fields};
 
 #define SCHED_U64(k) PF(#k, PK_INT, struct spec_scheduler, k, P_INT(R_U64, ST_U64))
 static const struct pfield scheduler_fields[] = {
-    PF("policy", PK_STR, struct spec_scheduler, policy, P_REQ),
+    PF("policy", PK_ENUM, struct spec_scheduler, policy, P_NAMES(spec_sched_policies), P_REQ),
     PF("nice", PK_INT, struct spec_scheduler, nice, P_INT(R_I32, ST_I32)),
     PF("priority", PK_INT, struct spec_scheduler, priority, P_INT(R_I32, ST_I32)),
-    PF("flags", PK_STRV, struct spec_scheduler, flags),
+    PF("flags", PK_ENUMV, struct spec_scheduler, flags, P_NAMES(spec_sched_flags),
+       P_CNT(struct spec_scheduler, n_flags)),
     SCHED_U64(runtime),
     SCHED_U64(deadline),
     SCHED_U64(period),
@@ -90,7 +91,7 @@ static const struct pfield scheduler_fields[] = {
 static const struct pdesc scheduler_desc = {sizeof(struct spec_scheduler), scheduler_fields};
 
 static const struct pfield io_priority_fields[] = {
-    PF("class", PK_STR, struct spec_io_priority, class_, P_REQ),
+    PF("class", PK_ENUM, struct spec_io_priority, class_, P_NAMES(spec_ioprio_classes), P_REQ),
     PF("priority", PK_INT, struct spec_io_priority, priority, P_INT(R_I32, ST_I64)),
     P_END,
 };
@@ -320,13 +321,5 @@ const struct spec_namespace *spec_find_namespace(const struct spec *s, enum spec
 	for (size_t i = 0; i < s->linux_->n_namespaces; i++)
 		if (s->linux_->namespaces[i].type == t)
 			return &s->linux_->namespaces[i];
-	return NULL;
-}
-
-const char *spec_annotation(const struct spec *s, const char *key)
-{
-	for (size_t i = 0; i < s->n_annotations; i++)
-		if (strcmp(s->annotations[i].key, key) == 0)
-			return s->annotations[i].value;
 	return NULL;
 }

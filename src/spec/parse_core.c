@@ -233,6 +233,38 @@ static int parse_strv(struct pctx *c, json_node *n, char ***p)
 	return 0;
 }
 
+/* --- kernel names -------------------------------------------------------- */
+
+/* A name of f->names to its value; the path names the element. */
+static int parse_name(struct pctx *c, const json_node *n, const struct spec_names *t, uint32_t *ret)
+{
+	const char *s = json_string(n);
+	const struct spec_name *row;
+
+	if (!s)
+		return type_fail(c, "string", n);
+	row = spec_name_find(t, s);
+	if (!row)
+		return pctx_fail(c, "unknown %s \"%s\"", t->what, s);
+	*ret = row->value;
+	return 0;
+}
+
+/* One element of a uint32_t array: an integer in f->range (PK_U32V) or a
+ * name of f->names (PK_ENUMV). */
+static int parse_u32_elem(struct pctx *c, const json_node *n, const struct pfield *f, uint32_t *ret)
+{
+	bool neg = false;
+	uint64_t mag = 0;
+
+	if (f->kind == PK_ENUMV)
+		return parse_name(c, n, f->names, ret);
+	if (parse_int(c, n, f->range, &neg, &mag) < 0)
+		return -1;
+	*ret = (uint32_t)mag;
+	return 0;
+}
+
 static int parse_u32v(struct pctx *c, const json_node *n, const struct pfield *f, void *base)
 {
 	uint32_t **p = (uint32_t **)((char *)base + f->offset);
@@ -245,14 +277,11 @@ static int parse_u32v(struct pctx *c, const json_node *n, const struct pfield *f
 	*p = xcalloc(len, sizeof(uint32_t));
 	*count = len;
 	for (size_t i = 0; i < len; i++) {
-		bool neg = false;
-		uint64_t mag = 0;
 		size_t mark = pctx_push_index(c, i);
-		int r = parse_int(c, json_array_at(n, i), f->range, &neg, &mag);
+		int r = parse_u32_elem(c, json_array_at(n, i), f, &(*p)[i]);
 		pctx_restore(c, mark);
 		if (r < 0)
 			return -1;
-		(*p)[i] = (uint32_t)mag;
 	}
 	return 0;
 }
@@ -443,6 +472,7 @@ static int parse_field(struct pctx *c, json_node *v, const struct pfield *f, voi
 	case PK_INT:
 		return parse_int_field(c, v, f, p);
 	case PK_U32V:
+	case PK_ENUMV:
 		return parse_u32v(c, v, f, base);
 	case PK_OBJ:
 		return parse_obj_ptr(c, v, f->desc, p);
@@ -454,6 +484,8 @@ static int parse_field(struct pctx *c, json_node *v, const struct pfield *f, voi
 		return parse_map(c, v, f, base);
 	case PK_KV:
 		return parse_kv(c, v, f, base);
+	case PK_ENUM:
+		return parse_name(c, v, f->names, p);
 	case PK_CUSTOM:
 		return f->custom(c, v, base);
 	}
@@ -494,6 +526,7 @@ void pdesc_free_fields(const struct pfield *fields, void *obj)
 		switch (f->kind) {
 		case PK_STR:
 		case PK_U32V:
+		case PK_ENUMV:
 			free(*(void **)p);
 			break;
 		case PK_STRV:

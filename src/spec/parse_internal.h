@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "spec/json.h"
+#include "spec/names.h"
 #include "util/error.h"
 
 enum pkind {
@@ -23,6 +24,8 @@ enum pkind {
 	PK_ARRAY,    /* array of .desc objects, size_t count at .count_offset */
 	PK_MAP,      /* object of .desc objects; each keeps its key at .desc->key_offset */
 	PK_KV,       /* object of strings -> struct spec_kv array + count */
+	PK_ENUM,     /* a name of .names, kept as its uint32_t value */
+	PK_ENUMV,    /* array of names of .names: uint32_t * with a size_t count at .count_offset */
 	PK_CUSTOM,   /* .custom(ctx, node, base); must not allocate */
 };
 
@@ -41,6 +44,7 @@ struct pfield {
 	size_t offset;
 	size_t count_offset;
 	const struct pdesc *desc;
+	const struct spec_names *names; /* PK_ENUM, PK_ENUMV */
 	int (*custom)(struct pctx *c, const json_node *n, void *base);
 };
 
@@ -68,6 +72,7 @@ struct pctx {
 #define P_INT(r, s) .range = (r), .store = (s)
 #define P_CNT(T, m) .count_offset = offsetof(T, m)
 #define P_SUB(d)    .desc = &(d)
+#define P_NAMES(t)  .names = &(t)
 #define P_END                                                                                      \
 	{                                                                                          \
 		.key = NULL                                                                        \

@@ -232,9 +232,10 @@ static const struct pfield intel_rdt_fields[] = {
 static const struct pdesc intel_rdt_desc = {sizeof(struct spec_intel_rdt), intel_rdt_fields};
 
 static const struct pfield memory_policy_fields[] = {
-    PF("mode", PK_STR, struct spec_memory_policy, mode, P_REQ),
+    PF("mode", PK_ENUM, struct spec_memory_policy, mode, P_NAMES(spec_mpol_modes), P_REQ),
     PF("nodes", PK_STR, struct spec_memory_policy, nodes),
-    PF("flags", PK_STRV, struct spec_memory_policy, flags),
+    PF("flags", PK_ENUMV, struct spec_memory_policy, flags, P_NAMES(spec_mpol_flags),
+       P_CNT(struct spec_memory_policy, n_flags)),
     P_END,
 };
 static const struct pdesc memory_policy_desc = {sizeof(struct spec_memory_policy),
@@ -244,14 +245,15 @@ static const struct pfield seccomp_arg_fields[] = {
     PF("index", PK_INT, struct spec_seccomp_arg, index, P_INT(R_U32, ST_U32), P_REQ),
     PF("value", PK_INT, struct spec_seccomp_arg, value, P_INT(R_U64, ST_U64), P_REQ),
     PF("valueTwo", PK_INT, struct spec_seccomp_arg, valueTwo, P_INT(R_U64, ST_U64)),
-    PF("op", PK_STR, struct spec_seccomp_arg, op, P_REQ),
+    PF("op", PK_ENUM, struct spec_seccomp_arg, op, P_NAMES(spec_seccomp_ops), P_REQ),
     P_END,
 };
 static const struct pdesc seccomp_arg_desc = {sizeof(struct spec_seccomp_arg), seccomp_arg_fields};
 
 static const struct pfield seccomp_syscall_fields[] = {
     PF("names", PK_STRV, struct spec_seccomp_syscall, names, P_REQ),
-    PF("action", PK_STR, struct spec_seccomp_syscall, action, P_REQ),
+    PF("action", PK_ENUM, struct spec_seccomp_syscall, action, P_NAMES(spec_seccomp_actions),
+       P_REQ),
     PF("errnoRet", PK_INT, struct spec_seccomp_syscall, errnoRet, P_INT(R_U32, ST_OPT_U64)),
     PF("args", PK_ARRAY, struct spec_seccomp_syscall, args,
        P_CNT(struct spec_seccomp_syscall, n_args), P_SUB(seccomp_arg_desc)),
@@ -261,10 +263,13 @@ static const struct pdesc seccomp_syscall_desc = {sizeof(struct spec_seccomp_sys
                                                   seccomp_syscall_fields};
 
 static const struct pfield seccomp_fields[] = {
-    PF("defaultAction", PK_STR, struct spec_seccomp, defaultAction, P_REQ),
+    PF("defaultAction", PK_ENUM, struct spec_seccomp, defaultAction, P_NAMES(spec_seccomp_actions),
+       P_REQ),
     PF("defaultErrnoRet", PK_INT, struct spec_seccomp, defaultErrnoRet, P_INT(R_U32, ST_OPT_U64)),
-    PF("architectures", PK_STRV, struct spec_seccomp, architectures),
-    PF("flags", PK_STRV, struct spec_seccomp, flags),
+    PF("architectures", PK_ENUMV, struct spec_seccomp, architectures, P_NAMES(spec_seccomp_archs),
+       P_CNT(struct spec_seccomp, n_architectures)),
+    PF("flags", PK_ENUMV, struct spec_seccomp, flags, P_NAMES(spec_seccomp_flags),
+       P_CNT(struct spec_seccomp, n_flags)),
     PF("listenerPath", PK_STR, struct spec_seccomp, listenerPath),
     PF("listenerMetadata", PK_STR, struct spec_seccomp, listenerMetadata),
     PF("syscalls", PK_ARRAY, struct spec_seccomp, syscalls, P_CNT(struct spec_seccomp, n_syscalls),
@@ -274,7 +279,7 @@ static const struct pfield seccomp_fields[] = {
 static const struct pdesc seccomp_desc = {sizeof(struct spec_seccomp), seccomp_fields};
 
 static const struct pfield personality_fields[] = {
-    PF("domain", PK_STR, struct spec_personality, domain, P_REQ),
+    PF("domain", PK_ENUM, struct spec_personality, domain, P_NAMES(spec_personalities), P_REQ),
     PF("flags", PK_STRV, struct spec_personality, flags),
     P_END,
 };

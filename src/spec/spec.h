@@ -3,7 +3,9 @@
  * structs. Names follow the JSON schema so a reader can map them 1:1.
  * Conventions: absent strings are NULL; string arrays are NULL-terminated
  * vectors (NULL when absent); arrays of objects are (n_x, x); optional scalars
- * use the opt_* wrappers whose `set` says whether the key was present. */
+ * use the opt_* wrappers whose `set` says whether the key was present; a
+ * kernel name ("RLIMIT_NOFILE", "SCMP_ACT_ERRNO", ...) is kept as its value,
+ * and spec/names.h has its table (the parser refuses unknown names). */
 #ifndef HUTCH_SPEC_SPEC_H
 #define HUTCH_SPEC_SPEC_H
 
@@ -62,7 +64,7 @@ struct spec_console_size {
 };
 
 struct spec_rlimit {
-	char *type; /* "RLIMIT_NOFILE", ... */
+	uint32_t type; /* RLIMIT_*: spec_rlimits */
 	uint64_t soft;
 	uint64_t hard;
 };
@@ -85,17 +87,18 @@ struct spec_user {
 };
 
 struct spec_scheduler {
-	char *policy; /* REQUIRED: SCHED_OTHER, ... */
+	uint32_t policy; /* REQUIRED: SCHED_*: spec_sched_policies */
 	int32_t nice;
 	int32_t priority;
-	char **flags;
+	size_t n_flags;
+	uint32_t *flags; /* SCHED_FLAG_* bits: spec_sched_flags */
 	uint64_t runtime;
 	uint64_t deadline;
 	uint64_t period;
 };
 
 struct spec_io_priority {
-	char *class_; /* JSON "class": IOPRIO_CLASS_RT|BE|IDLE */
+	uint32_t class_; /* JSON "class", REQUIRED: IOPRIO_CLASS_*: spec_ioprio_classes */
 	int64_t priority;
 };
 
@@ -295,9 +298,10 @@ struct spec_intel_rdt {
 };
 
 struct spec_memory_policy {
-	char *mode; /* REQUIRED: MPOL_* */
+	uint32_t mode; /* REQUIRED: MPOL_*: spec_mpol_modes */
 	char *nodes;
-	char **flags;
+	size_t n_flags;
+	uint32_t *flags; /* MPOL_F_* bits: spec_mpol_flags */
 };
 
 /* seccomp */
@@ -305,22 +309,24 @@ struct spec_seccomp_arg {
 	uint32_t index;
 	uint64_t value;
 	uint64_t valueTwo;
-	char *op; /* REQUIRED: SCMP_CMP_* */
+	uint32_t op; /* REQUIRED: SCMP_CMP_*: spec_seccomp_ops */
 };
 
 struct spec_seccomp_syscall {
 	char **names;            /* REQUIRED */
-	char *action;            /* REQUIRED: SCMP_ACT_* */
+	uint32_t action;         /* REQUIRED: SCMP_ACT_*: spec_seccomp_actions */
 	struct opt_u64 errnoRet; /* uint32 */
 	size_t n_args;
 	struct spec_seccomp_arg *args;
 };
 
 struct spec_seccomp {
-	char *defaultAction;            /* REQUIRED */
+	uint32_t defaultAction;         /* REQUIRED: SCMP_ACT_*: spec_seccomp_actions */
 	struct opt_u64 defaultErrnoRet; /* uint32 */
-	char **architectures;
-	char **flags;
+	size_t n_architectures;
+	uint32_t *architectures; /* SCMP_ARCH_*: spec_seccomp_archs */
+	size_t n_flags;
+	uint32_t *flags; /* SECCOMP_FILTER_FLAG_*: spec_seccomp_flags */
 	char *listenerPath;
 	char *listenerMetadata;
 	size_t n_syscalls;
@@ -328,7 +334,7 @@ struct spec_seccomp {
 };
 
 struct spec_personality {
-	char *domain; /* REQUIRED: LINUX | LINUX32 */
+	uint32_t domain; /* REQUIRED: PER_LINUX | PER_LINUX32: spec_personalities */
 	char **flags;
 };
 
@@ -418,6 +424,5 @@ void spec_freep(struct spec **s);
 const char *spec_ns_type_name(enum spec_ns_type t); /* "pid", "network", ... */
 int spec_ns_type_from_name(const char *name);       /* -1 when unknown */
 const struct spec_namespace *spec_find_namespace(const struct spec *s, enum spec_ns_type t);
-const char *spec_annotation(const struct spec *s, const char *key);
 
 #endif

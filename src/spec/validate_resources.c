@@ -1,87 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Semantic checks on linux.resources (also used alone by `update --resources`)
- * and the lists of names config.json may use. */
+/* Semantic checks on linux.resources (also used alone by `update --resources`). */
 #include "spec/validate_internal.h"
 #include "util/str.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* getrlimit(2) */
-const char *const spec_rlimit_names[] = {
-    "RLIMIT_CPU",
-    "RLIMIT_FSIZE",
-    "RLIMIT_DATA",
-    "RLIMIT_STACK",
-    "RLIMIT_CORE",
-    "RLIMIT_RSS",
-    "RLIMIT_NPROC",
-    "RLIMIT_NOFILE",
-    "RLIMIT_MEMLOCK",
-    "RLIMIT_AS",
-    "RLIMIT_LOCKS",
-    "RLIMIT_SIGPENDING",
-    "RLIMIT_MSGQUEUE",
-    "RLIMIT_NICE",
-    "RLIMIT_RTPRIO",
-    "RLIMIT_RTTIME",
-    NULL,
-};
-
-const char *const spec_sched_policy_names[] = {
-    "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",       "SCHED_BATCH",
-    "SCHED_ISO",   "SCHED_IDLE", "SCHED_DEADLINE", NULL,
-};
-
-const char *const spec_sched_flag_names[] = {
-    "SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",
-    "SCHED_FLAG_DL_OVERRUN",     "SCHED_FLAG_KEEP_POLICY",
-    "SCHED_FLAG_KEEP_PARAMS",    "SCHED_FLAG_UTIL_CLAMP_MIN",
-    "SCHED_FLAG_UTIL_CLAMP_MAX", NULL,
-};
-
-const char *const spec_mempolicy_mode_names[] = {
-    "MPOL_DEFAULT",   "MPOL_BIND",           "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
-    "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",      NULL,
-};
-
-const char *const spec_mempolicy_flag_names[] = {
-    "MPOL_F_NUMA_BALANCING",
-    "MPOL_F_RELATIVE_NODES",
-    "MPOL_F_STATIC_NODES",
-    NULL,
-};
-
-const char *const spec_seccomp_action_names[] = {
-    "SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
-    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-    "SCMP_ACT_ERRNO",       "SCMP_ACT_TRACE",
-    "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",
-    "SCMP_ACT_NOTIFY",      NULL,
-};
-
-const char *const spec_seccomp_arch_names[] = {
-    "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",     "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",    "SCMP_ARCH_MIPS",
-    "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",
-    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",         "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",
-    "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",       "SCMP_ARCH_SH",      "SCMP_ARCH_SHEB",
-    "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64", NULL,
-};
-
-const char *const spec_seccomp_flag_names[] = {
-    "SECCOMP_FILTER_FLAG_TSYNC",
-    "SECCOMP_FILTER_FLAG_LOG",
-    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-    NULL,
-};
-
-const char *const spec_seccomp_op_names[] = {
-    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
-    "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
-};
 
 static int check_device_rules(const struct vctx *v, const struct spec_resources *r)
 {

@@ -76,6 +76,17 @@ int herr_raw(struct hutch_error **err, int errnum, const char *msg)
 	return -1;
 }
 
+char *herr_without_cause(const struct hutch_error *e)
+{
+	const char *cause = e->errnum ? strerror(e->errnum) : NULL;
+	size_t len = strlen(e->msg), clen = cause ? strlen(cause) : 0;
+
+	if (cause && len >= clen + 2 && strcmp(e->msg + len - clen, cause) == 0 &&
+	    strncmp(e->msg + len - clen - 2, ": ", 2) == 0)
+		return xstrndup(e->msg, len - clen - 2);
+	return xstrdup(e->msg);
+}
+
 void herr_free(struct hutch_error *e)
 {
 	if (!e)

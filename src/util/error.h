@@ -30,6 +30,13 @@ int herr_prefix(struct hutch_error **err, const char *fmt, ...)
  * (e.g. the container init over the sync socket). Returns -1. */
 int herr_raw(struct hutch_error **err, int errnum, const char *msg);
 
+/* e's message without its trailing ": <strerror(errnum)>" (when it has one),
+ * malloc'd: for a warning about a refusal the runtime goes on from.
+ * Engines turn words such as "permission denied" in a runtime's stderr into
+ * exit codes (126), so a warning must not carry them into the message of a
+ * later, different failure. */
+char *herr_without_cause(const struct hutch_error *e);
+
 void herr_free(struct hutch_error *e);
 void herr_freep(struct hutch_error **e);
 #define _cleanup_error_ __attribute__((cleanup(herr_freep)))

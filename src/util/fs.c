@@ -19,10 +19,6 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-
 int fs_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -93,29 +89,6 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 	return 0;
 }
 
-int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-                         struct hutch_error **err)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	if (fd < 0)
-		return herr_errno(err, errno, "create %s", tmp);
-	if (fs_write_all(fd, data, len) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return herr_errno(err, e, "write %s", tmp);
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return herr_errno(err, e, "rename %s to %s", tmp, path);
-	}
-	return 0;
-}
-
 int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                             struct hutch_error **err)
 {
@@ -137,6 +110,12 @@ int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_
 		return herr_errno(err, e, "rename %s to %s", tmp, name);
 	}
 	return 0;
+}
+
+int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+                         struct hutch_error **err)
+{
+	return fs_write_file_atomic_at(AT_FDCWD, path, data, len, mode, err);
 }
 
 /* Copy srcfd from offset 0 to its end into dst (at its offset 0). */

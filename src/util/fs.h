@@ -22,7 +22,8 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 /* Write via <path>.tmp + fsync-free rename, so readers never see half a file. */
 int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
                          struct hutch_error **err);
-/* The same for `name` in the directory dirfd (no path lookup from "/"). */
+/* The same for `name` in the directory dirfd (no path lookup from "/";
+ * AT_FDCWD is fs_write_file_atomic). */
 int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                             struct hutch_error **err);
 /* The same with the whole content of the regular file srcfd (from offset 0;

@@ -95,7 +95,14 @@ static const char *level_name(enum log_level l)
 	}
 }
 
-size_t json_escape_into(char *buf, const char *s)
+/* `s` as the body of a JSON string (RFC 8259: quote, backslash and control
+ * characters escaped; other bytes as they are) into buf, which holds
+ * 6 * strlen(s) + 1 bytes. Written here rather than with spec/json.h's
+ * generator: util/ is the bottom layer, used by every other one, including
+ * the container side of spawning, and takes nothing but libc (STYLE.md);
+ * yajl is spec/json.c's alone. test_util.c reads these lines back with
+ * json.h's parser. */
+static size_t json_escape_into(char *buf, const char *s)
 {
 	size_t n = 0;
 

@@ -34,8 +34,4 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 	} while (0)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 
-/* Append `s` to buf as a JSON string body (no quotes), escaping as RFC 8259 requires.
- * Returns the new length; buf must have room for 6*strlen(s)+1 bytes. */
-size_t json_escape_into(char *buf, const char *s);
-
 #endif

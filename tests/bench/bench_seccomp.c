@@ -14,6 +14,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static size_t filter_len(const struct seccomp_filter *f)
+{
+	const void *insns;
+	size_t len;
+	unsigned int flags;
+
+	seccomp_filter_program(f, &insns, &len, &flags);
+	return len;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -57,7 +67,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < iterations; i++) {
 		if (seccomp_compile(s, &f, &err) < 0)
 			die(err);
-		insns = seccomp_filter_size(f);
+		insns = filter_len(f);
 		seccomp_filter_free(f);
 	}
 	plain = (now_ms() - t0) / iterations;

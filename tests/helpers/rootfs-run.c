@@ -4,10 +4,12 @@
  * namespaces. Usage: rootfs-run [--no-pivot] [--cgroupns] [--userns] BUNDLE CMD [ARG...]
  * --userns first enters a user namespace mapping every id to itself (root
  * there has no privileges over the host: mknod and sysfs need fallbacks).
- * Exits with the command's status; setup errors print one line and exit 125. */
+ * config.json goes through the runtime's own parser and checks (spec_load,
+ * spec_validate). Exits with the command's status; setup errors print one
+ * line and exit 125. */
 #include "linux/mount.h"
 #include "linux/rootfs.h"
-#include "spec/json.h"
+#include "spec/spec.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/procfs.h"
@@ -23,167 +25,36 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The subset of config.json the rootfs needs, read with json.h.
- * TODO: replace with spec_load()/spec_free() once the parser is in. */
-static char *str_at(const json_node *obj, const char *key)
+/* The namespaces the driver makes, in the config as a runtime would have
+ * them (the checks of sysctls and rootfsPropagation look for them). */
+static void add_namespaces(struct spec *s, bool cgroupns)
 {
-	const char *s = json_string(json_object_get(obj, key));
-
-	return s ? xstrdup(s) : NULL;
-}
-
-static long long num_at(const json_node *obj, const char *key, bool *set)
-{
-	const char *t = json_number_text(json_object_get(obj, key));
-	long long v = 0;
-
-	*set = t && str_to_i64(t, &v) == 0;
-	return v;
-}
-
-static char **strv_at(const json_node *obj, const char *key)
-{
-	const json_node *a = json_object_get(obj, key);
-	char **v = NULL;
-
-	for (size_t i = 0; i < json_len(a); i++)
-		strv_push(&v, json_string(json_array_at(a, i)) ?: "");
-	return v;
-}
-
-static struct spec_id_mapping *load_idmap(const json_node *a, size_t *ret_n)
-{
-	struct spec_id_mapping *m = xcalloc(json_len(a), sizeof(*m));
-	bool set;
-
-	*ret_n = json_len(a);
-	for (size_t i = 0; i < *ret_n; i++) {
-		const json_node *e = json_array_at(a, i);
-		m[i].containerID = (uint32_t)num_at(e, "containerID", &set);
-		m[i].hostID = (uint32_t)num_at(e, "hostID", &set);
-		m[i].size = (uint32_t)num_at(e, "size", &set);
-	}
-	return m;
-}
-
-static void load_mounts(struct spec *s, const json_node *a)
-{
-	s->n_mounts = json_len(a);
-	s->mounts = xcalloc(s->n_mounts, sizeof(*s->mounts));
-	for (size_t i = 0; i < s->n_mounts; i++) {
-		const json_node *m = json_array_at(a, i);
-		s->mounts[i].destination = str_at(m, "destination");
-		s->mounts[i].source = str_at(m, "source");
-		s->mounts[i].type = str_at(m, "type");
-		s->mounts[i].options = strv_at(m, "options");
-		s->mounts[i].uidMappings =
-		    load_idmap(json_object_get(m, "uidMappings"), &s->mounts[i].n_uidMappings);
-		s->mounts[i].gidMappings =
-		    load_idmap(json_object_get(m, "gidMappings"), &s->mounts[i].n_gidMappings);
-	}
-}
-
-static void load_devices(struct spec_linux *l, const json_node *a)
-{
-	bool set;
-
-	l->n_devices = json_len(a);
-	l->devices = xcalloc(l->n_devices, sizeof(*l->devices));
-	for (size_t i = 0; i < l->n_devices; i++) {
-		const json_node *d = json_array_at(a, i);
-		struct spec_device *dev = &l->devices[i];
-		dev->type = str_at(d, "type");
-		dev->path = str_at(d, "path");
-		dev->major = num_at(d, "major", &set);
-		dev->minor = num_at(d, "minor", &set);
-		dev->fileMode.value = num_at(d, "fileMode", &dev->fileMode.set);
-		dev->uid.value = num_at(d, "uid", &dev->uid.set);
-		dev->gid.value = num_at(d, "gid", &dev->gid.set);
-	}
-}
-
-static void load_linux(struct spec *s, const json_node *lj)
-{
-	struct spec_linux *l = xcalloc(1, sizeof(*l));
-	const json_node *sysctl = json_object_get(lj, "sysctl");
-
-	s->linux_ = l;
-	/* the driver always unshares a mount namespace (main) */
-	l->n_namespaces = 1;
-	l->namespaces = xcalloc(1, sizeof(*l->namespaces));
-	l->namespaces[0].type = SPEC_NS_MOUNT;
-	load_devices(l, json_object_get(lj, "devices"));
-	l->rootfsPropagation = str_at(lj, "rootfsPropagation");
-	l->maskedPaths = strv_at(lj, "maskedPaths");
-	l->readonlyPaths = strv_at(lj, "readonlyPaths");
-	l->n_sysctl = json_len(sysctl);
-	l->sysctl = xcalloc(l->n_sysctl, sizeof(*l->sysctl));
-	for (size_t i = 0; i < l->n_sysctl; i++) {
-		l->sysctl[i].key = xstrdup(json_object_key(sysctl, i));
-		l->sysctl[i].value = xstrdup(json_string(json_object_value(sysctl, i)) ?: "");
-	}
-}
-
-static struct spec *load_spec(const char *bundle, struct hutch_error **err)
-{
-	_cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	_cleanup_json_ json_node *doc = NULL;
-	struct spec *s;
-	const json_node *root;
-
-	if (fs_read_file_at(AT_FDCWD, path, &text, &len, err) < 0)
-		return NULL;
-	doc = json_parse(path, text, len, err);
-	if (!doc)
-		return NULL;
-	root = json_object_get(doc, "root");
-	if (!json_string(json_object_get(root, "path"))) {
-		herr_msg(err, "%s: .root.path: missing", path);
-		return NULL;
-	}
-	s = xcalloc(1, sizeof(*s));
-	s->root = xcalloc(1, sizeof(*s->root));
-	s->root->path = str_at(root, "path");
-	s->root->readonly = json_bool(json_object_get(root, "readonly"));
-	load_mounts(s, json_object_get(doc, "mounts"));
-	load_linux(s, json_object_get(doc, "linux"));
-	return s;
-}
-
-static void free_spec(struct spec *s)
-{
+	static const enum spec_ns_type made[] = {SPEC_NS_MOUNT, SPEC_NS_PID, SPEC_NS_UTS,
+	                                         SPEC_NS_IPC, SPEC_NS_CGROUP};
 	struct spec_linux *l = s->linux_;
 
-	for (size_t i = 0; i < s->n_mounts; i++) {
-		struct spec_mount *m = &s->mounts[i];
-		free(m->destination);
-		free(m->source);
-		free(m->type);
-		strv_free(m->options);
-		free(m->uidMappings);
-		free(m->gidMappings);
+	if (!l)
+		l = s->linux_ = xcalloc(1, sizeof(*l));
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		if ((made[i] == SPEC_NS_CGROUP && !cgroupns) || spec_find_namespace(s, made[i]))
+			continue;
+		l->namespaces =
+		    xrealloc(l->namespaces, (l->n_namespaces + 1) * sizeof(*l->namespaces));
+		l->namespaces[l->n_namespaces++] = (struct spec_namespace){.type = made[i]};
 	}
-	free(s->mounts);
-	for (size_t i = 0; i < l->n_devices; i++) {
-		free(l->devices[i].type);
-		free(l->devices[i].path);
-	}
-	free(l->devices);
-	free(l->namespaces);
-	for (size_t i = 0; i < l->n_sysctl; i++) {
-		free(l->sysctl[i].key);
-		free(l->sysctl[i].value);
-	}
-	free(l->sysctl);
-	free(l->rootfsPropagation);
-	strv_free(l->maskedPaths);
-	strv_free(l->readonlyPaths);
-	free(l);
-	free(s->root->path);
-	free(s->root);
-	free(s);
+}
+
+/* <bundle>/config.json through the runtime's own parser and checks. */
+static struct spec *load_spec(const char *bundle, bool cgroupns, struct hutch_error **err)
+{
+	_cleanup_spec_ struct spec *s = spec_load(bundle, err);
+
+	if (!s)
+		return NULL;
+	add_namespaces(s, cgroupns);
+	if (spec_validate(s, err) < 0)
+		return NULL;
+	return steal_ptr(&s);
 }
 
 static int fail(struct hutch_error *err)
@@ -241,6 +112,7 @@ int main(int argc, char **argv)
 	struct hutch_error *err = NULL;
 	char bundle[PATH_MAX], rootfs[PATH_MAX];
 	int i = 1, flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+	struct spec *spec;
 
 	for (; i < argc && str_has_prefix(argv[i], "--"); i++) {
 		if (strcmp(argv[i], "--no-pivot") == 0)
@@ -260,9 +132,10 @@ int main(int argc, char **argv)
 	if (!realpath(argv[i], bundle))
 		return fprintf(stderr, "rootfs-run: %s: %s\n", argv[i], strerror(errno)), 125;
 	o.bundle = bundle;
-	o.spec = load_spec(bundle, &err);
-	if (!o.spec)
+	spec = load_spec(bundle, o.has_cgroupns, &err);
+	if (!spec)
 		return fail(err);
+	o.spec = spec;
 	_cleanup_free_ char *rp = o.spec->root->path[0] == '/'
 	                              ? xstrdup(o.spec->root->path)
 	                              : xasprintf("%s/%s", bundle, o.spec->root->path);
@@ -283,7 +156,7 @@ int main(int argc, char **argv)
 		return 125;
 	if (pid > 0) {
 		int status = wait_child(pid);
-		free_spec((struct spec *)o.spec);
+		spec_free(spec);
 		free((int *)o.mount_fds);
 		return status;
 	}

@@ -28,6 +28,7 @@ from lib import (
     pids_in_cgroup,
     state_dirs,
 )
+from rootless import rootless, rootless_bundle, rootless_user  # noqa: F401 (fixtures)
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build"))

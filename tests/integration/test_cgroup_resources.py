@@ -604,6 +604,18 @@ def test_update_resources_file(bundle, container, runtime, test_dir):
     assert cg_read(c.pid, "pids", "pids.max") == "30"
 
 
+def test_update_is_checked_as_create_checks_resources(bundle, container, runtime):
+    # update --resources gets the checks config.json's linux.resources gets, before anything
+    # is written: a bad device rule fails the update whole, the pids limit beside it included
+    need("pids")
+    c = created(container, sleeper(bundle, pids={"limit": 50}))
+    bad = {"pids": {"limit": 30}, "devices": [{"allow": False, "access": "rwx"}]}
+    r = runtime.cmd("update", "--resources", "-", c.id, input=json.dumps(bad))
+    assert r.returncode != 0
+    assert "resources: .devices[0].access: invalid access \"rwx\"" in r.stderr
+    assert cg_read(c.pid, "pids", "pids.max") == "50"
+
+
 def test_update_of_stopped_container_fails(bundle, container, runtime):
     c = container(bundle(["/probe", "exit", "0"]))
     assert c.create().returncode == 0

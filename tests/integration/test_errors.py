@@ -217,3 +217,26 @@ def test_seccomp_notify_on_write_is_refused(bundle, container):
     r = container(b).run(timeout=20)
     assert r.returncode > 0
     assert "SCMP_ACT_NOTIFY cannot be used for the write syscall" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda b: b.linux.setdefault("resources", {}).update({"pids": {"limit": "10"}}),
+     "config.json: .linux.resources.pids.limit: expected integer, got string"),
+    (lambda b: b.process.update({"rlimits": [{"type": "RLIMIT_FOO", "soft": 1, "hard": 1}]}),
+     'config.json: .process.rlimits[0].type: unknown rlimit "RLIMIT_FOO"'),
+    (lambda b: b.process.update({"cwd": "/etc/passwd"}),
+     "config.json: .process.cwd: /etc/passwd is not a directory"),
+    (lambda b: b.process.update({"selinuxLabel": "system_u:system_r:container_t:s0"})
+     if not os.path.exists("/sys/fs/selinux/enforce") else pytest.skip("SELinux is enabled"),
+     "config.json: .process.selinuxLabel: SELinux is not enabled on this host"),
+], ids=["parser", "name-table", "container-side", "runtime-side"])
+def test_config_errors_name_the_field_one_way(change, message, bundle, container):
+    # whoever finds it - the parser, the checks, the runtime or the container's set-up - an
+    # error about a field of config.json names it as "config.json: .path: ..." (STYLE.md)
+    b = bundle(["/bin/true"])
+    change(b)
+    c = container(b)
+    r = c.create()
+    assert r.returncode != 0
+    assert r.stderr == "hutch: " + message + "\n", r.stderr
+    assert "does not exist" in c.state().stderr

@@ -35,6 +35,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The container's path in the hierarchy holding controller c ("" for v2). */
+static const char *cg_path(const struct cgroup *cg, const char *c)
+{
+	const struct cgroup_hier *h = cg_find(cg, c);
+
+	return h ? h->path : NULL;
+}
+
 static int passed, failed, skipped;
 static char prefix[64]; /* absolute parent of every test cgroup */
 static const char *mroot = "/sys/fs/cgroup";
@@ -207,7 +215,7 @@ static bool in_cgroup(pid_t pid, const char *path)
 
 static bool has_ctl(struct cgroup *cg, const char *v1, const char *v2)
 {
-	if (cgroup_get_path(cg, v1))
+	if (cg_path(cg, v1))
 		return true;
 	_cleanup_free_ char *d = cgroup_get_dir(cg, ""), *s = NULL;
 	struct hutch_error *e = NULL;
@@ -356,8 +364,8 @@ static void t_memory(void)
 	check(apply_json(cg, "{\"memory\":{\"limit\":67108864,\"swap\":67108864}}", &e) == 0,
 	      "apply a 64 MiB memory limit"),
 	    show(&e);
-	_cleanup_free_ char *v = read_in(
-	    cg, "memory", cgroup_get_path(cg, "memory") ? "memory.limit_in_bytes" : "memory.max");
+	_cleanup_free_ char *v =
+	    read_in(cg, "memory", cg_path(cg, "memory") ? "memory.limit_in_bytes" : "memory.max");
 	check(strcmp(v, "67108864") == 0, "memory limit reads back 67108864 (got %s)", v);
 	int wfd = cgroup_oom_watch_fd(cg, &e);
 	check(wfd >= 0, "OOM watch fd"), show(&e);
@@ -433,7 +441,7 @@ static void t_devices(void)
 	          &e) == 0,
 	      "apply devices again (update)"),
 	    show(&e);
-	if (cgroup_get_path(cg, "devices")) {
+	if (cg_path(cg, "devices")) {
 		_cleanup_free_ char *l = read_in(cg, "devices", "devices.list");
 		check(strcmp(l, "c 1:3 rwm") == 0, "v1 devices.list is exactly the new rule (%s)",
 		      l);
@@ -462,7 +470,7 @@ static void t_hugetlb_stats(void)
 		                 &e) == 0,
 		      "apply hugepageLimits 2MB"),
 		    show(&e);
-		bool v1 = cgroup_get_path(cg, "hugetlb") != NULL;
+		bool v1 = cg_path(cg, "hugetlb") != NULL;
 		_cleanup_free_ char *v = read_in(
 		    cg, v1 ? "hugetlb" : "", v1 ? "hugetlb.2MB.limit_in_bytes" : "hugetlb.2MB.max");
 		check(strcmp(v, "4194304") == 0, "hugetlb 2MB limit reads back (got %s)", v);
@@ -516,7 +524,7 @@ static void t_blkio(void)
 		cgroup_destroy(cg, &e), show(&e);
 		return;
 	}
-	bool v1 = cgroup_get_path(cg, "blkio") != NULL;
+	bool v1 = cg_path(cg, "blkio") != NULL;
 	_cleanup_free_ char *json =
 	    xasprintf("{\"blockIO\":{\"weight\":500,\"leafWeight\":500,\"throttleReadBpsDevice\":"
 	              "[{\"major\":%u,\"minor\":%u,\"rate\":1048576}]}}",
@@ -614,15 +622,15 @@ static void t_errors(void)
 
 	if (!cg)
 		return (void)check(false, "create for error checks"), show(&e);
-	if (cgroup_get_mode(cg) == CGROUP_MODE_UNIFIED && !has_ctl(cg, "cpu", "cpu")) {
+	if (cg->mode == CGROUP_MODE_UNIFIED && !has_ctl(cg, "cpu", "cpu")) {
 		skip("realtime refused on v2", "no cpu controller");
-	} else if (cgroup_get_mode(cg) == CGROUP_MODE_UNIFIED) {
+	} else if (cg->mode == CGROUP_MODE_UNIFIED) {
 		int rc = apply_json(cg, "{\"cpu\":{\"realtimeRuntime\":100}}", &e);
 		check(rc < 0 && e && strstr(e->msg, "cpu realtime is not supported on cgroup v2"),
 		      "realtime refused on v2");
 	} else {
 		int rc = apply_json(cg, "{\"network\":{\"classID\":1}}", &e);
-		bool have = cgroup_get_path(cg, "net_cls") != NULL;
+		bool have = cg_path(cg, "net_cls") != NULL;
 		check(have ? rc == 0
 		           : (rc < 0 && e && strstr(e->msg, "net_cls controller is not available")),
 		      "net_cls %s", have ? "applies" : "missing is reported");

@@ -19,6 +19,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The container's path in the hierarchy holding controller c ("" for v2). */
+static const char *cg_path(const struct cgroup *cg, const char *c)
+{
+	const struct cgroup_hier *h = cg_find(cg, c);
+
+	return h ? h->path : NULL;
+}
+
 static char *root;
 
 /* --- fixture helpers ----------------------------------------------------- */
@@ -60,6 +68,15 @@ static void check_file(const char *rel, const char *want)
 	_cleanup_free_ char *got = get(rel);
 	/* one line of TAP: the description stops at the first newline */
 	_cleanup_free_ char *what = xasprintf("%s = \"%.*s\"", rel, (int)strcspn(want, "\n"), want);
+
+	is_str(got, want, what);
+}
+
+/* the container's v2 directory is <root><path> */
+static void is_dir_of(const struct cgroup *cg, const char *path, const char *what)
+{
+	_cleanup_free_ char *got = cg ? cgroup_get_dir(cg, "") : NULL;
+	_cleanup_free_ char *want = xasprintf("%s%s", root, path);
 
 	is_str(got, want, what);
 }
@@ -252,9 +269,8 @@ static void test_paths(void)
 
 	v2_tree("cpu memory pids", NULL);
 	cg = mk("c1", NULL, NULL, &e);
-	ok(cg && cgroup_get_mode(cg) == CGROUP_MODE_UNIFIED, "v2 fixture detected as unified");
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/hutch/c1",
-	       "unset cgroupsPath -> /hutch/<id>");
+	ok(cg && cg->mode == CGROUP_MODE_UNIFIED, "v2 fixture detected as unified");
+	is_str(cg ? cg_path(cg, "") : NULL, "/hutch/c1", "unset cgroupsPath -> /hutch/<id>");
 	_cleanup_free_ char *p = xasprintf("%s/hutch/c1", root);
 	ok(access(p, F_OK) == 0, "leaf directory created");
 	check_file("cgroup.subtree_control", "+cpu +memory +pids");
@@ -272,14 +288,13 @@ static void test_paths(void)
 	cgroup_free(cg);
 
 	cg = mk("c2", "/a/b//c/", NULL, &e);
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/a/b/c",
-	       "absolute cgroupsPath is kept, cleaned");
+	is_str(cg ? cg_path(cg, "") : NULL, "/a/b/c", "absolute cgroupsPath is kept, cleaned");
 	cgroup_free(cg);
 
 	self = xasprintf("%s/self", root);
 	put("self", "0::/user.slice/me\n");
 	cg = mk("c3", "x/y", self, &e);
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/user.slice/me/x/y",
+	is_str(cg ? cg_path(cg, "") : NULL, "/user.slice/me/x/y",
 	       "relative cgroupsPath goes under our own cgroup");
 	cgroup_free(cg);
 
@@ -309,9 +324,9 @@ static void test_paths(void)
 	free(self);
 	self = xasprintf("%s/self", root);
 	cg = mk("h1", NULL, NULL, &e);
-	ok(cg && cgroup_get_mode(cg) == CGROUP_MODE_HYBRID, "hybrid fixture detected");
-	is_str(cg ? cgroup_get_path(cg, "memory") : NULL, "/hutch/h1", "hybrid memory path");
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/hutch/h1", "hybrid unified path");
+	ok(cg && cg->mode == CGROUP_MODE_HYBRID, "hybrid fixture detected");
+	is_str(cg ? cg_path(cg, "memory") : NULL, "/hutch/h1", "hybrid memory path");
+	is_str(cg ? cg_path(cg, "") : NULL, "/hutch/h1", "hybrid unified path");
 	cgroup_free(cg);
 	put("cpuset/rel/cpuset.cpus", ""); /* a fixture mkdir makes no files */
 	put("cpuset/rel/cpuset.mems", "");
@@ -319,13 +334,12 @@ static void test_paths(void)
 	cg = mk("r1", "rel", self, &e);
 	if (!cg)
 		printf("# %s\n", e->msg);
-	is_str(cg ? cgroup_get_path(cg, "memory") : NULL, "/mem/x/rel",
+	is_str(cg ? cg_path(cg, "memory") : NULL, "/mem/x/rel",
 	       "relative path per hierarchy: memory");
-	is_str(cg ? cgroup_get_path(cg, "cpuacct") : NULL, "/cpu/rel",
+	is_str(cg ? cg_path(cg, "cpuacct") : NULL, "/cpu/rel",
 	       "relative path per hierarchy: cpuacct");
-	is_str(cg ? cgroup_get_path(cg, "name=systemd") : NULL, "/sys/rel",
-	       "relative path: named systemd");
-	is_str(cg ? cgroup_get_path(cg, "") : NULL, "/uni/rel", "relative path: unified");
+	is_str(cg ? cg_path(cg, "name=systemd") : NULL, "/sys/rel", "relative path: named systemd");
+	is_str(cg ? cg_path(cg, "") : NULL, "/uni/rel", "relative path: unified");
 	cgroup_free(cg);
 	herr_freep(&e);
 }
@@ -454,7 +468,7 @@ static void test_v1_resources(void)
 
 	v1_tree("hutch/v", NULL, true);
 	cg = mk("v", NULL, NULL, &e);
-	if (!ok(cg && cgroup_get_mode(cg) == CGROUP_MODE_LEGACY, "v1 fixture detected as legacy")) {
+	if (!ok(cg && cg->mode == CGROUP_MODE_LEGACY, "v1 fixture detected as legacy")) {
 		if (e)
 			printf("#   %s\n", e->msg);
 		return;
@@ -688,13 +702,65 @@ static void test_serialize(void)
 	ok(cgroup_deserialize(s1, &back, &e) == 0, "deserialize");
 	_cleanup_free_ char *s2 = back ? cgroup_serialize(back) : NULL;
 	is_str(s2, s1, "serialize round trip");
-	ok(back && cgroup_get_mode(back) == CGROUP_MODE_HYBRID, "mode survives");
-	is_str(back ? cgroup_get_path(back, "memory") : NULL, "/hutch/s", "paths survive");
+	ok(back && back->mode == CGROUP_MODE_HYBRID, "mode survives");
+	is_str(back ? cg_path(back, "memory") : NULL, "/hutch/s", "paths survive");
 	cgroup_free(back);
 	cgroup_free(cg);
 	ok(cgroup_deserialize("{\"manager\":\"fs\"}", &back, &e) < 0 && err_has(e, "cgroup state"),
 	   "bad state refused");
 	herr_freep(&e);
+}
+
+/* Rootless: an unset cgroupsPath is "<id>" below the parent of our own
+ * cgroup on v2 (the delegated slice), relative ones too; device rules are
+ * not applied; what needs a cgroup is named. */
+static void test_rootless(void)
+{
+	_cleanup_free_ char *self = NULL, *ser = NULL, *names = NULL;
+	struct hutch_error *e = NULL;
+	struct cgroup *cg, *back = NULL;
+	struct cgroup_config c = {.id = "r1", .manager = CGROUP_MANAGER_FS, .rootless = true};
+
+	v2_tree("cpu memory pids", "u/app.slice/r1");
+	self = xasprintf("%s/self", root);
+	put("self", "0::/u/app.slice/term.scope\n");
+	c.mount_root = root;
+	c.self_cgroup_file = self;
+	ok(cgroup_create(&c, &cg, &e) == 0, "rootless: create");
+	is_dir_of(cg, "/u/app.slice/r1",
+	          "rootless, unset cgroupsPath: <id> next to our own cgroup");
+	ser = cg ? cgroup_serialize(cg) : NULL;
+	ok(ser && strstr(ser, "\"rootless\":true") && !strstr(ser, "default_path"),
+	   "rootless recorded, not the default /hutch path");
+	ok(ser && cgroup_deserialize(ser, &back, &e) == 0, "rootless: deserialize");
+	apply_ok(back,
+	         "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+	         "\"pids\":{\"limit\":7}}",
+	         "rootless: device rules skipped, pids written");
+	check_file("u/app.slice/r1/pids.max", "7");
+	cgroup_free(back);
+	cgroup_free(cg);
+	c.id = "r2";
+	c.cgroups_path = "x/y";
+	ok(cgroup_create(&c, &cg, &e) == 0, "rootless: create with a relative path");
+	is_dir_of(cg, "/u/app.slice/x/y", "rootless, relative cgroupsPath: next to our own cgroup");
+	cgroup_free(cg);
+	c.cgroups_path = "/abs/r3";
+	ok(cgroup_create(&c, &cg, &e) == 0, "rootless: create with an absolute path");
+	is_dir_of(cg, "/abs/r3", "rootless, absolute path kept");
+	cgroup_free(cg);
+	herr_freep(&e);
+
+	struct spec_resources *r = res_from_json("{\"devices\":[{\"allow\":false}],"
+	                                         "\"memory\":{\"limit\":4096},"
+	                                         "\"pids\":{\"limit\":3}}");
+	names = cgroup_resources_needing_cgroup(r);
+	is_str(names, ".linux.resources.memory, .linux.resources.pids",
+	       "resources needing a cgroup named, devices left out");
+	res_free(r);
+	r = res_from_json("{\"devices\":[{\"allow\":false}]}");
+	ok(cgroup_resources_needing_cgroup(r) == NULL, "device rules alone need no cgroup");
+	res_free(r);
 }
 
 static void test_disabled(void)
@@ -842,6 +908,7 @@ int main(void)
 	test_v1_cpuset_kept();
 	test_freeze_pids_oom_stats();
 	test_serialize();
+	test_rootless();
 	test_disabled();
 	test_systemd();
 	test_bpf();

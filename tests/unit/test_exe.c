@@ -6,6 +6,7 @@
 #include "spawn/exe.h"
 #include "spawn/helper/abi.h"
 #include "spawn/sync.h"
+#include "sync_expect.h"
 #include "linux/seccomp.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"

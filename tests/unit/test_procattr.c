@@ -12,6 +12,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/personality.h>
+#include <linux/ioprio.h>
+#include <linux/sched.h>
+#include <linux/mempolicy.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -62,11 +66,12 @@ static void test_cpu_list(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		all_bad = all_bad && !mask_is(bad[i], NULL, 0);
 	ok(all_bad, "malformed lists are rejected");
-	ok(procattr_parse_cpu_list("3-1", "process.execCPUAffinity.initial", &mask, &nbits, &err) <
-	       0,
+	ok(procattr_parse_cpu_list("3-1", "config.json: .process.execCPUAffinity.initial", &mask,
+	                           &nbits, &err) < 0,
 	   "3-1 rejected");
 	is_str(err ? err->msg : NULL,
-	       "process.execCPUAffinity.initial: invalid list \"3-1\" (expected e.g. \"0-3,7\")",
+	       "config.json: .process.execCPUAffinity.initial: invalid list \"3-1\" (expected e.g. "
+	       "\"0-3,7\")",
 	       "error names the field");
 	herr_freep(&err);
 }
@@ -76,7 +81,8 @@ static int affinity_child(void *a, char *out)
 	struct hutch_error *err = NULL;
 	cpu_set_t set;
 
-	if (procattr_set_cpu_affinity(0, a, "process.execCPUAffinity.final", &err) < 0) {
+	if (procattr_set_cpu_affinity(0, a, "config.json: .process.execCPUAffinity.final", &err) <
+	    0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -93,7 +99,8 @@ static void test_affinity(void)
 	is_str(out, "count=1 cpu0=1", "sched_getaffinity reads back CPU 0 only");
 	ok(child_run(affinity_child, S(""), out) == 0, "empty list leaves affinity alone");
 	ok(child_run(affinity_child, S("4000"), out) == 1 &&
-	       strstr(out, "process.execCPUAffinity.final: sched_setaffinity 4000") == out,
+	       strstr(out, "config.json: .process.execCPUAffinity.final: sched_setaffinity 4000") ==
+	           out,
 	   "a CPU that does not exist fails with the field named: %s", out);
 }
 
@@ -115,25 +122,21 @@ static int sched_child(void *a, char *out)
 
 static void test_scheduler(void)
 {
-	struct spec_scheduler batch = {.policy = S("SCHED_BATCH"), .nice = 5};
-	char *flags[] = {S("SCHED_FLAG_RESET_ON_FORK"), NULL};
-	struct spec_scheduler idle = {.policy = S("SCHED_IDLE"), .flags = flags};
-	struct spec_scheduler bad = {.policy = S("SCHED_FOO")};
-	char *badflags[] = {S("SCHED_FLAG_FOO"), NULL};
-	struct spec_scheduler badflag = {.policy = S("SCHED_OTHER"), .flags = badflags};
+	struct spec_scheduler batch = {.policy = SCHED_BATCH, .nice = 5};
+	uint32_t flags[] = {SCHED_FLAG_RESET_ON_FORK};
+	struct spec_scheduler idle = {.policy = SCHED_IDLE, .flags = flags, .n_flags = 1};
+	struct spec_scheduler iso = {.policy = 4 /* SCHED_ISO: reserved, never merged */};
 	char out[4096];
 
 	ok(child_run(sched_child, &batch, out) == 0, "SCHED_BATCH nice 5");
 	is_str(out, "policy=0x3 nice=5", "policy and nice read back");
 	ok(child_run(sched_child, &idle, out) == 0, "SCHED_IDLE with RESET_ON_FORK");
 	is_str(out, "policy=0x40000005 nice=0", "flag visible in sched_getscheduler");
-	ok(child_run(sched_child, &bad, out) == 1, "unknown policy fails");
-	is_str(out, "process.scheduler.policy: unknown policy SCHED_FOO", "policy message");
-	ok(child_run(sched_child, &badflag, out) == 1, "unknown flag fails");
-	is_str(out, "process.scheduler.flags: unknown flag SCHED_FLAG_FOO", "flag message");
-	ok(procattr_sched_policy_from_name("SCHED_DEADLINE") == 6 &&
-	       procattr_sched_flag_from_name("SCHED_FLAG_UTIL_CLAMP_MAX") == 0x40,
-	   "name tables");
+	ok(child_run(sched_child, &iso, out) == 1, "SCHED_ISO: the kernel refuses it");
+	is_str(out,
+	       "config.json: .process.scheduler: sched_setattr SCHED_ISO (nice 0, priority 0): "
+	       "Invalid argument",
+	       "the message names the policy by its name");
 }
 
 static int ioprio_child(void *a, char *out)
@@ -150,10 +153,9 @@ static int ioprio_child(void *a, char *out)
 
 static void test_ioprio(void)
 {
-	struct spec_io_priority be = {.class_ = S("IOPRIO_CLASS_BE"), .priority = 6};
-	struct spec_io_priority idle = {.class_ = S("IOPRIO_CLASS_IDLE"), .priority = 0};
-	struct spec_io_priority big = {.class_ = S("IOPRIO_CLASS_BE"), .priority = 8};
-	struct spec_io_priority bad = {.class_ = S("IOPRIO_CLASS_X"), .priority = 0};
+	struct spec_io_priority be = {.class_ = IOPRIO_CLASS_BE, .priority = 6};
+	struct spec_io_priority idle = {.class_ = IOPRIO_CLASS_IDLE, .priority = 0};
+	struct spec_io_priority big = {.class_ = IOPRIO_CLASS_BE, .priority = 8};
 	char out[4096];
 
 	ok(child_run(ioprio_child, &be, out) == 0, "ioprio BE 6");
@@ -162,8 +164,6 @@ static void test_ioprio(void)
 	is_str(out, "0x6000", "ioprio_get reads back class IDLE");
 	ok(child_run(ioprio_child, &big, out) == 1 && strstr(out, "outside 0..7"),
 	   "priority 8 rejected: %s", out);
-	ok(child_run(ioprio_child, &bad, out) == 1, "unknown class rejected");
-	is_str(out, "process.ioPriority.class: unknown class IOPRIO_CLASS_X", "class message");
 }
 
 static int personality_child(void *a, char *out)
@@ -182,10 +182,9 @@ static int personality_child(void *a, char *out)
 
 static void test_personality(void)
 {
-	struct spec_personality p32 = {.domain = S("LINUX32")};
-	struct spec_personality bad = {.domain = S("BSD")};
+	struct spec_personality p32 = {.domain = PER_LINUX32};
 	char *flags[] = {S("ADDR_NO_RANDOMIZE"), NULL};
-	struct spec_personality withflag = {.domain = S("LINUX"), .flags = flags};
+	struct spec_personality withflag = {.domain = PER_LINUX, .flags = flags};
 	char out[4096];
 
 	ok(child_run(personality_child, &p32, out) == 0, "personality LINUX32");
@@ -194,8 +193,6 @@ static void test_personality(void)
 #else
 	ok(strstr(out, "persona=0x8") != NULL, "PER_LINUX32: %s", out);
 #endif
-	ok(child_run(personality_child, &bad, out) == 1, "unknown domain rejected");
-	is_str(out, "linux.personality.domain: unknown domain BSD", "domain message");
 	ok(child_run(personality_child, &withflag, out) == 1, "flags rejected (none defined)");
 }
 
@@ -218,12 +215,11 @@ static int mempolicy_child(void *a, char *out)
 
 static void test_mempolicy(void)
 {
-	struct spec_memory_policy bind = {.mode = S("MPOL_BIND"), .nodes = S("0")};
-	char *flags[] = {S("MPOL_F_STATIC_NODES"), NULL};
+	struct spec_memory_policy bind = {.mode = MPOL_BIND, .nodes = S("0")};
+	uint32_t flags[] = {MPOL_F_STATIC_NODES};
 	struct spec_memory_policy pref = {
-	    .mode = S("MPOL_PREFERRED"), .nodes = S("0"), .flags = flags};
-	struct spec_memory_policy def = {.mode = S("MPOL_DEFAULT")};
-	struct spec_memory_policy bad = {.mode = S("MPOL_FOO")};
+	    .mode = MPOL_PREFERRED, .nodes = S("0"), .flags = flags, .n_flags = 1};
+	struct spec_memory_policy def = {.mode = MPOL_DEFAULT};
 	char out[4096];
 	int r = child_run(mempolicy_child, &bind, out);
 
@@ -238,8 +234,6 @@ static void test_mempolicy(void)
 	is_str(out, "mode=32769", "mode and flag read back");
 	ok(child_run(mempolicy_child, &def, out) == 0, "MPOL_DEFAULT without nodes");
 	is_str(out, "mode=0", "default policy");
-	ok(child_run(mempolicy_child, &bad, out) == 1, "unknown mode rejected");
-	is_str(out, "linux.memoryPolicy.mode: unknown mode MPOL_FOO", "mode message");
 }
 
 /* --- oom, LSM, misc ------------------------------------------------------ */
@@ -289,8 +283,8 @@ static void test_oom(void)
 	} else {
 		ok(child_run(oom_lower_child, &low, out) == 1,
 		   "lowering without CAP_SYS_RESOURCE fails");
-		ok(strstr(out, "process.oomScoreAdj -500 (lowering it needs CAP_SYS_RESOURCE)") ==
-		       out,
+		ok(strstr(out, "config.json: .process.oomScoreAdj: -500 is below the current 500 "
+		               "(lowering it needs CAP_SYS_RESOURCE)") == out,
 		   "message says why: %s", out);
 	}
 }
@@ -307,12 +301,15 @@ static void test_lsm(void)
 		ok(true, "apparmor error message # SKIP AppArmor is enabled here");
 	} else {
 		ok(procattr_check_lsm(&aa, &err) < 0, "apparmorProfile without AppArmor fails");
-		is_str(err->msg, "process.apparmorProfile: AppArmor is not enabled on this host",
-		       "apparmor message");
+		is_str(
+		    err->msg,
+		    "config.json: .process.apparmorProfile: AppArmor is not enabled on this host",
+		    "apparmor message");
 		herr_freep(&err);
 		ok(procattr_set_apparmor_profile("x", &err) < 0 &&
-		       strcmp(err->msg, "process.apparmorProfile: AppArmor is not enabled on "
-		                        "this host") == 0,
+		       strcmp(err->msg,
+		              "config.json: .process.apparmorProfile: AppArmor is not enabled on "
+		              "this host") == 0,
 		   "setter gives the same message");
 		herr_freep(&err);
 	}
@@ -320,7 +317,8 @@ static void test_lsm(void)
 		ok(true, "selinux error message # SKIP SELinux is enabled here");
 	} else {
 		ok(procattr_check_lsm(&se, &err) < 0, "selinuxLabel without SELinux fails");
-		is_str(err->msg, "process.selinuxLabel: SELinux is not enabled on this host",
+		is_str(err->msg,
+		       "config.json: .process.selinuxLabel: SELinux is not enabled on this host",
 		       "selinux message");
 		herr_freep(&err);
 		ok(procattr_set_selinux_label("x", &err) < 0, "setter fails too");
@@ -334,18 +332,12 @@ static void test_lsm(void)
 static int misc_child(void *a, char *out)
 {
 	struct hutch_error *err = NULL;
-	int sig = 0;
 
-	if (procattr_set_no_new_privs(&err) < 0 ||
-	    procattr_set_pdeathsig(SIGKILL, getppid(), &err) < 0) {
+	if (procattr_set_no_new_privs(&err) < 0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
-	prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0);
-	out_add(out, "nnp=%d pdeathsig=%d", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), sig);
-	if (procattr_set_pdeathsig(SIGTERM, getppid() + 12345, &err) == 0)
-		return 2;
-	out_add(out, " wrong-parent=%d", err->errnum == ESRCH);
+	out_add(out, "nnp=%d", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
 	return 0;
 }
 
@@ -353,8 +345,8 @@ static void test_misc(void)
 {
 	char out[4096];
 
-	ok(child_run(misc_child, NULL, out) == 0, "no_new_privs and pdeathsig");
-	is_str(out, "nnp=1 pdeathsig=9 wrong-parent=1", "read back with prctl");
+	ok(child_run(misc_child, NULL, out) == 0, "no_new_privs");
+	is_str(out, "nnp=1", "read back with prctl");
 }
 
 static int cloexec_child(void *a, char *out)

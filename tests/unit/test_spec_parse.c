@@ -2,6 +2,7 @@
 /* spec_parse and friends: values land in the right struct fields, unknown keys
  * are ignored, maps and 64-bit numbers are exact, errors name the JSON path. */
 #include "spec/default.h"
+#include "spec/names.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -9,6 +10,13 @@
 #include "tap.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/ioprio.h>
+#include <linux/mempolicy.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/personality.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +24,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static const char *annotation(const struct spec *s, const char *key)
+{
+	for (size_t i = 0; i < s->n_annotations; i++)
+		if (strcmp(s->annotations[i].key, key) == 0)
+			return s->annotations[i].value;
+	return NULL;
+}
 
 static struct spec *parse(const char *json, char **ret_msg)
 {
@@ -133,9 +149,9 @@ static void test_maps(void)
 	if (!s)
 		return;
 	ok(s->n_annotations == 2, "duplicate annotation key kept once");
-	is_str(spec_annotation(s, "com.example.a"), "2", "last duplicate wins");
-	is_str(spec_annotation(s, "b"), "", "empty annotation value");
-	ok(spec_annotation(s, "nope") == NULL, "missing annotation is NULL");
+	is_str(annotation(s, "com.example.a"), "2", "last duplicate wins");
+	is_str(annotation(s, "b"), "", "empty annotation value");
+	ok(annotation(s, "nope") == NULL, "missing annotation is NULL");
 	ok(s->linux_->n_sysctl == 2, "two sysctls");
 	is_str(s->linux_->sysctl[1].key, "kernel.shmmax", "sysctl order kept");
 	is_str(s->linux_->sysctl[1].value, "4096", "sysctl value");
@@ -175,7 +191,7 @@ static void test_process_fields(void)
 	   "empty capability set is non-NULL and empty");
 	ok(p->capabilities->effective == NULL, "absent capability set is NULL");
 	ok(p->oomScoreAdj.set && p->oomScoreAdj.value == -1000, "oomScoreAdj");
-	is_str(p->ioPriority->class_, "IOPRIO_CLASS_BE", "ioPriority.class");
+	ok(p->ioPriority->class_ == IOPRIO_CLASS_BE, "ioPriority.class");
 	ok(p->scheduler->priority == 10, "scheduler.priority");
 	is_str(p->execCPUAffinity->final, "0-3,7", "execCPUAffinity.final");
 }
@@ -309,6 +325,91 @@ static void test_default(void)
 		ok(s && (spec_find_namespace(s, SPEC_NS_NETWORK) != NULL) == !rootless,
 		   "network namespace only when not rootless");
 	}
+}
+
+/* Every kernel name becomes its value at parse time; the linux layer never
+ * sees a name. */
+static void test_names_become_values(void)
+{
+	const char *json = MIN_HEAD
+	    "\"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"rlimits\": [{\"type\": "
+	    "\"RLIMIT_NOFILE\", \"soft\": 1, \"hard\": 2}], \"scheduler\": {\"policy\": "
+	    "\"SCHED_OTHER\", \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\", "
+	    "\"SCHED_FLAG_UTIL_CLAMP_MAX\"]}, \"ioPriority\": {\"class\": \"IOPRIO_CLASS_IDLE\", "
+	    "\"priority\": 0}}, \"linux\": {\"memoryPolicy\": {\"mode\": \"MPOL_BIND\", "
+	    "\"flags\": [\"MPOL_F_STATIC_NODES\"]}, \"personality\": {\"domain\": "
+	    "\"LINUX32\"}, \"seccomp\": {\"defaultAction\": \"SCMP_ACT_KILL_PROCESS\", "
+	    "\"architectures\": [\"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], \"flags\": "
+	    "[\"SECCOMP_FILTER_FLAG_LOG\"], \"syscalls\": [{\"names\": [\"x\"], \"action\": "
+	    "\"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": "
+	    "\"SCMP_CMP_GT\"}]}]}}}";
+	_cleanup_spec_ struct spec *s = parse(json, NULL);
+	const struct spec_process *p = s ? s->process : NULL;
+	const struct spec_seccomp *sc = s ? s->linux_->seccomp : NULL;
+	char *msg = NULL;
+
+	if (!ok(p && sc, "kernel names parse"))
+		return;
+	ok(p->rlimits[0].type == RLIMIT_NOFILE, "rlimit type");
+	ok(p->scheduler->policy == SCHED_NORMAL && p->scheduler->n_flags == 2 &&
+	       p->scheduler->flags[0] == SCHED_FLAG_RESET_ON_FORK &&
+	       p->scheduler->flags[1] == SCHED_FLAG_UTIL_CLAMP_MAX,
+	   "scheduler policy and flags");
+	ok(p->ioPriority->class_ == IOPRIO_CLASS_IDLE, "I/O priority class");
+	ok(s->linux_->memoryPolicy->mode == MPOL_BIND && s->linux_->memoryPolicy->n_flags == 1 &&
+	       s->linux_->memoryPolicy->flags[0] == MPOL_F_STATIC_NODES,
+	   "memory policy mode and flags");
+	ok(s->linux_->personality->domain == PER_LINUX32, "personality domain");
+	ok(sc->defaultAction == SECCOMP_RET_KILL_PROCESS &&
+	       sc->syscalls[0].action == SCMP_ACT_ERRNO(0),
+	   "seccomp actions are the kernel's values");
+	ok(sc->n_architectures == 2 && sc->architectures[0] == AUDIT_ARCH_I386 &&
+	       sc->architectures[1] == SCMP_ARCH_X32,
+	   "seccomp architectures are libseccomp's tokens");
+	ok(sc->n_flags == 1 && sc->flags[0] == SECCOMP_FILTER_FLAG_LOG, "seccomp flags");
+	ok(sc->syscalls[0].args[0].op == SCMP_CMP_GT, "seccomp operator");
+
+	ok(!parse(MIN_HEAD "\"process\": {\"cwd\": \"/\", \"scheduler\": {\"policy\": "
+	                   "\"SCHED_RR\", \"flags\": [\"SCHED_FLAG_RECLAIM\", \"RECLAIM\"]}}}",
+	          &msg),
+	   "an unknown name is a parse error");
+	is_str(msg, "config.json: .process.scheduler.flags[1]: unknown scheduler flag \"RECLAIM\"",
+	       "naming the element and the table");
+	free(msg);
+	ok(!parse(MIN_HEAD "\"process\": {\"cwd\": \"/\", \"scheduler\": {\"policy\": 1}}}", &msg),
+	   "a name that is not a string");
+	is_str(msg, "config.json: .process.scheduler.policy: expected string, got number",
+	       "type message");
+	free(msg);
+}
+
+/* Each table: unique names, and every value names itself back. */
+static void test_name_tables(void)
+{
+	const struct spec_names *tables[] = {
+	    &spec_rlimits,       &spec_sched_policies, &spec_sched_flags,   &spec_ioprio_classes,
+	    &spec_mpol_modes,    &spec_mpol_flags,     &spec_personalities, &spec_seccomp_actions,
+	    &spec_seccomp_archs, &spec_seccomp_flags,  &spec_seccomp_ops,
+	};
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		bool good = tables[t]->n > 0;
+
+		for (size_t i = 0; i < tables[t]->n; i++) {
+			const struct spec_name *r = &tables[t]->v[i];
+
+			good =
+			    good && spec_name_find(tables[t], r->name) == r &&
+			    spec_name_find(tables[t], spec_name_of(tables[t], r->value))->value ==
+			        r->value;
+		}
+		ok(good, "the %s table: unique names, values name themselves", tables[t]->what);
+	}
+	ok(spec_rlimits.n == 16 && spec_seccomp_archs.n == 23,
+	   "rlimits (16) and archs (23) complete");
+	is_str(spec_name_of(&spec_seccomp_actions, SCMP_ACT_KILL_THREAD), "SCMP_ACT_KILL",
+	       "one value, two names: the first");
+	is_str(spec_name_of(&spec_rlimits, 999), "?", "an unknown value");
 }
 
 static void test_ns_names(void)
@@ -471,6 +572,8 @@ int main(void)
 	test_standalone();
 	test_default();
 	test_ns_names();
+	test_names_become_values();
+	test_name_tables();
 	test_streaming();
 	test_parse_memory();
 	return done_testing();

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for util/: errors, strings, JSON escaping. */
+/* Unit tests for util/: errors, strings, the JSON lines of the log. */
 #include "tap.h"
+#include "spec/json.h"
+#include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/str.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static void test_errors(void)
 {
@@ -17,8 +23,16 @@ static void test_errors(void)
 	herr_prefix(&err, "create %s", "c1");
 	is_str(err->msg, "create c1: open /x: No such file or directory", "prefix keeps cause");
 	ok(err->errnum == ENOENT, "errnum kept");
+	char *bare = herr_without_cause(err);
+	is_str(bare, "create c1: open /x", "without its cause");
+	free(bare);
 	herr_freep(&err);
 	ok(err == NULL, "freep clears");
+	herr_msg(&err, "no errno: Permission denied");
+	bare = herr_without_cause(err);
+	is_str(bare, "no errno: Permission denied", "a message without errno stays whole");
+	free(bare);
+	herr_freep(&err);
 }
 
 static void test_str(void)
@@ -26,7 +40,6 @@ static void test_str(void)
 	unsigned long long u;
 	long long i;
 	char **v = NULL;
-	char buf[64];
 
 	ok(str_to_u64("18446744073709551615", &u) == 0 && u == 18446744073709551615ULL,
 	   "u64 max exact");
@@ -37,13 +50,46 @@ static void test_str(void)
 	strv_push(&v, "b");
 	ok(strv_len(v) == 2 && strv_contains(v, "b"), "strv push/contains");
 	strv_free(v);
-	json_escape_into(buf, "a\"b\\\n\x01");
-	is_str(buf, "a\\\"b\\\\\\n\\u0001", "json escape");
+}
+
+/* A --log-format json line is one object that a JSON parser (yajl, through
+ * json.h) reads back to the very message: quotes, backslashes, control
+ * characters and UTF-8 included. */
+static void test_log_json(void)
+{
+	static const char *const msgs[] = {
+	    "plain", "a\"b\\c", "tab\tnew\nline\r\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x9c\x93", "/x/y",
+	};
+	char path[] = "/tmp/hutch-log-XXXXXX";
+	int fd = mkstemp(path);
+
+	ok(fd >= 0 && log_init(path, LOG_FORMAT_JSON, true) == 0, "log to a file, JSON");
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		_cleanup_free_ char *text = NULL;
+		struct hutch_error *err = NULL;
+		size_t len = 0;
+		json_node *line;
+
+		ok(ftruncate(fd, 0) == 0, "empty the log file");
+		log_msg(LOG_WARN, "%s", msgs[i]);
+		fs_read_file_at(AT_FDCWD, path, &text, &len, &err);
+		line = text ? json_parse("log", text, len, &err) : NULL;
+		is_str(line ? json_string(json_object_get(line, "msg")) : NULL, msgs[i],
+		       "a message reads back");
+		ok(line && strcmp(json_string(json_object_get(line, "level")), "warning") == 0 &&
+		       text[len - 1] == '\n' && !memchr(text, '\n', len - 1),
+		   "one object on one line");
+		json_free(line);
+		herr_free(err);
+	}
+	close(fd);
+	unlink(path);
 }
 
 int main(void)
 {
 	test_errors();
 	test_str();
+	test_log_json();
 	return done_testing();
 }

@@ -48,16 +48,19 @@ int cgroup_swap_to_v2(int64_t swap, int64_t limit, char **ret_str, struct hutch_
 		return 0;
 	}
 	if (limit == 0 || limit == -1)
-		return herr_msg(err, "linux.resources.memory.swap: cannot set a swap limit "
-		                     "without a memory limit");
+		return herr_msg(
+		    err, "config.json: .linux.resources.memory.swap: cannot set a swap limit "
+		         "without a memory limit");
 	if (limit < 0 || swap < 0)
-		return herr_msg(err, "linux.resources.memory: invalid limit %lld / swap %lld",
-		                (long long)limit, (long long)swap);
+		return herr_msg(
+		    err, "config.json: .linux.resources.memory: invalid limit %lld / swap %lld",
+		    (long long)limit, (long long)swap);
 	if (swap < limit)
-		return herr_msg(err,
-		                "linux.resources.memory.swap: memory+swap limit (%lld) "
-		                "must be >= the memory limit (%lld)",
-		                (long long)swap, (long long)limit);
+		return herr_msg(
+		    err,
+		    "config.json: .linux.resources.memory.swap: memory+swap limit (%lld) "
+		    "must be >= the memory limit (%lld)",
+		    (long long)swap, (long long)limit);
 	*ret_str = xasprintf("%lld", (long long)(swap - limit));
 	return 0;
 }
@@ -166,18 +169,23 @@ struct group {
 /* Order matters a little: cpuset before cpu, unified last so its raw values
  * win over the converted ones. */
 static const struct group groups[] = {
-    {"linux.resources.cpu.cpus/mems", "cpuset", "cpuset", cpuset_set, cg_v1_cpuset, cg_v2_cpuset},
-    {"linux.resources.cpu", "cpu", "cpu", cpu_set, cg_v1_cpu, cg_v2_cpu},
-    {"linux.resources.memory", "memory", "memory", memory_set, cg_v1_memory, cg_v2_memory},
-    {"linux.resources.pids", "pids", "pids", pids_set, cg_v1_pids, cg_v2_pids},
-    {"linux.resources.blockIO", "blkio", "io", blkio_set, cg_v1_blkio, cg_v2_io},
-    {"linux.resources.hugepageLimits", "hugetlb", "hugetlb", hugetlb_set, cg_v1_hugetlb,
-     cg_v2_hugetlb},
-    {"linux.resources.network.classID", "net_cls", NULL, net_cls_set, cg_v1_net_cls, NULL},
-    {"linux.resources.network.priorities", "net_prio", NULL, net_prio_set, cg_v1_net_prio, NULL},
-    {"linux.resources.rdma", "rdma", "rdma", rdma_set, cg_v1_rdma, cg_v2_rdma},
-    {"linux.resources.devices", "devices", "", devices_set, cg_v1_devices, cg_v2_devices},
-    {"linux.resources.unified", NULL, "", unified_set, NULL, cg_v2_unified},
+    {"config.json: .linux.resources.cpu", "cpuset", "cpuset", cpuset_set, cg_v1_cpuset,
+     cg_v2_cpuset},
+    {"config.json: .linux.resources.cpu", "cpu", "cpu", cpu_set, cg_v1_cpu, cg_v2_cpu},
+    {"config.json: .linux.resources.memory", "memory", "memory", memory_set, cg_v1_memory,
+     cg_v2_memory},
+    {"config.json: .linux.resources.pids", "pids", "pids", pids_set, cg_v1_pids, cg_v2_pids},
+    {"config.json: .linux.resources.blockIO", "blkio", "io", blkio_set, cg_v1_blkio, cg_v2_io},
+    {"config.json: .linux.resources.hugepageLimits", "hugetlb", "hugetlb", hugetlb_set,
+     cg_v1_hugetlb, cg_v2_hugetlb},
+    {"config.json: .linux.resources.network.classID", "net_cls", NULL, net_cls_set, cg_v1_net_cls,
+     NULL},
+    {"config.json: .linux.resources.network.priorities", "net_prio", NULL, net_prio_set,
+     cg_v1_net_prio, NULL},
+    {"config.json: .linux.resources.rdma", "rdma", "rdma", rdma_set, cg_v1_rdma, cg_v2_rdma},
+    {"config.json: .linux.resources.devices", "devices", "", devices_set, cg_v1_devices,
+     cg_v2_devices},
+    {"config.json: .linux.resources.unified", NULL, "", unified_set, NULL, cg_v2_unified},
 };
 
 static int apply_group(const struct cgroup *cg, const struct group *g,
@@ -230,10 +238,19 @@ static int reserve_rt(const struct cgroup *cg, const struct spec_resources *r,
 	if (r->cpu->realtimePeriod.set && r->cpu->realtimePeriod.value)
 		period = r->cpu->realtimePeriod.value;
 	else if (cg_read_u64(dir, "cpu.rt_period_us", &period, err) < 0)
-		return herr_prefix(err, "linux.resources.cpu");
+		return herr_prefix(err, "config.json: .linux.resources.cpu");
 	if (cg_v1_rt_reserve(h, r->cpu->realtimeRuntime.value, period, err) < 0)
-		return herr_prefix(err, "linux.resources.cpu.realtimeRuntime");
+		return herr_prefix(err, "config.json: .linux.resources.cpu.realtimeRuntime");
 	return 0;
+}
+
+/* Rootless, device rules are not applied (runc ignores them too): v1's
+ * devices.allow/deny and v2's eBPF programs need CAP_SYS_ADMIN over the
+ * host; what a user namespace can reach of the host's devices is what its
+ * owner may open anyway. */
+static bool skipped(const struct cgroup *cg, const struct group *g)
+{
+	return cg->rootless && g->is_set == devices_set;
 }
 
 int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct hutch_error **err)
@@ -245,7 +262,24 @@ int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct
 	if (reserve_rt(cg, r, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (groups[i].is_set(r) && apply_group(cg, &groups[i], r, err) < 0)
+		if (groups[i].is_set(r) && !skipped(cg, &groups[i]) &&
+		    apply_group(cg, &groups[i], r, err) < 0)
 			return -1;
 	return 0;
+}
+
+char *cgroup_resources_needing_cgroup(const struct spec_resources *r)
+{
+	char *names = NULL;
+
+	for (size_t i = 0; r && i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (groups[i].is_set == devices_set || !groups[i].is_set(r))
+			continue;
+		/* ".linux.resources.x": the field without its "config.json: " */
+		const char *f = strstr(groups[i].field, ": ") + 2;
+		char *next = names ? xasprintf("%s, %s", names, f) : xstrdup(f);
+		free(names);
+		names = next;
+	}
+	return names;
 }

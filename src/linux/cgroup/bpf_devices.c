@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Device access on cgroup v2: compile linux.resources.devices into a
  * BPF_PROG_TYPE_CGROUP_DEVICE program and attach it to the container's
- * directory with bpf(2) directly. */
+ * directory with bpf(2) directly. Not libbpf: the program is built by hand
+ * either way, and linking libbpf (with libelf and zlib) costs every call of
+ * hutch about 0.25 ms of CPU in the loader, a quarter of a `state`. */
 #include "linux/cgroup/internal.h"
 #include "util/cleanup.h"
 #include "util/str.h"

@@ -49,6 +49,15 @@ void cgroup_freep(struct cgroup **cg)
 
 static const struct cgroup_hier *tracking_hier(const struct cgroup *cg);
 
+/* "/a/b" -> "/a", "/a" -> "/", "/" stays. */
+static void parent_path(char *p)
+{
+	char *slash = strrchr(p, '/');
+
+	if (slash)
+		slash[slash == p] = '\0';
+}
+
 /* The container path in hierarchy h, following runc's rules. */
 static int compute_path(const struct cgroup_config *c, const struct cgroup_hier *h, char **ret,
                         struct hutch_error **err)
@@ -56,12 +65,17 @@ static int compute_path(const struct cgroup_config *c, const struct cgroup_hier 
 	const char *cp = c->cgroups_path;
 	_cleanup_free_ char *self = NULL, *joined = NULL;
 
+	if (c->rootless && (!cp || !*cp) && c->id && *c->id && !strchr(c->id, '/') &&
+	    strcmp(c->id, ".") != 0 && strcmp(c->id, "..") != 0)
+		cp = c->id; /* a relative path: "." and ".." are refused below */
 	if (cp && *cp == '/')
 		return cg_clean_path(cp, ret, err);
 	if (cp && *cp) {
 		if (cg_self_path(c->self_cgroup_file ? c->self_cgroup_file : "/proc/self/cgroup", h,
 		                 &self, err) < 0)
 			return -1;
+		if (c->rootless && h->v2)
+			parent_path(self);
 		joined = xasprintf("%s/%s", self, cp);
 		return cg_clean_path(joined, ret, err);
 	}
@@ -223,7 +237,7 @@ static int create_fs(struct cgroup *cg, const struct cgroup_config *c, struct hu
 {
 	size_t i;
 
-	cg->default_path = !c->cgroups_path || !*c->cgroups_path;
+	cg->default_path = !c->rootless && (!c->cgroups_path || !*c->cgroups_path);
 	cg->made = true;
 	for (i = 0; i < cg->n_hier; i++)
 		if (compute_path(c, &cg->hier[i], &cg->hier[i].path, err) < 0)
@@ -248,6 +262,7 @@ int cgroup_create(const struct cgroup_config *c, struct cgroup **ret, struct hut
 	_cleanup_cgroup_ struct cgroup *cg = xcalloc(1, sizeof(*cg));
 
 	cg->manager = c->manager;
+	cg->rootless = c->rootless;
 	cg->mount_root = xstrdup(c->mount_root ? c->mount_root : "/sys/fs/cgroup");
 	if (c->manager == CGROUP_MANAGER_DISABLED) {
 		*ret = steal_ptr(&cg);
@@ -626,21 +641,9 @@ bool cgroup_rt_budgetless(const struct cgroup *cg)
 	return v == 0;
 }
 
-enum cgroup_mode cgroup_get_mode(const struct cgroup *cg)
-{
-	return cg->mode;
-}
-
 enum cgroup_manager_kind cgroup_get_manager(const struct cgroup *cg)
 {
 	return cg->manager;
-}
-
-const char *cgroup_get_path(const struct cgroup *cg, const char *controller)
-{
-	const struct cgroup_hier *h = cg_find(cg, controller);
-
-	return h ? h->path : NULL;
 }
 
 char *cgroup_get_dir(const struct cgroup *cg, const char *controller)

@@ -31,6 +31,13 @@ struct cgroup_config {
 	/* Optional: file to read our own cgroup from for relative cgroupsPath
 	 * (NULL means /proc/self/cgroup). Tests pass a fixture file. */
 	const char *self_cgroup_file;
+	/* Rootless (core/rootless.h): an unset cgroupsPath means "<id>",
+	 * relative; on cgroup v2 relative paths go below the parent of our own
+	 * cgroup, which holds our process and so cannot give controllers to a
+	 * child (runc's rule; with systemd that parent is the user's delegated
+	 * slice). Device rules are not applied: their v1 files and v2 eBPF
+	 * programs need privilege over the host. */
+	bool rootless;
 };
 
 /* Detect the host mode under mount_root, compute the container's path in each
@@ -46,7 +53,9 @@ struct cgroup_config {
  * cgroup_destroy then neither kills nor waits for its processes.
  * For CGROUP_MANAGER_SYSTEMD cgroups_path must be "slice:prefix:name"; a
  * transient scope is started when the first process is entered.
- * Returns 0 and a new *ret (free with cgroup_free) or -1 with *err. */
+ * Returns 0 and a new *ret (free with cgroup_free) or -1 with *err; a
+ * directory the caller may not make fails with errnum EACCES, EPERM or
+ * EROFS (what a rootless caller may go on without). */
 int cgroup_create(const struct cgroup_config *c, struct cgroup **ret, struct hutch_error **err);
 
 /* An O_PATH|O_DIRECTORY|O_CLOEXEC fd of the container's v2 directory (unified
@@ -90,6 +99,12 @@ int cgroup_enter_self(const struct cgroup *cg, struct hutch_error **err);
  * attached before. The rules are taken as given: the caller prepends
  * cgroup_default_device_rules() when it wants the default set. */
 int cgroup_apply(const struct cgroup *cg, const struct spec_resources *r, struct hutch_error **err);
+
+/* The linux.resources fields of r that need a cgroup controller, as
+ * ".linux.resources.pids, .linux.resources.memory" (caller frees); NULL when
+ * there are none (devices are left out: rootless, their rules are not
+ * applied). For the error of a rootless container that gets no cgroup. */
+char *cgroup_resources_needing_cgroup(const struct spec_resources *r);
 
 /* Kill every process left (v2 cgroup.kill where present, else SIGKILL each
  * pid under a v1 freeze, looping until empty), then remove the container's
@@ -148,13 +163,11 @@ void cgroup_free(struct cgroup *cg);
 void cgroup_freep(struct cgroup **cg);
 #define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
 
-/* Introspection, for callers and tests. */
-enum cgroup_mode cgroup_get_mode(const struct cgroup *cg);
+/* Introspection. */
 enum cgroup_manager_kind cgroup_get_manager(const struct cgroup *cg);
-/* The container's path inside the hierarchy holding `controller` ("memory",
- * "cpu", ...; "" for the v2 hierarchy). NULL when there is none. Borrowed. */
-const char *cgroup_get_path(const struct cgroup *cg, const char *controller);
-/* Absolute directory of that path ("<mount>/<path>"); caller frees; NULL as above. */
+/* The container's directory ("<mount>/<path>") in the hierarchy holding
+ * `controller` ("memory", "cpu", ...; "" for the v2 hierarchy); caller
+ * frees; NULL when there is none. */
 char *cgroup_get_dir(const struct cgroup *cg, const char *controller);
 /* True when cgroup_create made the container's directory in every hierarchy
  * (none existed before): it holds no process, no sub-cgroup and no OOM

@@ -26,6 +26,7 @@ struct cgroup {
 	bool shared;       /* it held processes before the container: not all are ours */
 	bool default_path; /* no cgroupsPath: /hutch/<id>, below hutch's own parent */
 	bool made;         /* by cgroup_create in this process (not read from state.json) */
+	bool rootless;     /* cgroup_config.rootless: device rules are skipped */
 };
 
 /* --- hier.c: discovery and paths --------------------------------------- */

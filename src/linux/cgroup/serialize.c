@@ -34,6 +34,8 @@ char *cgroup_serialize(const struct cgroup *cg)
 		json_gen_kv_bool(g, "shared", true);
 	if (cg->default_path)
 		json_gen_kv_bool(g, "default_path", true);
+	if (cg->rootless)
+		json_gen_kv_bool(g, "rootless", true);
 	json_gen_string(g, "hierarchies");
 	json_gen_array_open(g);
 	for (size_t i = 0; i < cg->n_hier; i++) {
@@ -118,6 +120,7 @@ static int parse_all(const json_node *root, struct cgroup *cg, struct hutch_erro
 	cg->mode = (enum cgroup_mode)m;
 	cg->shared = json_bool(json_object_get(root, "shared"));
 	cg->default_path = json_bool(json_object_get(root, "default_path"));
+	cg->rootless = json_bool(json_object_get(root, "rootless"));
 	hs = json_object_get(root, "hierarchies");
 	if (!hs || json_type_of(hs) != JSON_ARRAY)
 		return herr_msg(err, "\"hierarchies\": expected array");

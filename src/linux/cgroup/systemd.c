@@ -45,6 +45,10 @@ static int expand_slice(const char *slice, char **ret, struct hutch_error **err)
 	return 0;
 }
 
+/* Rootless: the cgroup of the user's systemd --user instance, under which
+ * its units live ("/user.slice/user-1000.slice/user@1000.service"). */
+static int user_manager_cgroup(const struct cgroup *cg, char **ret, struct hutch_error **err);
+
 int cg_systemd_create(struct cgroup *cg, const struct cgroup_config *c, struct hutch_error **err)
 {
 	_cleanup_free_ char *slice = NULL, *prefix = NULL, *name = NULL, *spath = NULL;
@@ -75,10 +79,19 @@ int cg_systemd_create(struct cgroup *cg, const struct cgroup_config *c, struct h
 	if (strlen(name) >= 6 && strcmp(name + strlen(name) - 6, ".slice") == 0)
 		return herr_msg(err, "systemd cgroup driver: a slice as the container unit is not "
 		                     "supported");
-	cg->slice = xstrdup(slice && *slice ? slice : "system.slice");
+	/* runc's default slices; a user manager's "user.slice" is its own */
+	cg->slice = xstrdup(slice && *slice ? slice : c->rootless ? "user.slice" : "system.slice");
 	cg->unit = *prefix ? xasprintf("%s-%s.scope", prefix, name) : xasprintf("%s.scope", name);
 	if (expand_slice(cg->slice, &spath, err) < 0)
 		return herr_prefix(err, "systemd cgroup driver");
+	if (c->rootless) {
+		_cleanup_free_ char *manager = NULL, *full = NULL;
+		if (user_manager_cgroup(cg, &manager, err) < 0)
+			return -1;
+		full = xasprintf("%s%s", strcmp(manager, "/") == 0 ? "" : manager, spath);
+		free(spath);
+		spath = steal_ptr(&full);
+	}
 	for (size_t i = 0; i < cg->n_hier; i++)
 		cg->hier[i].path = xasprintf("%s/%s", spath, cg->unit);
 	return 0;
@@ -92,6 +105,8 @@ int cg_systemd_create(struct cgroup *cg, const struct cgroup_config *c, struct h
  * tenth of its CPU time, while only this driver uses them. */
 static struct {
 	typeof(sd_bus_open_system) *open_system;
+	typeof(sd_bus_open_user) *open_user;
+	typeof(sd_bus_get_property_string) *get_property_string;
 	typeof(sd_bus_unref) *unref;
 	typeof(sd_bus_message_unref) *message_unref;
 	typeof(sd_bus_message_new_method_call) *message_new_method_call;
@@ -115,6 +130,8 @@ static int sd_load(struct hutch_error **err)
 		size_t offset;
 	} syms[] = {
 	    SD_SYM(open_system),
+	    SD_SYM(open_user),
+	    SD_SYM(get_property_string),
 	    SD_SYM(unref),
 	    SD_SYM(message_unref),
 	    SD_SYM(message_new_method_call),
@@ -147,16 +164,19 @@ static int sd_load(struct hutch_error **err)
 	return 0;
 }
 
-/* Connect to the system bus, loading libsystemd first. */
-static int bus_open(sd_bus **bus, struct hutch_error **err)
+/* Connect to the system bus, or rootless to the user's (the bus of its
+ * systemd --user instance: $DBUS_SESSION_BUS_ADDRESS, else
+ * $XDG_RUNTIME_DIR/bus), loading libsystemd first. */
+static int bus_open(const struct cgroup *cg, sd_bus **bus, struct hutch_error **err)
 {
 	int r;
 
 	if (sd_load(err) < 0)
 		return -1;
-	r = sd.open_system(bus);
+	r = cg->rootless ? sd.open_user(bus) : sd.open_system(bus);
 	if (r < 0)
-		return herr_errno(err, -r, "systemd cgroup driver: connect to the system bus");
+		return herr_errno(err, -r, "systemd cgroup driver: connect to the %s bus",
+		                  cg->rootless ? "user" : "system");
 	return 0;
 }
 
@@ -193,6 +213,28 @@ static int bus_call(sd_bus *bus, sd_bus_message *m, const char *what, bool ok_mi
 	return 0;
 }
 
+static int user_manager_cgroup(const struct cgroup *cg, char **ret, struct hutch_error **err)
+{
+	_cleanup_bus_ sd_bus *bus = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	if (bus_open(cg, &bus, err) < 0)
+		return herr_prefix(err,
+		                   "rootless: no systemd --user instance to ask (its D-Bus is at "
+		                   "$DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus)");
+	r = sd.get_property_string(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	                           "org.freedesktop.systemd1.Manager", "ControlGroup", &e, ret);
+	if (r < 0 || !*ret || (*ret)[0] != '/') {
+		herr_errno(err, r < 0 ? -r : EINVAL,
+		           "systemd cgroup driver: the user manager's ControlGroup: %s",
+		           e.message ? e.message : "no cgroup path");
+		sd.error_free(&e);
+		return -1;
+	}
+	return 0;
+}
+
 int cg_systemd_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
@@ -204,7 +246,7 @@ int cg_systemd_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **er
 	/* already started: a later cgroup_enter just joins the scope's cgroup */
 	if (h && (dir = cg_dir(h)) && access(dir, F_OK) == 0)
 		return 0;
-	if (bus_open(&bus, err) < 0)
+	if (bus_open(cg, &bus, err) < 0)
 		return -1;
 	r = sd.message_new_method_call(bus, &m, "org.freedesktop.systemd1",
 	                               "/org/freedesktop/systemd1",
@@ -240,7 +282,7 @@ int cg_systemd_destroy(const struct cgroup *cg, struct hutch_error **err)
 	_cleanup_msg_ sd_bus_message *m = NULL;
 	int r;
 
-	if (bus_open(&bus, err) < 0)
+	if (bus_open(cg, &bus, err) < 0)
 		return -1;
 	r = sd.message_new_method_call(bus, &m, "org.freedesktop.systemd1",
 	                               "/org/freedesktop/systemd1",
@@ -301,7 +343,7 @@ int cg_systemd_apply(const struct cgroup *cg, const struct spec_resources *r,
 	_cleanup_msg_ sd_bus_message *m = NULL;
 	int rc;
 
-	if (bus_open(&bus, err) < 0)
+	if (bus_open(cg, &bus, err) < 0)
 		return -1;
 	rc = sd.message_new_method_call(bus, &m, "org.freedesktop.systemd1",
 	                                "/org/freedesktop/systemd1",
@@ -320,6 +362,11 @@ int cg_systemd_apply(const struct cgroup *cg, const struct spec_resources *r,
 }
 
 #else
+
+static int user_manager_cgroup(const struct cgroup *cg, char **ret, struct hutch_error **err)
+{
+	return herr_msg(err, "systemd cgroup driver: hutch was built without libsystemd");
+}
 
 int cg_systemd_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
 {

@@ -79,11 +79,11 @@ static void v1_kmem(const char *dir, const char *file, const struct opt_i64 *v, 
 
 	if (!v->set)
 		return;
-	log_warn("linux.resources.memory.%s is deprecated", field);
+	log_warn("config.json: .linux.resources.memory.%s: deprecated", field);
 	if (v->value == 0 || !cg_exists(dir, file))
 		return;
 	if (write_i64(dir, file, v->value, &e) < 0) {
-		log_warn("linux.resources.memory.%s: %s (ignored)", field, e->msg);
+		log_warn("config.json: .linux.resources.memory.%s: %s (ignored)", field, e->msg);
 		herr_free(e);
 	}
 }
@@ -114,7 +114,8 @@ int cg_v1_memory(const char *dir, const struct spec_resources *r, struct hutch_e
 		struct hutch_error *e = NULL;
 		if (cg_write(dir, "memory.use_hierarchy", m->useHierarchy.value ? "1" : "0", &e) <
 		    0) {
-			log_warn("linux.resources.memory.useHierarchy: %s (ignored)", e->msg);
+			log_warn("config.json: .linux.resources.memory.useHierarchy: %s (ignored)",
+			         e->msg);
 			herr_free(e);
 		}
 	}
@@ -426,7 +427,8 @@ int cg_v1_blkio(const char *dir, const struct spec_resources *r, struct hutch_er
 	/* leaf weights were CFQ's, which newer kernels no longer have */
 	bool leaf = cg_exists(dir, "blkio.leaf_weight");
 	if (!leaf && has_leaf_weight(b))
-		log_warn("linux.resources.blockIO: leafWeight is not supported by this kernel "
+		log_warn("config.json: .linux.resources.blockIO: leafWeight is not supported by "
+		         "this kernel "
 		         "(no blkio.leaf_weight), ignored");
 	if (leaf && b->leafWeight.set && b->leafWeight.value != 0 &&
 	    cg_writef(dir, "blkio.leaf_weight", err, "%llu",

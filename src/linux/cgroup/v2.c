@@ -119,13 +119,14 @@ int cg_v2_memory(const char *dir, const struct spec_resources *r, struct hutch_e
 	    cg_write(dir, "memory.low", cg_limit_str(m->reservation.value, buf), err) < 0)
 		return -1;
 	if (m->kernel.set || m->kernelTCP.set)
-		log_warn(
-		    "linux.resources.memory.kernel/kernelTCP: not supported on cgroup v2, ignored");
+		log_warn("config.json: .linux.resources.memory.kernel/kernelTCP: not supported on "
+		         "cgroup v2, ignored");
 	if (m->swappiness.set)
-		log_warn("linux.resources.memory.swappiness: not supported on cgroup v2, ignored");
+		log_warn("config.json: .linux.resources.memory.swappiness: not supported on cgroup "
+		         "v2, ignored");
 	if (m->disableOOMKiller.set && m->disableOOMKiller.value)
-		log_warn(
-		    "linux.resources.memory.disableOOMKiller: not supported on cgroup v2, ignored");
+		log_warn("config.json: .linux.resources.memory.disableOOMKiller: not supported on "
+		         "cgroup v2, ignored");
 	return 0;
 }
 
@@ -200,7 +201,8 @@ int cg_v2_io(const char *dir, const struct spec_resources *r, struct hutch_error
 	                                 : cgroup_blkio_weight_to_io_weight(b->weight.value))) < 0)
 		return -1;
 	if (b->leafWeight.set)
-		log_warn("linux.resources.blockIO.leafWeight: not supported on cgroup v2, ignored");
+		log_warn("config.json: .linux.resources.blockIO.leafWeight: not supported on "
+		         "cgroup v2, ignored");
 	for (size_t i = 0; i < b->n_weightDevice; i++) {
 		const struct spec_blkio_weight_device *w = &b->weightDevice[i];
 		uint64_t v;

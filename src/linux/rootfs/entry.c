@@ -355,7 +355,8 @@ int rootfs_mount_entry(struct rootfs *r, size_t i, struct hutch_error **err)
 	int rc;
 
 	if (!m->destination || !*m->destination)
-		return herr_msg(err, "mounts[%zu]: no destination", i);
+		return herr_msg(
+		    err, "config.json: .mounts[%zu].destination: required field is missing", i);
 	/* relative destinations are deprecated, and relative to "/" */
 	dest =
 	    m->destination[0] == '/' ? xstrdup(m->destination) : xasprintf("/%s", m->destination);

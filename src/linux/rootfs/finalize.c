@@ -170,7 +170,7 @@ static int create_cwd(int root, const char *cwd, struct hutch_error **err)
 	if (fd < 0)
 		return herr_prefix(err, "create process.cwd");
 	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
-		return herr_msg(err, "process.cwd %s is not a directory", cwd);
+		return herr_msg(err, "config.json: .process.cwd: %s is not a directory", cwd);
 	return 0;
 }
 
@@ -204,7 +204,8 @@ int rootfs_finalize(struct rootfs *r, struct hutch_error **err)
 		return -1;
 	if (r->o.spec->root && r->o.spec->root->readonly) {
 		if (!r->own_mntns)
-			return herr_msg(err, "root.readonly needs a mount namespace");
+			return herr_msg(err,
+			                "config.json: .root.readonly: needs a mount namespace");
 		if (mount_set_flags(root, MS_RDONLY, 0, err) < 0)
 			return herr_prefix(err, "make the root read-only");
 	}

@@ -19,10 +19,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-
 /* --- State ------------------------------------------------------------------- */
 
 static void push_fd(int **fds, size_t *n, int fd)
@@ -91,7 +87,8 @@ static int propagation(const char *name, unsigned long *ret_before, unsigned lon
 	else if (strcmp(name, "unbindable") == 0 || strcmp(name, "runbindable") == 0)
 		*ret_after = MS_UNBINDABLE;
 	else
-		return herr_msg(err, "linux.rootfsPropagation: unknown value \"%s\"", name);
+		return herr_msg(err, "config.json: .linux.rootfsPropagation: unknown value \"%s\"",
+		                name);
 	return 0;
 }
 
@@ -124,7 +121,8 @@ static int prepare_root(struct rootfs *r, struct hutch_error **err)
 		return herr_errno(err, errno, "open the rootfs %s", o->rootfs);
 	if (!r->own_mntns) {
 		if (root_propagation(o))
-			return herr_msg(err, "linux.rootfsPropagation needs a mount namespace");
+			return herr_msg(
+			    err, "config.json: .linux.rootfsPropagation: needs a mount namespace");
 		return rootfs_set_root(r, steal_fd(&target), err);
 	}
 	if (propagation(root_propagation(o), &before, &after, err) < 0)

@@ -21,7 +21,7 @@ from lib import finish_receiver, host_mounts, parse_probe, start_receiver
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build"))
 
-pytestmark = [pytest.mark.mounts, pytest.mark.attacks]
+pytestmark = [pytest.mark.mounts, pytest.mark.attack]
 
 
 def stable_mounts(test_dir):
