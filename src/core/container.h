@@ -48,6 +48,15 @@ int container_run(const struct run_opts *o, struct hutch_error **err);
  * is left: no state dir, no cgroup, no process, no mount. */
 int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err);
 
+struct container;
+
+/* create for run, which starts the container next: with ret_c, the created
+ * container is handed over still open and locked (release it with
+ * container_close), and its config in *ret_spec (the caller frees it; its
+ * annotations moved to ret_c's state), for container_start_opened. */
+int container_create_open(const struct create_opts *o, struct created *ret, struct container *ret_c,
+                          struct spec **ret_spec, struct hutch_error **err);
+
 /* start: release a created container's init, wait (without the lock) until
  * the user process runs, then run the poststart hooks; a failing one
  * destroys the container as delete --force does (runtime.md, lifecycle step
@@ -63,6 +72,12 @@ int container_start(const char *root, const char *id, struct hutch_error **err);
 int container_start_relay(const char *root, const char *id, bool wait_ready,
                           struct hutch_error **err);
 
+/* The same for a container the caller opened with CONTAINER_LOCK (or got
+ * from container_create_open) and its config s: c stays the caller's to
+ * close (its lock is released here, as start does). */
+int container_start_opened(const char *root, const char *id, struct container *c,
+                           const struct spec *s, bool wait_ready, struct hutch_error **err);
+
 /* kill: signal the init (0 only checks it lives), or with `all` every process
  * of the cgroup. A paused container is thawed after SIGKILL, so that it dies
  * (as runc). "container not running" unless created, running or paused
@@ -75,6 +90,12 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
  * and goes the same way. With force, a container that does not exist is no
  * error (as with runc). */
 int container_delete(const char *root, const char *id, bool force, struct hutch_error **err);
+
+/* delete, with the container's config already at hand (run): its poststop
+ * hooks are taken from s instead of the state directory's copy. s may be
+ * NULL. */
+int container_delete_with(const char *root, const char *id, bool force, const struct spec *s,
+                          struct hutch_error **err);
 
 /* The OCI state JSON of one container (pretty-printed, caller frees). */
 int container_state_json(const char *root, const char *id, char **ret, struct hutch_error **err);

@@ -27,8 +27,8 @@
 struct create_ctx {
 	const struct create_opts *o;
 	struct spec *spec;
-	char *config_text;
-	size_t config_len;
+	int config_fd;         /* the bundle's config.json, copied into the state dir */
+	struct stat config_st; /* as it was when parsed */
 	char *bundle;
 	char *rootfs;
 	char *state_dir;
@@ -42,20 +42,33 @@ struct create_ctx {
 	struct seccomp_filter *seccomp;
 };
 
+/* config.json is parsed as it is read (never held whole: a config of
+ * 100 MB costs its parsed size, not twice that); the same open file is
+ * copied into the state directory afterwards. */
+static int load_config(struct create_ctx *x, struct hutch_error **err)
+{
+	_cleanup_free_ char *cfg = xasprintf("%s/config.json", x->bundle);
+
+	x->config_fd = open(cfg, O_RDONLY | O_CLOEXEC);
+	if (x->config_fd < 0 || fstat(x->config_fd, &x->config_st) < 0)
+		return herr_errno(err, errno, "open %s", cfg);
+	if (!S_ISREG(x->config_st.st_mode))
+		return herr_msg(err, "%s: not a regular file", cfg);
+	x->spec = spec_load_fd(x->config_fd, err);
+	if (!x->spec || spec_validate(x->spec, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int load_bundle(struct create_ctx *x, struct hutch_error **err)
 {
 	char buf[PATH_MAX];
-	_cleanup_free_ char *cfg = NULL;
 	struct stat sb;
 
 	if (!realpath(x->o->bundle ? x->o->bundle : ".", buf))
 		return herr_errno(err, errno, "bundle %s", x->o->bundle ? x->o->bundle : ".");
 	x->bundle = xstrdup(buf);
-	cfg = xasprintf("%s/config.json", x->bundle);
-	if (fs_read_file_at(AT_FDCWD, cfg, &x->config_text, &x->config_len, err) < 0)
-		return -1;
-	x->spec = spec_parse("config.json", x->config_text, x->config_len, err);
-	if (!x->spec || spec_validate(x->spec, err) < 0)
+	if (load_config(x, err) < 0)
 		return -1;
 	if (!x->spec->process)
 		return herr_msg(err, "config.json: .process: required to create a container");
@@ -243,7 +256,8 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	x->st.cgroup = cgroup_serialize(x->cg);
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
-	if (cgroup_oom_count(x->cg, &x->ooms, err) < 0)
+	/* a cgroup just made has had no OOM kill */
+	if (!cgroup_created(x->cg) && cgroup_oom_count(x->cg, &x->ooms, err) < 0)
 		return -1;
 	if (cgroup_get_manager(x->cg) == CGROUP_MANAGER_SYSTEMD)
 		return 0;
@@ -275,18 +289,34 @@ static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
 		            "the container's init was killed by the OOM killer while being set up");
 }
 
-/* The state directory, locked, with state.json saying "creating" from the
- * start: a create killed at any later point leaves a container that state
- * and list show (as "stopped") and that delete --force removes. */
+/* The state directory, locked: a create killed at any later point leaves a
+ * container that state and list show ("stopped": a directory without
+ * state.json, or with one saying "creating", and no holder of the lock) and
+ * that delete --force removes. state.json is written first once the cgroup
+ * exists (prepare_cgroup), which is what delete must know of. */
+/* The copy of config.json that start, delete and the hooks read later: the
+ * file that was parsed, which must not have changed meanwhile. */
+static int copy_config(struct create_ctx *x, struct hutch_error **err)
+{
+	struct stat now;
+
+	if (fs_copy_file_atomic_at(x->dir.dirfd, STATE_CONFIG, x->config_fd, 0600, err) < 0)
+		return herr_prefix(err, "copy config.json into %s", x->state_dir);
+	if (fstat(x->config_fd, &now) < 0)
+		return herr_errno(err, errno, "stat config.json");
+	if (now.st_size != x->config_st.st_size ||
+	    now.st_mtim.tv_sec != x->config_st.st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != x->config_st.st_mtim.tv_nsec)
+		return herr_msg(err, "%s/config.json changed while it was read", x->bundle);
+	return 0;
+}
+
 static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 {
-	_cleanup_free_ char *copy = NULL;
-
 	if (state_dir_create(x->o->root, x->o->id, &x->dir, err) < 0)
 		return -1;
 	x->state_dir = xasprintf("%s/%s", x->o->root, x->o->id);
-	copy = xasprintf("%s/%s", x->state_dir, STATE_CONFIG);
-	if (fs_write_file_atomic(copy, x->config_text, x->config_len, 0600, err) < 0)
+	if (copy_config(x, err) < 0)
 		return -1;
 	if (mkfifoat(x->dir.dirfd, STATE_FIFO, 0600) < 0)
 		return herr_errno(err, errno, "mkfifo %s/%s", x->state_dir, STATE_FIFO);
@@ -304,20 +334,42 @@ static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 	x->st.creating = true;
 	x->st.n_annotations = x->spec->n_annotations;
 	x->st.annotations = x->spec->annotations; /* borrowed; detached before state_free */
-	return state_write(x->dir.dirfd, &x->st, err);
+	return 0;
+}
+
+static bool has_runtime_hooks(const struct spec *s)
+{
+	return s->hooks && (s->hooks->prestart.n > 0 || s->hooks->createRuntime.n > 0);
+}
+
+/* Who reads the state JSON while create runs: the hooks and the seccomp
+ * listener. Nobody else needs it made (with many annotations it is big). */
+static bool state_json_read(const struct spec *s)
+{
+	const struct spec_seccomp *sc = s->linux_ ? s->linux_->seccomp : NULL;
+
+	return has_runtime_hooks(s) || (sc && sc->listenerPath) ||
+	       (s->hooks && (s->hooks->createContainer.n > 0 || s->hooks->startContainer.n > 0));
 }
 
 /* Called when the init asks for them: prestart then createRuntime, in the
- * runtime namespace, with the state as of now. */
+ * runtime namespace, with the state as of now. state.json gets the init's
+ * pid first when a hook may read it (`state` from a prestart hook), or when
+ * no cgroup stands in for it: a delete after a create killed from here on
+ * kills what is in the cgroup, the init included. */
 static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_error **err)
 {
 	struct create_ctx *x = ctx;
 	_cleanup_free_ char *json = NULL;
 
 	x->st.pid = pid;
-	proc_stat(pid, &x->st.pid_start, NULL);
-	if (state_write(x->dir.dirfd, &x->st, err) < 0)
-		return -1;
+	if (has_runtime_hooks(x->spec) || cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED) {
+		proc_stat(pid, &x->st.pid_start, NULL);
+		if (state_write(x->dir.dirfd, &x->st, err) < 0)
+			return -1;
+	}
+	if (!state_json_read(x->spec))
+		return 0;
 	json = state_oci_json(&x->st, STATUS_CREATING, false);
 	if (x->spec->hooks &&
 	    (hook_run_list(&x->spec->hooks->prestart, "prestart", json, err) < 0 ||
@@ -413,15 +465,42 @@ static void create_ctx_free(struct create_ctx *x)
 	cgroup_free(x->cg);
 	seccomp_filter_free(x->seccomp);
 	spec_free(x->spec);
-	free(x->config_text);
+	if (x->config_fd >= 0)
+		close(x->config_fd);
 	free(x->bundle);
 	free(x->rootfs);
 	free(x->state_dir);
 }
 
+/* What run's start step needs, moved out of x: the container, still locked
+ * and known to be created, and its config (whose annotations the state now
+ * owns). */
+static void hand_over(struct create_ctx *x, struct container *ret_c, struct spec **ret_spec)
+{
+	struct container_state *st = xcalloc(1, sizeof(*st));
+
+	*st = x->st;
+	memset(&x->st, 0, sizeof(x->st));
+	x->spec->annotations = NULL;
+	x->spec->n_annotations = 0;
+	ret_c->dir = x->dir;
+	x->dir = (struct state_dir)STATE_DIR_INIT;
+	ret_c->st = st;
+	ret_c->status = STATUS_CREATED;
+	ret_c->cg = steal_ptr(&x->cg);
+	*ret_spec = steal_ptr(&x->spec);
+}
+
 int container_create(const struct create_opts *o, struct created *ret, struct hutch_error **err)
 {
-	struct create_ctx x = {.o = o, .dir = STATE_DIR_INIT, .fifo_fd = -1, .start_err_fd = -1};
+	return container_create_open(o, ret, NULL, NULL, err);
+}
+
+int container_create_open(const struct create_opts *o, struct created *ret, struct container *ret_c,
+                          struct spec **ret_spec, struct hutch_error **err)
+{
+	struct create_ctx x = {
+	    .o = o, .dir = STATE_DIR_INIT, .config_fd = -1, .fifo_fd = -1, .start_err_fd = -1};
 	struct created c = {.pty_master = -1};
 	int r = -1;
 
@@ -441,6 +520,8 @@ int container_create(const struct create_opts *o, struct created *ret, struct hu
 	}
 	if (x.cg && cgroup_get_manager(x.cg) == CGROUP_MANAGER_SYSTEMD && apply_cgroup(&x, err) < 0)
 		goto fail;
+	if (ret_c)
+		hand_over(&x, ret_c, ret_spec);
 	*ret = c;
 	r = 0;
 	goto out;

@@ -7,7 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,20 +153,40 @@ int state_dir_peek(const char *root, const char *id, struct state_dir *ret, bool
 	return 0;
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+/* Remove what the directory dirfd holds, sub-directories too, following no
+ * symlink; consumes dirfd. */
+static void remove_contents(int dirfd)
 {
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	remove(p);
-	return 0;
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd, e->d_name, 0) == 0 || errno != EISDIR)
+			continue;
+		int sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0) {
+			remove_contents(sub);
+			unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+		}
+	}
+	closedir(d);
 }
 
 void state_dir_remove(const char *root, const char *id)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", root, id);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (fd < 0)
+		return;
+	remove_contents(fd);
+	rmdir(path);
 }
 
 static void gen_annotations(json_gen *g, const struct container_state *st)
@@ -178,14 +198,8 @@ static void gen_annotations(json_gen *g, const struct container_state *st)
 	json_gen_map_close(g);
 }
 
-int state_write(int dirfd, const struct container_state *st, struct hutch_error **err)
+static void gen_state(json_gen *g, const struct container_state *st)
 {
-	json_gen *g = json_gen_new(false);
-	_cleanup_free_ char *text = NULL;
-	_cleanup_free_ char *dirpath = xasprintf("/proc/self/fd/%d/state.json", dirfd);
-	size_t len;
-	int r;
-
 	json_gen_map_open(g);
 	json_gen_kv_string(g, "id", st->id);
 	json_gen_kv_string(g, "bundle", st->bundle);
@@ -198,10 +212,34 @@ int state_write(int dirfd, const struct container_state *st, struct hutch_error 
 	json_gen_kv_bool(g, "paused", st->paused);
 	gen_annotations(g, st);
 	json_gen_map_close(g);
-	text = json_gen_text(g, &len);
+}
+
+/* Generated straight into the new file (a state with many annotations is
+ * not held twice), then renamed over state.json. */
+int state_write(int dirfd, const struct container_state *st, struct hutch_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("state.json.tmp.%d", (int)getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	json_gen *g;
+	int r, e;
+
+	if (fd < 0)
+		return herr_errno(err, errno, "write state: create %s", tmp);
+	g = json_gen_new_fd(fd, false);
+	gen_state(g, st);
+	r = json_gen_flush(g);
+	e = errno;
 	json_gen_free(g);
-	r = fs_write_file_atomic(dirpath, text, len, 0600, err);
-	return r < 0 ? herr_prefix(err, "write state") : 0;
+	close(fd);
+	if (r == 0 && renameat(dirfd, tmp, dirfd, "state.json") < 0) {
+		r = -1;
+		e = errno;
+	}
+	if (r < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "write state");
+	}
+	return 0;
 }
 
 static char *dup_field(const json_node *root, const char *key)
@@ -413,14 +451,37 @@ char *state_oci_json(const struct container_state *st, enum container_status sta
 	return text;
 }
 
+/* The UTC calendar date of a day count since 1970-01-01 (the proleptic
+ * Gregorian calendar in 400-year eras). gmtime_r would do, but glibc reads
+ * the time zone (/etc/localtime) on its first call, which UTC never needs. */
+static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+char *rfc3339_utc(long long secs, long nsec)
+{
+	long long days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400, y;
+	unsigned sod = (unsigned)(secs - days * 86400), m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	return xasprintf("%04lld-%02u-%02uT%02u:%02u:%02u.%09ldZ", y, m, d, sod / 3600,
+	                 sod / 60 % 60, sod % 60, nsec);
+}
+
 char *now_rfc3339(void)
 {
 	struct timespec ts;
-	struct tm tm;
-	char buf[40];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+	return rfc3339_utc((long long)ts.tv_sec, ts.tv_nsec);
 }

@@ -129,5 +129,9 @@ bool proc_alive(pid_t pid, unsigned long long start);
 
 /* Current time as RFC 3339 with nanoseconds, UTC. Caller frees. */
 char *now_rfc3339(void);
+/* The same for `secs` since the epoch plus `nsec`: "2006-01-02T15:04:05.000000000Z",
+ * computed without the C library's time zone code (so nothing reads
+ * /etc/localtime). Caller frees. */
+char *rfc3339_utc(long long secs, long nsec);
 
 #endif

@@ -14,11 +14,17 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
 
 static int last_cap = -1;
+
+/* The bounding set as caps_drop_bounding left it: known without reading it
+ * back capability by capability. */
+static uint64_t bset_after;
+static bool bset_known;
 
 int caps_last_cap(void)
 {
@@ -28,13 +34,16 @@ int caps_last_cap(void)
 
 	if (last_cap >= 0)
 		return last_cap;
+	/* libcap found it at start-up (PR_CAPBSET_READ refuses values past the
+	 * kernel's last capability): the same number as cap_last_cap, without
+	 * reading /proc */
+	if (cap_max_bits() > 0 && cap_max_bits() <= 64)
+		return last_cap = (int)cap_max_bits() - 1;
 	if (fs_read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &buf, NULL, &ignored) == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		if (str_to_i64(buf, &v) == 0 && v >= 0 && v < 64)
 			last_cap = (int)v;
 	}
-	if (last_cap < 0 && cap_max_bits() > 0)
-		last_cap = (int)cap_max_bits() - 1;
 	return last_cap;
 }
 
@@ -97,33 +106,44 @@ static uint64_t read_bounding(int last)
 {
 	uint64_t bset = 0;
 
+	if (bset_known)
+		return bset_after;
 	for (int c = 0; c <= last; c++)
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
 			bset |= CAP_BIT(c);
 	return bset;
 }
 
+/* PR_CAPBSET_DROP changes one capability per call (each a new set of
+ * credentials), and dropping one the set lacks is a no-op: so the set is not
+ * read first, only the requested capabilities are checked. */
 int caps_drop_bounding(const struct caps_set *set, struct hutch_error **err)
 {
 	int last = caps_last_cap();
-	uint64_t have = read_bounding(last);
+	uint64_t kept = 0;
 	char name[64];
 
 	for (int c = 0; c <= last; c++) {
 		if (set->bounding & CAP_BIT(c)) {
-			if (!(have & CAP_BIT(c)))
+			if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+				kept |= CAP_BIT(c);
+			else
 				log_warn("config.json: .process.capabilities.bounding: %s is not "
 				         "available to "
 				         "this runtime; it stays dropped",
 				         cap_name(c, name));
 			continue;
 		}
-		if (!(have & CAP_BIT(c)))
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
 			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
-			return herr_errno(err, errno, "drop %s from the bounding set",
+		int e = errno;
+		/* without CAP_SETPCAP: fine if it is gone already */
+		if (e != EPERM || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)
+			return herr_errno(err, e, "drop %s from the bounding set",
 			                  cap_name(c, name));
 	}
+	bset_after = kept;
+	bset_known = true;
 	return 0;
 }
 
@@ -134,26 +154,34 @@ int caps_keep_on_setuid(bool keep, struct hutch_error **err)
 	return 0;
 }
 
-/* Current permitted/inheritable/effective masks of this process. */
+/* capget(2)/capset(2) of this process, all three sets in one call each. */
 static int read_proc_caps(int last, uint64_t *p, uint64_t *i, uint64_t *e)
 {
-	cap_t cur = cap_get_proc();
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+	uint64_t all = last >= 63 ? ~UINT64_C(0) : CAP_BIT(last + 1) - 1;
 
+	memset(d, 0, sizeof(d));
 	*p = *i = *e = 0;
-	if (!cur)
+	if (syscall(SYS_capget, &h, d) < 0)
 		return -1;
-	for (int c = 0; c <= last; c++) {
-		cap_flag_value_t v;
-
-		if (cap_get_flag(cur, c, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
-			*p |= CAP_BIT(c);
-		if (cap_get_flag(cur, c, CAP_INHERITABLE, &v) == 0 && v == CAP_SET)
-			*i |= CAP_BIT(c);
-		if (cap_get_flag(cur, c, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET)
-			*e |= CAP_BIT(c);
-	}
-	cap_free(cur);
+	*p = (d[0].permitted | (uint64_t)d[1].permitted << 32) & all;
+	*i = (d[0].inheritable | (uint64_t)d[1].inheritable << 32) & all;
+	*e = (d[0].effective | (uint64_t)d[1].effective << 32) & all;
 	return 0;
+}
+
+static int write_proc_caps(uint64_t e, uint64_t p, uint64_t i)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {
+	    {.effective = (uint32_t)e, .permitted = (uint32_t)p, .inheritable = (uint32_t)i},
+	    {.effective = (uint32_t)(e >> 32),
+	     .permitted = (uint32_t)(p >> 32),
+	     .inheritable = (uint32_t)(i >> 32)},
+	};
+
+	return (int)syscall(SYS_capset, &h, d);
 }
 
 static void warn_missing(const char *set, uint64_t wanted, uint64_t allowed, int last)
@@ -186,13 +214,6 @@ static void grantable(const struct caps_set *want, int last, struct caps_set *re
 	warn_missing("permitted", want->permitted, ret->permitted, last);
 	warn_missing("effective", want->effective, ret->effective, last);
 	warn_missing("inheritable", want->inheritable, ret->inheritable, last);
-}
-
-static void set_flags(cap_t c, cap_flag_t flag, uint64_t mask, int last)
-{
-	for (cap_value_t v = 0; v <= last; v++)
-		if (mask & CAP_BIT(v))
-			cap_set_flag(c, flag, 1, &v, CAP_SET);
 }
 
 /* The kernel raises an ambient capability only if it is both permitted and
@@ -229,19 +250,9 @@ int caps_apply(const struct caps_set *set, struct hutch_error **err)
 {
 	int last = caps_last_cap();
 	struct caps_set ok;
-	cap_t c;
-	int r;
 
 	grantable(set, last, &ok);
-	c = cap_init();
-	if (!c)
-		return herr_errno(err, errno, "cap_init");
-	set_flags(c, CAP_EFFECTIVE, ok.effective, last);
-	set_flags(c, CAP_PERMITTED, ok.permitted, last);
-	set_flags(c, CAP_INHERITABLE, ok.inheritable, last);
-	r = cap_set_proc(c);
-	cap_free(c);
-	if (r < 0)
+	if (write_proc_caps(ok.effective, ok.permitted, ok.inheritable) < 0)
 		return herr_errno(err, errno,
 		                  "capset (effective %#llx, permitted %#llx, "
 		                  "inheritable %#llx)",
@@ -274,19 +285,9 @@ static uint64_t read_ambient(int last)
 	return a;
 }
 
-static int set_sets(uint64_t e, uint64_t p, uint64_t i, int last, struct hutch_error **err)
+static int set_sets(uint64_t e, uint64_t p, uint64_t i, struct hutch_error **err)
 {
-	cap_t c = cap_init();
-	int r;
-
-	if (!c)
-		return herr_errno(err, errno, "cap_init");
-	set_flags(c, CAP_EFFECTIVE, e, last);
-	set_flags(c, CAP_PERMITTED, p, last);
-	set_flags(c, CAP_INHERITABLE, i, last);
-	r = cap_set_proc(c);
-	cap_free(c);
-	return r < 0 ? herr_errno(err, errno, "capset") : 0;
+	return write_proc_caps(e, p, i) < 0 ? herr_errno(err, errno, "capset") : 0;
 }
 
 int caps_exec_bridge(uint64_t restore[4], bool *ret_needed, struct hutch_error **err)
@@ -310,7 +311,7 @@ int caps_exec_bridge(uint64_t restore[4], bool *ret_needed, struct hutch_error *
 	restore[1] = p & (a | carry);
 	restore[2] = i;
 	restore[3] = a;
-	if (set_sets(e, p, i | carry, last, err) < 0)
+	if (set_sets(e, p, i | carry, err) < 0)
 		return herr_prefix(err, "carry capabilities through the helper's execve");
 	for (int c = 0; c <= last; c++)
 		if ((carry & CAP_BIT(c)) &&

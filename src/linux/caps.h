@@ -47,7 +47,8 @@ const char *const *caps_known_names(void);
  * survives). Otherwise *ret_needed is false and nothing changes. */
 int caps_exec_bridge(uint64_t restore[4], bool *ret_needed, struct hutch_error **err);
 
-/* Highest capability value the running kernel knows (cap_last_cap). */
+/* Highest capability value the running kernel knows (cap_last_cap; libcap
+ * finds it at start-up, /proc/sys/kernel/cap_last_cap is read otherwise). */
 int caps_last_cap(void);
 
 /*
@@ -69,9 +70,12 @@ int caps_last_cap(void);
  */
 
 /* PR_CAPBSET_DROP every capability up to caps_last_cap() that is not in
- * set->bounding. Requested bounding capabilities this process no longer has
- * are logged as warnings. Fails (naming the capability) when the drop is
- * refused, e.g. without CAP_SETPCAP. */
+ * set->bounding (without reading the set first: a drop of a capability that
+ * is gone already is a no-op). Requested bounding capabilities this process
+ * no longer has are logged as warnings. Fails (naming the capability) when a
+ * drop is refused, e.g. without CAP_SETPCAP, unless that capability is not in
+ * the set anyway. caps_apply and caps_exec_bridge later in the same process
+ * take the resulting set from here instead of reading it again. */
 int caps_drop_bounding(const struct caps_set *set, struct hutch_error **err);
 
 /* PR_SET_KEEPCAPS on (true) or off (false). */

@@ -105,25 +105,32 @@ static const struct cg_line *find_line(const struct cg_ctx *c, const struct moun
 	return NULL;
 }
 
-/* Bind the container's own directory of the hierarchy mounted at e (a host
- * path: we are before pivot_root) onto dir. */
-static int bind_own(const struct cg_ctx *c, const struct mountinfo_entry *e, int dir,
-                    const struct mount_opts *mo, int *ret_mnt, struct hutch_error **err)
+/* Bind source (a host path: we are before pivot_root) onto dir. */
+static int bind_dir(const char *source, int dir, const struct mount_opts *mo, int *ret_mnt,
+                    struct hutch_error **err)
 {
-	const struct cg_line *l = find_line(c, e);
-	const char *rel = "";
-	_cleanup_free_ char *source = NULL;
 	_cleanup_close_ int tree = -1;
 
-	if (l && path_under(l->path, e->root))
-		rel = l->path + (strcmp(e->root, "/") == 0 ? 0 : strlen(e->root));
-	source = xasprintf("%s%s", e->mount_point, rel);
 	if (mount_tree_clone(AT_FDCWD, source, false, &tree, err) < 0 ||
 	    mount_bind_tree(tree, dir, mo, err) < 0)
 		return herr_prefix(err, "bind %s", source);
 	if (ret_mnt)
 		*ret_mnt = steal_fd(&tree);
 	return 0;
+}
+
+/* Bind the container's own directory of the hierarchy mounted at e onto dir. */
+static int bind_own(const struct cg_ctx *c, const struct mountinfo_entry *e, int dir,
+                    const struct mount_opts *mo, int *ret_mnt, struct hutch_error **err)
+{
+	const struct cg_line *l = find_line(c, e);
+	const char *rel = "";
+	_cleanup_free_ char *source = NULL;
+
+	if (l && path_under(l->path, e->root))
+		rel = l->path + (strcmp(e->root, "/") == 0 ? 0 : strlen(e->root));
+	source = xasprintf("%s%s", e->mount_point, rel);
+	return bind_dir(source, dir, mo, ret_mnt, err);
 }
 
 /* Mount hierarchy e fresh on dir (in a cgroup namespace), else bind it. */
@@ -172,6 +179,17 @@ static int link_controllers(int dirfd, const char *name, struct hutch_error **er
 	return 0;
 }
 
+/* The directory for hierarchy `name` in the tmpfs. */
+static int tree_dir(int tmpfs, const char *name, struct hutch_error **err)
+{
+	int dir;
+
+	if (mkdirat(tmpfs, name, 0755) < 0 && errno != EEXIST)
+		return herr_errno(err, errno, "mkdir %s", name);
+	dir = openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return dir < 0 ? herr_errno(err, errno, "open %s", name) : dir;
+}
+
 /* A tmpfs on target holding one directory per hierarchy (each mounted with
  * the hierarchy flags, read-only at once when asked). The tmpfs itself is
  * left writable in *ret_top: the caller makes it read-only once nothing more
@@ -189,15 +207,40 @@ static int mount_v1_tree(const struct cg_ctx *c, const struct mountinfo *mi, con
 		if (!wanted[i])
 			continue;
 		const char *name = base_name(mi->e[i].mount_point);
-		if (mkdirat(tmpfs, name, 0755) < 0 && errno != EEXIST)
-			return herr_errno(err, errno, "mkdir %s", name);
-		_cleanup_close_ int dir =
-		    openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int dir = tree_dir(tmpfs, name, err);
 		if (dir < 0)
-			return herr_errno(err, errno, "open %s", name);
+			return -1;
 		if (mount_hierarchy(c, &mi->e[i], dir, &leaf, NULL, err) < 0)
 			return herr_prefix(err, "%s", name);
 		if (link_controllers(tmpfs, name, err) < 0)
+			return -1;
+	}
+	*ret_top = steal_fd(&tmpfs);
+	return 0;
+}
+
+/* The container's own directories, bound: one onto target on a pure cgroup
+ * v2 host, else a tmpfs laid out as mount_v1_tree's. */
+static int bind_own_tree(const struct cgroupfs_hier *own, size_t n, int target,
+                         const struct mount_opts *top, unsigned long flags, int *ret_top,
+                         struct hutch_error **err)
+{
+	struct mount_opts leaf = {.flags = flags};
+	_cleanup_close_ int tmpfs = -1;
+
+	if (n == 1 && own[0].v2) {
+		_cleanup_free_ char *source = xasprintf("%s%s", own[0].mount, own[0].path);
+		return bind_dir(source, target, top, ret_top, err);
+	}
+	if (mount_fs("tmpfs", "tmpfs", "mode=755", target, top, &tmpfs, err) < 0)
+		return herr_prefix(err, "mount tmpfs");
+	for (size_t i = 0; i < n; i++) {
+		const char *name = base_name(own[i].mount);
+		_cleanup_free_ char *source = xasprintf("%s%s", own[i].mount, own[i].path);
+		_cleanup_close_ int dir = tree_dir(tmpfs, name, err);
+		if (dir < 0 || bind_dir(source, dir, &leaf, NULL, err) < 0)
+			return herr_prefix(err, "%s", name);
+		if (!own[i].v2 && link_controllers(tmpfs, name, err) < 0)
 			return -1;
 	}
 	*ret_top = steal_fd(&tmpfs);
@@ -249,8 +292,9 @@ static int pick_mounts(const struct mountinfo *mi, const char *rootfs, bool *wan
 	return any ? v1 : -1;
 }
 
-int cgroupfs_mount(int target, const struct mount_opts *o, bool has_cgroupns, const char *rootfs,
-                   int *ret_top, struct hutch_error **err)
+int cgroupfs_mount(int target, const struct mount_opts *o, bool has_cgroupns,
+                   const struct cgroupfs_hier *own, size_t n_own, const char *rootfs, int *ret_top,
+                   struct hutch_error **err)
 {
 	struct cg_ctx c = {has_cgroupns, CG_FLAGS | (o->flags & MS_RDONLY)};
 	struct mount_opts top = *o;
@@ -264,6 +308,8 @@ int cgroupfs_mount(int target, const struct mount_opts *o, bool has_cgroupns, co
 	top.flags = CG_FLAGS;
 	top.clear = 0;
 	top.tmpcopyup = false;
+	if (n_own > 0)
+		return bind_own_tree(own, n_own, target, &top, c.flags, ret_top, err);
 	if (mountinfo_read(&mi, err) < 0)
 		return -1;
 	wanted = xcalloc(mi.n, sizeof(*wanted));

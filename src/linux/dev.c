@@ -34,7 +34,7 @@ static const struct dev_node default_devices[] = {
 };
 
 /* What happened to a node (the non-negative returns of the helpers below). */
-enum { NODE_CREATED, NODE_KEPT, NODE_BOUND, NODE_REPLACE };
+enum { NODE_CREATED, NODE_KEPT, NODE_BOUND, NODE_REPLACE, NODE_EXISTS };
 
 /* Split path into its parent (created inside the root) and last component. */
 static int open_parent(int rootfd, const char *path, const char **ret_name,
@@ -96,19 +96,18 @@ static int bind_from_host(int dirfd, const char *name, const struct dev_node *n,
 	return NODE_BOUND;
 }
 
+/* mknod, with the umask cleared by the caller (the mode is n->perm);
+ * NODE_EXISTS when something is there already. */
 static int make_node(int dirfd, const char *name, const struct dev_node *n,
                      struct hutch_error **err)
 {
-	mode_t old = umask(0);
-	int r = mknodat(dirfd, name, n->type | (n->perm & 07777), makedev(n->major, n->minor));
-	int e = errno;
-
-	umask(old);
-	if (r == 0)
+	if (mknodat(dirfd, name, n->type | (n->perm & 07777), makedev(n->major, n->minor)) == 0)
 		return NODE_CREATED;
-	if (e == EPERM)
+	if (errno == EEXIST)
+		return NODE_EXISTS;
+	if (errno == EPERM)
 		return bind_from_host(dirfd, name, n, err);
-	return herr_errno(err, e, "mknod %s", n->path);
+	return herr_errno(err, errno, "mknod %s", n->path);
 }
 
 /* Owner and mode, set through an fd on the node after checking it is the
@@ -131,39 +130,70 @@ static int set_owner_mode(int dirfd, const char *name, const struct dev_node *n,
 	return 0;
 }
 
-static int dev_make(int rootfd, const struct dev_node *n, struct hutch_error **err)
+/* A node we just made is the device with our owner: unless n wants another
+ * owner, nothing is left to do (one stat, no fd). */
+static bool created_as_asked(int dirfd, const char *name, const struct dev_node *n)
 {
-	const char *name = NULL;
-	_cleanup_close_ int dirfd = open_parent(rootfd, n->path, &name, err);
 	struct stat st;
-	int r;
 
-	if (dirfd < 0)
-		return -1;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && node_matches(&st, n) &&
+	       st.st_uid == n->uid && st.st_gid == n->gid;
+}
+
+/* n at `name` in dirfd (its parent, resolved inside the root), the umask
+ * cleared by the caller: mknod first, and only when something is there
+ * already, look at it. */
+static int dev_make_in(int dirfd, const char *name, const struct dev_node *n,
+                       struct hutch_error **err)
+{
+	struct stat st;
+	int r = make_node(dirfd, name, n, err);
+
+	if (r == NODE_EXISTS) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return herr_errno(err, errno, "stat %s", n->path);
 		r = check_existing(dirfd, name, &st, n, err);
-		if (r < 0)
-			return -1;
-		if (r == NODE_REPLACE)
-			r = make_node(dirfd, name, n, err);
-	} else if (errno == ENOENT) {
-		r = make_node(dirfd, name, n, err);
-	} else {
-		return herr_errno(err, errno, "stat %s", n->path);
+		if (r == NODE_REPLACE && (r = make_node(dirfd, name, n, err)) == NODE_EXISTS)
+			return herr_errno(err, EEXIST, "mknod %s", n->path);
 	}
 	if (r < 0)
 		return -1;
-	if (r == NODE_BOUND)
+	if (r == NODE_BOUND || (r == NODE_CREATED && created_as_asked(dirfd, name, n)))
 		return 0;
 	return set_owner_mode(dirfd, name, n, r == NODE_KEPT, err);
 }
 
+static int dev_make(int rootfd, const struct dev_node *n, struct hutch_error **err)
+{
+	const char *name = NULL;
+	_cleanup_close_ int dirfd = open_parent(rootfd, n->path, &name, err);
+	mode_t old;
+	int r;
+
+	if (dirfd < 0)
+		return -1;
+	old = umask(0);
+	r = dev_make_in(dirfd, name, n, err);
+	umask(old);
+	return r;
+}
+
+/* All in /dev: one resolution of it and one umask change for all of them. */
 int dev_create_defaults(int rootfd, struct hutch_error **err)
 {
-	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
-		if (dev_make(rootfd, &default_devices[i], err) < 0)
-			return herr_prefix(err, "create device %s", default_devices[i].path);
-	return 0;
+	_cleanup_close_ int dev = fs_create_in_root(rootfd, "/dev", true, 0755, err);
+	mode_t old;
+	int r = 0;
+
+	if (dev < 0)
+		return herr_prefix(err, "create the default devices");
+	old = umask(0);
+	for (size_t i = 0; r == 0 && i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
+		if ((r = dev_make_in(dev, default_devices[i].path + 5, &default_devices[i], err)) <
+		    0)
+			herr_prefix(err, "create device %s", default_devices[i].path);
+	umask(old);
+	return r;
 }
 
 static int device_type(const char *t, mode_t *ret)
@@ -208,43 +238,41 @@ int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err
 	return 0;
 }
 
-/* Create symlink path -> target unless something exists there; with
- * `replace`, whatever is there (not a directory) is removed first. */
-static int make_symlink(int rootfd, const char *path, const char *target, bool replace,
+/* Create symlink /dev/name -> target in dev unless something exists there;
+ * with `replace`, whatever is there (not a directory) is removed first. */
+static int make_symlink(int dev, const char *name, const char *target, bool replace,
                         struct hutch_error **err)
 {
-	const char *name = NULL;
-	_cleanup_close_ int dirfd = open_parent(rootfd, path, &name, err);
-
-	if (dirfd < 0)
-		return -1;
-	if (replace && unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-		return herr_errno(err, errno, "remove %s", path);
-	if (symlinkat(target, dirfd, name) < 0 && errno != EEXIST)
-		return herr_errno(err, errno, "symlink %s -> %s", path, target);
+	if (replace && unlinkat(dev, name, 0) < 0 && errno != ENOENT)
+		return herr_errno(err, errno, "remove /dev/%s", name);
+	if (symlinkat(target, dev, name) < 0 && errno != EEXIST)
+		return herr_errno(err, errno, "symlink /dev/%s -> %s", name, target);
 	return 0;
 }
 
 int dev_create_symlinks(int rootfd, struct hutch_error **err)
 {
 	static const char *const links[][2] = {
-	    {"/dev/fd", "/proc/self/fd"},
-	    {"/dev/stdin", "/proc/self/fd/0"},
-	    {"/dev/stdout", "/proc/self/fd/1"},
-	    {"/dev/stderr", "/proc/self/fd/2"},
+	    {"fd", "/proc/self/fd"},
+	    {"stdin", "/proc/self/fd/0"},
+	    {"stdout", "/proc/self/fd/1"},
+	    {"stderr", "/proc/self/fd/2"},
 	};
+	_cleanup_close_ int dev = fs_create_in_root(rootfd, "/dev", true, 0755, err);
 	struct hutch_error *ignored = NULL;
 	int kcore;
 
-	if (make_symlink(rootfd, "/dev/ptmx", "pts/ptmx", true, err) < 0)
+	if (dev < 0)
+		return herr_prefix(err, "/dev symlinks");
+	if (make_symlink(dev, "ptmx", "pts/ptmx", true, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
-		if (make_symlink(rootfd, links[i][0], links[i][1], false, err) < 0)
+		if (make_symlink(dev, links[i][0], links[i][1], false, err) < 0)
 			return -1;
 	kcore = fs_open_in_root(rootfd, "/proc/kcore", O_PATH, &ignored);
 	herr_free(ignored);
 	if (kcore < 0)
 		return 0;
 	close(kcore);
-	return make_symlink(rootfd, "/dev/core", "/proc/kcore", false, err);
+	return make_symlink(dev, "core", "/proc/kcore", false, err);
 }

@@ -12,6 +12,8 @@
 #include "spec/spec.h"
 #include "util/error.h"
 
+struct cgroupfs_hier;
+
 struct rootfs_opts {
 	const struct spec *spec; /* root, mounts, linux.{namespaces,devices,rootfsPropagation,
 	                            maskedPaths,readonlyPaths,sysctl} */
@@ -29,6 +31,10 @@ struct rootfs_opts {
 	                            idmapped for idmap/ridmap), -1 to clone the source here.
 	                            NULL: all -1. Not closed (a copy is attached) */
 	bool has_cgroupns;       /* the init is in a new cgroup namespace */
+	const struct cgroupfs_hier *cgroups; /* the container's cgroup directories, for a
+	                                        mount of type "cgroup" (linux/cgroupfs.h);
+	                                        n_cgroups 0: none known */
+	size_t n_cgroups;
 };
 
 /* What the steps share; made by rootfs_prepare. */

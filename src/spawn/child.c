@@ -9,6 +9,8 @@
 #include "spawn/spawn_internal.h"
 #include "spawn/exe.h"
 #include "linux/caps.h"
+#include "linux/cgroup/cgroup.h"
+#include "linux/cgroupfs.h"
 #include "linux/hook.h"
 #include "linux/netdev.h"
 #include "linux/ns.h"
@@ -339,8 +341,25 @@ static int child_console(struct child *ch, struct hutch_error **err)
 }
 
 /* From the mounts to pivot_root, with the create hooks in between. */
+/* The container's directory in each cgroup hierarchy, from the runtime's
+ * cgroup (the init binds them onto its /sys/fs/cgroup); malloc'd, *ret_n 0
+ * when there is no cgroup. */
+static struct cgroupfs_hier *child_cgroups(const struct child *ch, size_t *ret_n)
+{
+	const struct cgroup *cg = ch->c->cgroup;
+	size_t n = cg ? cgroup_count(cg) : 0;
+	struct cgroupfs_hier *h = xcalloc(n ? n : 1, sizeof(*h));
+
+	for (size_t i = 0; i < n; i++)
+		cgroup_hierarchy(cg, i, &h[i].v2, &h[i].controllers, &h[i].mount, &h[i].path);
+	*ret_n = n;
+	return h;
+}
+
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
+	size_t n_cgroups = 0;
+	_cleanup_free_ struct cgroupfs_hier *cgroups = child_cgroups(ch, &n_cgroups);
 	struct rootfs_opts o = {
 	    .spec = ch->s,
 	    .bundle = ch->c->bundle,
@@ -351,6 +370,8 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	    .userns_fd = -1,
 	    .mount_fds = ch->mount_fds,
 	    .has_cgroupns = has_ns(ch->s, SPEC_NS_CGROUP),
+	    .cgroups = cgroups,
+	    .n_cgroups = n_cgroups,
 	};
 	struct sync_msg m = {.fd = -1};
 	struct hook_how how = {.cwd = ch->c->rootfs, .exec = child_hook_exec, .ctx = ch};
@@ -364,8 +385,15 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	if (child_send(ch, SYNC_HOOKS, -1, err) < 0 ||
 	    child_expect(ch, SYNC_HOOKS_DONE, &m, err) < 0)
 		return -1;
-	ch->state_json = steal_ptr(&m.payload);
+	/* the state, larger than a message, may come in a sealed memfd */
+	if (m.fd >= 0 &&
+	    (lseek(m.fd, 0, SEEK_SET) < 0 || fs_read_fd(m.fd, &ch->state_json, NULL) < 0))
+		herr_errno(err, errno, "read the state from the runtime");
+	else if (m.fd < 0)
+		ch->state_json = steal_ptr(&m.payload);
 	sync_msg_clear(&m);
+	if (!ch->state_json)
+		return -1;
 	if (ch->s->hooks && hook_run_list_how(&ch->s->hooks->createContainer, "createContainer",
 	                                      ch->state_json, &how, err) < 0)
 		return -1;
@@ -774,6 +802,11 @@ void spawn_child_main(const struct spawn_config *c, int sock, enum sync_mode mod
 		ch.mount_fds[i] = -1;
 	if (child_expect(&ch, SYNC_GO, NULL, &err) < 0)
 		_exit(1);
+	/* first, before any namespace: a cgroup namespace's root is the cgroup
+	 * we are in, and join/exec fork into a pid namespace from here */
+	if (spawn_self_placed(c, ch.walk.mode == SYNC_MODE_CREATE && new_ns(ch.s, SPEC_NS_USER)) &&
+	    cgroup_enter_self(c->cgroup, &err) < 0)
+		child_fail(&ch, err);
 	if (caps_parse(ch.p->capabilities, &ch.caps, &err) < 0 || child_namespaces(&ch, &err) < 0 ||
 	    child_session(&err) < 0)
 		child_fail(&ch, err);

@@ -12,6 +12,7 @@
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/procfs.h"
 #include "util/str.h"
@@ -23,6 +24,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +36,7 @@ struct spawn_run {
 	struct sync_walk walk;
 	pid_t child;                /* our direct child */
 	pid_t init;                 /* the container process (== child unless it forked) */
+	bool cloned_into;           /* the child was born in the v2 cgroup (CLONE_INTO_CGROUP) */
 	int pty;                    /* pty master received from the child */
 	bool user_new;              /* the child's user ns needs maps from us */
 	char *state;                /* INIT: the state JSON from the hooks step, for the listener */
@@ -54,16 +57,28 @@ static pid_t do_clone3(unsigned long long flags, int cgroup_fd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-/* clone3 with the namespace flags; falls back to plain placement when the
- * kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain controllers
- * in threaded mode), since cgroup_enter() covers that case. */
-static pid_t spawn_clone(const struct spawn_run *r, unsigned long long flags, int sock,
+/* Born in the container's v2 cgroup, an exec'd process would get the
+ * cgroup's cpuset before execCPUAffinity.initial could apply (config.md:
+ * "before the process joins the container's cgroup"). */
+static bool clone_into_cgroup(const struct spawn_config *c)
+{
+	const struct spec_exec_cpu_affinity *a = c->process->execCPUAffinity;
+
+	return c->cgroup && (c->mode == SPAWN_INIT || !a || !a->initial || !*a->initial);
+}
+
+/* clone3 with the namespace flags, into the v2 cgroup where there is one
+ * (nothing to write afterwards there); falls back to plain placement when
+ * the kernel refuses CLONE_INTO_CGROUP (e.g. a v2 dir with domain
+ * controllers in threaded mode), since cgroup_enter() covers that case. */
+static pid_t spawn_clone(struct spawn_run *r, unsigned long long flags, int sock,
                          enum sync_mode mode, struct hutch_error **err)
 {
 	const struct spawn_config *c = r->c;
-	int cgfd = c->cgroup && c->mode == SPAWN_INIT ? cgroup_clone_fd(c->cgroup) : -1;
+	_cleanup_close_ int cgfd = clone_into_cgroup(c) ? cgroup_clone_fd(c->cgroup) : -1;
 	pid_t pid = do_clone3(flags, cgfd);
 
+	r->cloned_into = pid >= 0 && cgfd >= 0;
 	if (pid < 0 && cgfd >= 0 && errno != ENOMEM)
 		pid = do_clone3(flags, -1);
 	if (pid < 0 && errno == ENOSYS) {
@@ -78,6 +93,27 @@ static pid_t spawn_clone(const struct spawn_run *r, unsigned long long flags, in
 		spawn_child_main(c, sock, mode, r->helper_fd);
 	}
 	return pid;
+}
+
+bool spawn_self_placed(const struct spawn_config *c, bool born_in_userns)
+{
+	return c->cgroup && cgroup_get_manager(c->cgroup) == CGROUP_MANAGER_FS && !born_in_userns &&
+	       !c->cgroup_optional && !(c->sub_cgroups && *c->sub_cgroups);
+}
+
+/* The parent's share of the placement: every hierarchy, or what the child
+ * does not do itself (spawn_self_placed) and clone3 did not (cloned_into). */
+static int place(struct spawn_run *r, struct hutch_error **err)
+{
+	const struct cgroup *cg = r->c->cgroup;
+	int rc;
+
+	if (spawn_self_placed(r->c, r->user_new))
+		rc = r->cloned_into ? 0 : cgroup_enter_v2(cg, r->child, err);
+	else
+		rc = r->cloned_into ? cgroup_enter_cloned(cg, r->child, err)
+		                    : cgroup_enter(cg, r->child, err);
+	return rc < 0 ? herr_prefix(err, "enter cgroup") : 0;
 }
 
 static bool any_ns_path(const struct spec *s)
@@ -121,19 +157,33 @@ static int move_net_devices(struct spawn_run *r, struct hutch_error **err)
 	return 0;
 }
 
+/* HOOKS_DONE with the state; one larger than a message (annotations) goes
+ * in a memfd sealed against changes. */
+static int send_state(struct spawn_run *r, const char *state, struct hutch_error **err)
+{
+	size_t len = strlen(state);
+	_cleanup_close_ int fd = -1;
+
+	if (len <= SYNC_MAX_PAYLOAD)
+		return sync_walk_send(&r->walk, r->sock, SYNC_HOOKS_DONE, state, len, -1, err);
+	fd = memfd_create("hutch-state", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || fs_write_all(fd, state, len) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		return herr_errno(err, errno, "pass the state to the container");
+	return sync_walk_send(&r->walk, r->sock, SYNC_HOOKS_DONE, NULL, 0, fd, err);
+}
+
 static int handle_hooks(struct spawn_run *r, struct hutch_error **err)
 {
-	_cleanup_free_ char *state = NULL;
+	char *state = NULL;
 
 	if (move_net_devices(r, err) < 0)
 		return -1;
 	if (r->c->hooks && r->c->hooks(r->c->hooks_ctx, r->init, &state, err) < 0)
 		return -1;
-	if (!state)
-		state = xstrdup("{}");
 	free(r->state);
-	r->state = xstrdup(state);
-	return sync_walk_send(&r->walk, r->sock, SYNC_HOOKS_DONE, state, strlen(state), -1, err);
+	r->state = state ? state : xstrdup("{}");
+	return send_state(r, r->state, err);
 }
 
 static int handle_seccomp(struct spawn_run *r, int fd, struct hutch_error **err)
@@ -335,8 +385,8 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		return -1;
 	if (r->user_new && write_maps(r, err) < 0)
 		return -1;
-	if (c->cgroup && cgroup_enter(c->cgroup, r->child, err) < 0 && enter_refused(c, err) < 0)
-		return herr_prefix(err, "enter cgroup");
+	if (c->cgroup && place(r, err) < 0 && enter_refused(c, err) < 0)
+		return -1;
 	for (char *const *sub = c->sub_cgroups; c->cgroup && sub && *sub; sub++)
 		if (cgroup_enter_sub(c->cgroup, *sub, r->child, err) < 0)
 			return -1;

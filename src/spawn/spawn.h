@@ -21,7 +21,8 @@ enum spawn_mode {
 };
 
 /* Called by the parent when the child asks for the prestart/createRuntime
- * hooks; returns the state JSON handed to the container-side hooks (malloc'd). */
+ * hooks; returns the state JSON handed to the container-side hooks and the
+ * seccomp listener (malloc'd), or NULL when neither needs it ("{}" is sent). */
 typedef int (*spawn_hooks_fn)(void *ctx, pid_t pid, char **ret_state_json,
                               struct hutch_error **err);
 

@@ -13,4 +13,13 @@
 __attribute__((noreturn)) void spawn_child_main(const struct spawn_config *c, int sock,
                                                 enum sync_mode mode, int helper_fd);
 
+/* Does the child place itself in its v1 cgroups, right after SYNC_GO
+ * (cgroup_enter_self), instead of the parent writing its pid? Yes for a
+ * cgroup made by hutch itself (not a systemd scope), unless the child was
+ * cloned into a new user namespace (whose ids may not reach the host's
+ * cgroup files), exec --cgroup moves it on into sub-cgroups, or a rootless
+ * exec may be refused (cgroup_optional: the parent warns). Both sides
+ * ask; born_in_userns: clone3 had CLONE_NEWUSER. */
+bool spawn_self_placed(const struct spawn_config *c, bool born_in_userns);
+
 #endif

@@ -20,7 +20,9 @@
  *                                                       init into a pid ns; the sender
  *                                                       exits afterwards
  *  child       SYNC_HOOKS         -                     SYNC_HOOKS_DONE: payload = state
- *                                                       JSON; parent moved linux.netDevices
+ *                                                       JSON (or, larger than a message,
+ *                                                       fd = a sealed memfd holding it);
+ *                                                       parent moved linux.netDevices
  *                                                       into the init's network ns, then
  *                                                       ran prestart and createRuntime hooks
  *  child       SYNC_PTY           - , fd pty master     (none)

@@ -396,12 +396,38 @@ struct json_gen {
 	yajl_gen g;
 	char *buf;
 	size_t len, cap;
+	int fd;    /* json_gen_new_fd: the text goes there, 64 KiB at a time */
+	int error; /* errno of the first failed write to fd */
 };
+
+#define GEN_FLUSH_AT (64 * 1024)
+
+/* Write what is buffered to fd (json_gen_new_fd), remembering a failure. */
+static void gen_write(json_gen *g, const char *s, size_t len)
+{
+	while (len > 0 && !g->error) {
+		ssize_t w = write(g->fd, s, len);
+		if (w < 0 && errno != EINTR)
+			g->error = errno;
+		else if (w > 0) {
+			s += w;
+			len -= (size_t)w;
+		}
+	}
+}
 
 static void gen_print(void *ctx, const char *s, size_t len)
 {
 	json_gen *g = ctx;
 
+	if (g->fd >= 0 && g->len + len > GEN_FLUSH_AT) {
+		gen_write(g, g->buf, g->len);
+		g->len = 0;
+		if (len > GEN_FLUSH_AT) { /* one long string: straight through */
+			gen_write(g, s, len);
+			return;
+		}
+	}
 	if (g->cap - g->len < len + 1) {
 		while (g->cap - g->len < len + 1)
 			g->cap = g->cap ? g->cap * 2 : 256;
@@ -416,6 +442,7 @@ json_gen *json_gen_new(bool pretty)
 {
 	json_gen *g = xcalloc(1, sizeof(*g));
 
+	g->fd = -1;
 	g->g = yajl_gen_alloc(NULL);
 	if (!g->g)
 		abort();
@@ -507,6 +534,24 @@ void json_gen_kv_bool(json_gen *g, const char *key, bool v)
 {
 	json_gen_string(g, key);
 	json_gen_bool(g, v);
+}
+
+json_gen *json_gen_new_fd(int fd, bool pretty)
+{
+	json_gen *g = json_gen_new(pretty);
+
+	g->fd = fd;
+	return g;
+}
+
+int json_gen_flush(json_gen *g)
+{
+	gen_write(g, g->buf, g->len);
+	g->len = 0;
+	if (!g->error)
+		return 0;
+	errno = g->error;
+	return -1;
 }
 
 char *json_gen_text(json_gen *g, size_t *ret_len)

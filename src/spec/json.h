@@ -66,5 +66,11 @@ void json_gen_kv_bool(json_gen *g, const char *key, bool v);
  * frees it; no copy is made); *ret_len optional. The generator's text starts
  * empty again. */
 char *json_gen_text(json_gen *g, size_t *ret_len);
+/* A generator that writes its text to fd as it goes (64 KiB at a time), for
+ * documents too big to hold twice; json_gen_text does not apply to it.
+ * json_gen_flush writes what is left: 0, or -1 with errno from the first
+ * write that failed. fd stays the caller's. */
+json_gen *json_gen_new_fd(int fd, bool pretty);
+int json_gen_flush(json_gen *g);
 
 #endif

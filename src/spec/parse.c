@@ -241,7 +241,6 @@ struct spec *spec_load(const char *path, struct hutch_error **err)
 {
 	_cleanup_free_ char *file = NULL;
 	_cleanup_close_ int fd = -1;
-	_cleanup_json_ json_node *root = NULL;
 	struct stat st;
 
 	/* accept the bundle directory as well as the file itself */
@@ -252,8 +251,14 @@ struct spec *spec_load(const char *path, struct hutch_error **err)
 		herr_errno(err, errno, "open %s", path);
 		return NULL;
 	}
+	return spec_load_fd(fd, err);
+}
+
+struct spec *spec_load_fd(int fd, struct hutch_error **err)
+{
 	/* read as it is parsed: the text is never held whole */
-	root = json_parse_fd("config.json", fd, err);
+	_cleanup_json_ json_node *root = json_parse_fd("config.json", fd, err);
+
 	return parse_tree("config.json", root, &spec_desc, err);
 }
 

@@ -390,6 +390,10 @@ struct spec *spec_parse(const char *origin, const char *json, size_t len, struct
  * "config.json". NULL with *err set on read, syntax or schema errors. */
 struct spec *spec_load(const char *path, struct hutch_error **err);
 
+/* The same from an open file, read from its current offset to the end as it
+ * is parsed (the text is never held whole). fd stays open. */
+struct spec *spec_load_fd(int fd, struct hutch_error **err);
+
 /* Parse a standalone `process` object (exec --process FILE). */
 struct spec_process *spec_parse_process(const char *origin, const char *json, size_t len,
                                         struct hutch_error **err);

@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <sys/sendfile.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 
@@ -88,25 +89,77 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 	return 0;
 }
 
-int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-                         struct hutch_error **err)
+int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                            struct hutch_error **err)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
 	if (fd < 0)
 		return herr_errno(err, errno, "create %s", tmp);
 	if (fs_write_all(fd, data, len) < 0) {
 		int e = errno;
 		close(fd);
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 		return herr_errno(err, e, "write %s", tmp);
 	}
 	close(fd);
-	if (rename(tmp, path) < 0) {
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		int e = errno;
-		unlink(tmp);
-		return herr_errno(err, e, "rename %s to %s", tmp, path);
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "rename %s to %s", tmp, name);
+	}
+	return 0;
+}
+
+int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+                         struct hutch_error **err)
+{
+	return fs_write_file_atomic_at(AT_FDCWD, path, data, len, mode, err);
+}
+
+/* Copy srcfd from offset 0 to its end into dst (at its offset 0). */
+static int copy_all(int srcfd, int dst)
+{
+	off_t in = 0, out = 0;
+	bool same_fs = true;
+
+	for (;;) {
+		ssize_t n = same_fs ? copy_file_range(srcfd, &in, dst, &out, 1 << 30, 0)
+		                    : sendfile(dst, srcfd, &in, 1 << 30);
+		if (n > 0)
+			continue;
+		if (n == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		/* across filesystems (EXDEV), or not supported for them */
+		if (!same_fs ||
+		    (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP))
+			return -1;
+		same_fs = false;
+	}
+}
+
+int fs_copy_file_atomic_at(int dirfd, const char *name, int srcfd, mode_t mode,
+                           struct hutch_error **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return herr_errno(err, errno, "create %s", tmp);
+	if (copy_all(srcfd, fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "write %s", tmp);
+	}
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		return herr_errno(err, e, "rename %s to %s", tmp, name);
 	}
 	return 0;
 }
@@ -360,14 +413,57 @@ int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error 
 	return herr_errno(err, errno, "resolve %s", path);
 }
 
+/* The usual missing target, e.g. /dev/pts in a fresh /dev: its parent exists.
+ * Resolve the parent inside the root, create the last component there and
+ * open what is there now without following a symlink (RESOLVE_NO_SYMLINKS:
+ * ELOOP) and, for a directory, only a directory. -1 when any step does not
+ * go that way (a missing parent, a dangling symlink where the last component
+ * goes, "." or "..", a race): the caller then walks, which handles all of
+ * them. */
+static int create_in_parent(int rootfd, const char *path, bool dir, mode_t mode)
+{
+	const char *end = path + strlen(path), *name;
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_close_ int pfd = -1;
+	char last[NAME_MAX + 1];
+
+	while (end > path && end[-1] == '/')
+		end--;
+	name = end;
+	while (name > path && name[-1] != '/')
+		name--;
+	if (end == name || (size_t)(end - name) > NAME_MAX)
+		return -1;
+	memcpy(last, name, (size_t)(end - name));
+	last[end - name] = '\0';
+	if (strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+		return -1;
+	parent = name > path ? xstrndup(path, (size_t)(name - path)) : xstrdup(".");
+	pfd = (int)syscall(SYS_openat2, rootfd, parent, &how, sizeof(how));
+	if (pfd < 0)
+		return -1;
+	if (dir ? mkdirat(pfd, last, mode) < 0
+	        : walk_create_missing(pfd, last, true, WALK_FILE, mode) < 0)
+		return -1; /* EEXIST here: a dangling symlink, for the walk to follow */
+	how.flags = O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, pfd, last, &how, sizeof(how));
+}
+
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, struct hutch_error **err)
 {
 	_cleanup_error_ struct hutch_error *absent = NULL;
 	int fd = fs_open_in_root(rootfd, path, O_PATH, &absent);
 
-	/* the usual case, a target that exists, in one openat2; the walk creates */
+	/* the usual cases, a target that exists or one whose parent does, in a
+	 * few calls; the walk creates whatever else is missing */
 	if (fd >= 0 || absent->errnum != ENOENT)
 		return fd >= 0 ? fd : herr_raw(err, absent->errnum, absent->msg);
+	fd = create_in_parent(rootfd, path, dir, mode);
+	if (fd >= 0)
+		return fd;
 	fd = walk_in_root(rootfd, path, dir ? WALK_DIR : WALK_FILE, false, mode);
 	if (fd < 0)
 		return herr_errno(err, errno, "create %s", path);

@@ -22,6 +22,15 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 /* Write via <path>.tmp + fsync-free rename, so readers never see half a file. */
 int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
                          struct hutch_error **err);
+/* The same for `name` in the directory dirfd (no path lookup from "/";
+ * AT_FDCWD is fs_write_file_atomic). */
+int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                            struct hutch_error **err);
+/* The same with the whole content of the regular file srcfd (from offset 0;
+ * its own offset is left alone), copied in the kernel (copy_file_range, or
+ * sendfile across filesystems): never held in memory. */
+int fs_copy_file_atomic_at(int dirfd, const char *name, int srcfd, mode_t mode,
+                           struct hutch_error **err);
 /* mkdir -p with `mode`; existing directories are fine. */
 int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err);
 /* Write all of buf to fd, retrying on EINTR/short writes. -1 with errno on failure. */

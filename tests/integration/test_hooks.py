@@ -291,3 +291,17 @@ def test_container_side_hooks_never_run_the_runtime_binary(bundle, container):
     r = c.start()
     assert r.returncode != 0
     assert "hutch-init: part of the hutch container runtime" in r.stderr, r.stderr
+
+
+def test_container_side_hooks_get_a_state_larger_than_a_message(bundle, container, test_dir):
+    # the state handed to the container side has every annotation: 200 KiB of them do not fit
+    # in one message of the runtime's protocol and go through a sealed memfd
+    b = bundle(["/probe", "exit", "0"])
+    b.config["annotations"] = {"org.example.a%04d" % i: "x" * 1000 for i in range(200)}
+    out = os.path.join(test_dir, "cc.state")
+    b.config["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > %s" % out]}]}
+    c = container(b)
+    assert c.create().returncode == 0, c.stderr_output()
+    with open(out) as f:
+        state = json.load(f)
+    assert state["id"] == c.id and state["annotations"] == b.config["annotations"]

@@ -442,6 +442,25 @@ static void test_v2_resources(void)
 	herr_freep(&e);
 }
 
+/* A leaf whose cpuset the kernel filled at mkdir (its parent has
+ * cgroup.clone_children) is left as it is: only it is read. */
+static void test_v1_cpuset_kept(void)
+{
+	struct hutch_error *e = NULL;
+	struct cgroup *cg;
+
+	v1_tree("hutch/k", NULL, true);
+	put("cpuset/hutch/cpuset.cpus", "0-1\n");
+	put("cpuset/hutch/cpuset.mems", "0\n");
+	put("cpuset/hutch/k/cpuset.cpus", "1\n");
+	put("cpuset/hutch/k/cpuset.mems", "0\n");
+	cg = mk("k", NULL, NULL, &e);
+	ok(cg != NULL, "create with a filled cpuset");
+	check_file("cpuset/hutch/k/cpuset.cpus", "1\n");
+	cgroup_free(cg);
+	herr_freep(&e);
+}
+
 static void test_v1_resources(void)
 {
 	struct hutch_error *e = NULL;
@@ -541,12 +560,25 @@ static void test_v1_resources(void)
 	           "linux.resources.rdma: rdma controller is not available");
 	cgroup_free(cg);
 
-	/* hybrid: hugetlb only on the unified side */
+	/* hybrid: hugetlb only on the unified side. Every controller is
+	 * delegated down to the leaf already (its cgroup.controllers has all of
+	 * the root's): nothing is written. */
 	v1_tree("hutch/h", "hugetlb", false);
+	cg = mk("h", NULL, NULL, &e);
+	ok(cg != NULL, "create on hybrid fixture, delegated already");
+	check_file("unified/cgroup.subtree_control", "");
+	cgroup_free(cg);
+	/* Not delegated (the leaf offers none): each level enables it. The
+	 * fixture's files do not follow the writes as the kernel's would, so
+	 * the leaf is then given what the kernel would show. */
+	v1_tree("hutch/h", "hugetlb", false);
+	put("unified/hutch/h/cgroup.controllers", "");
 	cg = mk("h", NULL, NULL, &e);
 	ok(cg != NULL, "create on hybrid fixture");
 	if (cg) {
 		check_file("unified/cgroup.subtree_control", "+hugetlb");
+		check_file("unified/hutch/cgroup.subtree_control", "+hugetlb");
+		put("unified/hutch/h/cgroup.controllers", "hugetlb");
 		apply_ok(cg, "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}]}",
 		         "hugetlb on the v2 side of hybrid");
 		check_file("unified/hutch/h/hugetlb.2MB.max", "2097152");
@@ -873,6 +905,7 @@ int main(void)
 	test_paths();
 	test_v2_resources();
 	test_v1_resources();
+	test_v1_cpuset_kept();
 	test_freeze_pids_oom_stats();
 	test_serialize();
 	test_rootless();

@@ -158,6 +158,48 @@ static void test_create(void)
 	herr_freep(&err);
 }
 
+/* The short way for a missing last component whose parent exists: the
+ * parent is still resolved inside the root, and a symlink where the last
+ * component goes still leads to the walk, which follows it inside. */
+static void test_create_in_parent(void)
+{
+	_cleanup_free_ char *cmd = xasprintf("cd %s && ln -s /made/by/link dangling-dir", tmpl);
+	struct hutch_error *err = NULL;
+	struct stat st;
+	int fd;
+
+	sh(cmd);
+	fd = fs_create_in_root(rootfd, "/etc/newdir", true, 0711, &err);
+	ok(fd >= 0 && same_file(fd, "etc/newdir") && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       (st.st_mode & 0777) == 0711,
+	   "directory made in its existing parent, with its mode");
+	if (fd >= 0)
+		close(fd);
+	herr_freep(&err);
+	fd = fs_create_in_root(rootfd, "/a/b/etc/newfile", false, 0600, &err);
+	ok(fd >= 0 && same_file(fd, "etc/newfile") && fstat(fd, &st) == 0 && S_ISREG(st.st_mode),
+	   "parent through a/b -> ../../.. resolved inside the root");
+	if (fd >= 0)
+		close(fd);
+	herr_freep(&err);
+	fd = fs_create_in_root(rootfd, "/proc/fromlink", true, 0755, &err);
+	ok(fd >= 0 && same_file(fd, "fromlink"), "parent through proc -> / resolved inside");
+	if (fd >= 0)
+		close(fd);
+	herr_freep(&err);
+	fd = fs_create_in_root(rootfd, "/dangling-dir", true, 0755, &err);
+	ok(fd >= 0 && same_file(fd, "made/by/link") && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode),
+	   "dangling symlink in an existing parent: its target made inside, as a directory");
+	if (fd >= 0)
+		close(fd);
+	herr_freep(&err);
+	fd = fs_create_in_root(rootfd, "/etc/newdir/..", true, 0755, &err);
+	ok(fd >= 0 && same_file(fd, "etc"), "a last \"..\" is resolved, not created");
+	if (fd >= 0)
+		close(fd);
+	herr_freep(&err);
+}
+
 static void test_copy(void)
 {
 	_cleanup_free_ char *cmd =
@@ -233,6 +275,7 @@ int main(void)
 	test_resolver(fs_open_in_root_walk, "walk");
 	test_magic();
 	test_create();
+	test_create_in_parent();
 	test_copy();
 	test_clean_path();
 	test_chmod_fd();

@@ -4,6 +4,7 @@
 #include "tap.h"
 #include "core/container.h"
 #include "core/state.h"
+#include "util/cleanup.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -12,9 +13,30 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char root[] = "/tmp/hutch-test-state-XXXXXX";
+
+/* rfc3339_utc agrees with gmtime_r + strftime, across leap days,
+ * centuries and before the epoch. */
+static void test_time(void)
+{
+	static const long long when[] = {0,          -1,         951782400,      951868799,
+	                                 4102444800, 1709210096, -86400 * 366LL, 253402300799LL};
+	char want[64], tbuf[40];
+
+	for (size_t i = 0; i < sizeof(when) / sizeof(when[0]); i++) {
+		time_t t = (time_t)when[i];
+		struct tm tm;
+		_cleanup_free_ char *got = rfc3339_utc(when[i], 5);
+
+		gmtime_r(&t, &tm);
+		strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want, sizeof(want), "%s.000000005Z", tbuf);
+		ok(strcmp(got, want) == 0, "rfc3339_utc(%lld): %s (want %s)", when[i], got, want);
+	}
+}
 
 static void test_ids(void)
 {
@@ -190,6 +212,7 @@ static void test_signals(void)
 
 int main(void)
 {
+	test_time();
 	if (!mkdtemp(root))
 		return 1;
 	test_ids();

@@ -175,14 +175,14 @@ static int remove_hier(const struct cgroup_hier *h, struct hutch_error **err)
 	return 0;
 }
 
-static int setup_hier(struct cgroup_hier *h, struct hutch_error **err)
+static int setup_hier(const struct cgroup *cg, struct cgroup_hier *h, struct hutch_error **err)
 {
 	if (make_dirs(h, err) < 0)
 		return -1;
 	if (h->v2)
 		return cg_v2_enable_controllers(h);
 	if (cg_hier_has(h, "cpuset"))
-		return cg_v1_cpuset_init(h, err);
+		return cg_v1_cpuset_init(h, cg->default_path, err);
 	return 0;
 }
 
@@ -219,6 +219,10 @@ static int check_existing(struct cgroup *cg, struct hutch_error **err)
 			return herr_msg(err, "container's cgroup unexpectedly frozen (%s)", dir);
 		}
 	}
+	/* a directory we just made holds no process (a frozen parent would
+	 * have frozen it: that was checked) */
+	if (cgroup_created(cg))
+		return 0;
 	if (cgroup_pids(cg, &pids, &n, err) < 0)
 		return -1;
 	if (n > 0) {
@@ -234,11 +238,12 @@ static int create_fs(struct cgroup *cg, const struct cgroup_config *c, struct hu
 	size_t i;
 
 	cg->default_path = !c->rootless && (!c->cgroups_path || !*c->cgroups_path);
+	cg->made = true;
 	for (i = 0; i < cg->n_hier; i++)
 		if (compute_path(c, &cg->hier[i], &cg->hier[i].path, err) < 0)
 			return -1;
 	for (i = 0; i < cg->n_hier; i++)
-		if (setup_hier(&cg->hier[i], err) < 0)
+		if (setup_hier(cg, &cg->hier[i], err) < 0)
 			break;
 	if (i == cg->n_hier && check_existing(cg, err) == 0)
 		return 0;
@@ -289,16 +294,49 @@ int cgroup_clone_fd(const struct cgroup *cg)
 	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
+enum { ENTER_V1 = 1, ENTER_V2 = 2 };
+
+static int enter(const struct cgroup *cg, pid_t pid, int which, struct hutch_error **err)
 {
 	if (cg->manager == CGROUP_MANAGER_DISABLED)
 		return 0;
 	if (cg->manager == CGROUP_MANAGER_SYSTEMD && cg_systemd_enter(cg, pid, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cg->n_hier; i++) {
+		if (!(which & (cg->hier[i].v2 ? ENTER_V2 : ENTER_V1)))
+			continue;
 		_cleanup_free_ char *dir = cg_dir(&cg->hier[i]);
 		if (cg_writef(dir, "cgroup.procs", err, "%d", (int)pid) < 0)
 			return herr_prefix(err, "cgroup: add process %d", (int)pid);
+	}
+	return 0;
+}
+
+int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
+{
+	return enter(cg, pid, ENTER_V1 | ENTER_V2, err);
+}
+
+int cgroup_enter_cloned(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
+{
+	return enter(cg, pid, ENTER_V1, err);
+}
+
+int cgroup_enter_v2(const struct cgroup *cg, pid_t pid, struct hutch_error **err)
+{
+	return cg->manager == CGROUP_MANAGER_FS ? enter(cg, pid, ENTER_V2, err) : 0;
+}
+
+int cgroup_enter_self(const struct cgroup *cg, struct hutch_error **err)
+{
+	if (cg->manager != CGROUP_MANAGER_FS)
+		return 0;
+	for (size_t i = 0; i < cg->n_hier; i++) {
+		if (cg->hier[i].v2)
+			continue;
+		_cleanup_free_ char *dir = cg_dir(&cg->hier[i]);
+		if (cg_write(dir, "tasks", "0", err) < 0)
+			return herr_prefix(err, "cgroup: enter it");
 	}
 	return 0;
 }
@@ -613,4 +651,30 @@ char *cgroup_get_dir(const struct cgroup *cg, const char *controller)
 	const struct cgroup_hier *h = cg_find(cg, controller);
 
 	return h && h->path ? cg_dir(h) : NULL;
+}
+
+bool cgroup_created(const struct cgroup *cg)
+{
+	if (!cg->made || cg->manager != CGROUP_MANAGER_FS || cg->n_hier == 0)
+		return false;
+	for (size_t i = 0; i < cg->n_hier; i++)
+		if (cg->hier[i].created_depth < 1)
+			return false;
+	return true;
+}
+
+size_t cgroup_count(const struct cgroup *cg)
+{
+	return cg->manager == CGROUP_MANAGER_DISABLED ? 0 : cg->n_hier;
+}
+
+void cgroup_hierarchy(const struct cgroup *cg, size_t i, bool *ret_v2, const char **ret_controllers,
+                      const char **ret_mount, const char **ret_path)
+{
+	const struct cgroup_hier *h = &cg->hier[i];
+
+	*ret_v2 = h->v2;
+	*ret_controllers = h->controllers;
+	*ret_mount = h->mount;
+	*ret_path = h->path;
 }

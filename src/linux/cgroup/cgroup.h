@@ -71,6 +71,26 @@ int cgroup_clone_fd(const struct cgroup *cg);
  * cgroup_apply then sets unit properties and writes the cgroup files. */
 int cgroup_enter(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
 
+/* cgroup_enter for a process cloned with CLONE_INTO_CGROUP into
+ * cgroup_clone_fd(): the other hierarchies only. Writing the v2 cgroup.procs
+ * again would change nothing but cost a wait: every write of a pid to a
+ * cgroup.procs takes the kernel's cgroup_threadgroup_rwsem for writing,
+ * whose first taker waits for an RCU grace period (milliseconds). */
+int cgroup_enter_cloned(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
+
+/* cgroup_enter for the v2 hierarchy only (the v1 ones: cgroup_enter_self). */
+int cgroup_enter_v2(const struct cgroup *cg, pid_t pid, struct hutch_error **err);
+
+/* Move the calling process into the container's cgroup in every v1
+ * hierarchy (the fs manager's: not a systemd scope), by writing 0 to each
+ * one's `tasks`. The caller must be single-threaded: `tasks` moves one
+ * thread. A thread that moves itself is moved without the kernel's
+ * cgroup_threadgroup_rwsem (it cannot exit or exec meanwhile), so no RCU
+ * grace period is waited for, unlike a pid written to cgroup.procs (5-15 ms
+ * of wall time here for the first of a create). The v2 hierarchy is left
+ * to CLONE_INTO_CGROUP or cgroup_enter_v2. */
+int cgroup_enter_self(const struct cgroup *cg, struct hutch_error **err);
+
 /* Write linux.resources to the cgroup files. Also used by `update`. A field
  * whose controller is missing fails naming both, e.g.
  * "linux.resources.hugepageLimits: hugetlb controller is not available".
@@ -149,6 +169,19 @@ enum cgroup_manager_kind cgroup_get_manager(const struct cgroup *cg);
  * `controller` ("memory", "cpu", ...; "" for the v2 hierarchy); caller
  * frees; NULL when there is none. */
 char *cgroup_get_dir(const struct cgroup *cg, const char *controller);
+/* True when cgroup_create made the container's directory in every hierarchy
+ * (none existed before): it holds no process, no sub-cgroup and no OOM
+ * kill yet. False for a systemd scope and for a cgroup read back from
+ * state.json. */
+bool cgroup_created(const struct cgroup *cg);
+
+/* How many hierarchies the container has a directory in (0 with the disabled
+ * manager), and the i-th (i < that): whether it is the v2 one, its
+ * controllers (v1: "cpu,cpuacct", "name=systemd"; v2: ""), the host's mount
+ * point and the container's path in it; all borrowed from cg. */
+size_t cgroup_count(const struct cgroup *cg);
+void cgroup_hierarchy(const struct cgroup *cg, size_t i, bool *ret_v2, const char **ret_controllers,
+                      const char **ret_mount, const char **ret_path);
 
 /* runc's default device rules: deny everything, then mknod of any char/block
  * device, /dev/null, random, full, tty, zero, urandom, pts (136:*), ptmx

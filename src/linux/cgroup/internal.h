@@ -25,6 +25,7 @@ struct cgroup {
 	char *slice;       /* systemd: parent slice */
 	bool shared;       /* it held processes before the container: not all are ours */
 	bool default_path; /* no cgroupsPath: /hutch/<id>, below hutch's own parent */
+	bool made;         /* by cgroup_create in this process (not read from state.json) */
 	bool rootless;     /* cgroup_config.rootless: device rules are skipped */
 };
 
@@ -92,8 +93,11 @@ int cg_v1_rt_reserve(const struct cgroup_hier *h, int64_t runtime, uint64_t peri
                      struct hutch_error **err);
 void cg_v1_rt_release(const struct cgroup_hier *h);
 
-/* cpuset v1: copy cpus/mems from the parent into every level below the root. */
-int cg_v1_cpuset_init(const struct cgroup_hier *h, struct hutch_error **err);
+/* cpuset v1: copy cpus/mems from the parent into every level below the root
+ * that has none. own_parent: the leaf's parent is hutch's own (the default
+ * /hutch), which then gets cgroup.clone_children, so that the kernel copies
+ * them into the next containers' cgroups at mkdir. */
+int cg_v1_cpuset_init(const struct cgroup_hier *h, bool own_parent, struct hutch_error **err);
 /* v2: enable the available controllers in every ancestor's subtree_control. */
 int cg_v2_enable_controllers(const struct cgroup_hier *h);
 

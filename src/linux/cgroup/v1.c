@@ -290,9 +290,11 @@ void cg_v1_rt_release(const struct cgroup_hier *h)
 	_cleanup_free_ char *parent = parent_dir(h);
 	const char *leaf = strrchr(h->path, '/') + 1;
 	struct hutch_error *e = NULL;
-	uint64_t pp = 0;
+	uint64_t pp = 0, have = 0;
 
-	if (!parent || !cg_exists(parent, "cpu.rt_runtime_us") ||
+	/* a parent without a budget has none to give back, and its children
+	 * none either: no walk over them (one per container under it) */
+	if (!parent || cg_read_u64(parent, "cpu.rt_runtime_us", &have, &e) < 0 || have == 0 ||
 	    cg_read_u64(parent, "cpu.rt_period_us", &pp, &e) < 0) {
 		herr_free(e);
 		return;
@@ -318,14 +320,23 @@ int cg_v1_cpuset(const char *dir, const struct spec_resources *r, struct hutch_e
 }
 
 /* Fill `file` (cpuset.cpus or cpuset.mems) at every level of h->path that
- * is empty, from the level above. The levels we just created are empty (or,
- * with cgroup.clone_children, hold the parent's value already): they are
- * written without being read, and each value is read once. */
-static int cpuset_fill(const struct cgroup_hier *h, const char *file, struct hutch_error **err)
+ * is empty, from the level above. Only the leaf is read when it holds a
+ * value already (its parent has cgroup.clone_children: the kernel copied
+ * it at mkdir); else each level, then each value is read once. *ret_empty:
+ * the leaf was made empty. */
+static int cpuset_fill(const struct cgroup_hier *h, const char *file, bool *ret_empty,
+                       struct hutch_error **err)
 {
-	_cleanup_free_ char *parent = xstrdup(h->mount), *val = NULL;
+	_cleanup_free_ char *parent = xstrdup(h->mount), *val = NULL, *leaf = cg_dir(h);
 	int levels = 0, level = 0;
 
+	*ret_empty = false;
+	if (cg_read(leaf, file, &val, err) < 0)
+		return -1;
+	if (val[strspn(val, " \n")] != '\0')
+		return 0;
+	*ret_empty = h->created_depth > 0;
+	free(steal_ptr(&val));
 	for (const char *p = h->path; *p; p++)
 		levels += *p == '/';
 	for (const char *p = h->path + 1; *p;) {
@@ -333,7 +344,8 @@ static int cpuset_fill(const struct cgroup_hier *h, const char *file, struct hut
 		_cleanup_free_ char *dir = xasprintf("%s/%.*s", parent, (int)l, p);
 		_cleanup_free_ char *cur = NULL;
 
-		if (++level <= levels - h->created_depth && cg_read(dir, file, &cur, err) < 0)
+		if (++level <= levels - h->created_depth && level < levels &&
+		    cg_read(dir, file, &cur, err) < 0)
 			return -1;
 		if (cur && cur[strspn(cur, " \n")] != '\0') {
 			free(val);
@@ -354,12 +366,22 @@ static int cpuset_fill(const struct cgroup_hier *h, const char *file, struct hut
 	return 0;
 }
 
-int cg_v1_cpuset_init(const struct cgroup_hier *h, struct hutch_error **err)
+int cg_v1_cpuset_init(const struct cgroup_hier *h, bool own_parent, struct hutch_error **err)
 {
+	_cleanup_free_ char *parent = parent_dir(h);
+	struct hutch_error *e = NULL;
+	bool empty_cpus, empty_mems;
+
 	/* A new v1 cpuset starts with empty cpus/mems and refuses tasks until
 	 * both are set: fill every level from its parent. */
-	if (cpuset_fill(h, "cpuset.cpus", err) < 0 || cpuset_fill(h, "cpuset.mems", err) < 0)
+	if (cpuset_fill(h, "cpuset.cpus", &empty_cpus, err) < 0 ||
+	    cpuset_fill(h, "cpuset.mems", &empty_mems, err) < 0)
 		return -1;
+	/* hutch's own parent copies them into the next ones at mkdir (without
+	 * the check against every sibling a write of cpuset.cpus costs) */
+	if (own_parent && parent && (empty_cpus || empty_mems) &&
+	    cg_write(parent, "cgroup.clone_children", "1", &e) < 0)
+		herr_free(e);
 	return 0;
 }
 

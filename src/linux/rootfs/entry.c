@@ -86,65 +86,83 @@ static int check_proc_target(int target, const char *dest, bool fresh_proc, bool
 
 /* A destination other than "/" that resolves to the root itself (an image
  * with /proc -> /) would cover the whole rootfs: refuse it. */
-static int check_not_root(int rootfd, int target, const struct entry *e, struct hutch_error **err)
+static int check_not_root(const struct rootfs *r, const struct stat *target, const struct entry *e,
+                          struct hutch_error **err)
 {
-	struct stat a, b;
-
 	if (e->on_root)
 		return 0;
-	if (fstat(rootfd, &a) < 0 || fstat(target, &b) < 0)
-		return herr_errno(err, errno, "stat");
-	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+	if (r->root_dev == target->st_dev && r->root_ino == target->st_ino)
 		return herr_msg(err, "the destination resolves to the container's root "
 		                     "(through a symlink in the rootfs?)");
 	return 0;
 }
 
-/* proc and sysfs go on a real directory, never onto whatever a symlink in
- * the image points at (runc's wording). */
-static int check_ordinary_dir(int rootfd, const struct entry *e, struct hutch_error **err)
+/* Check what fd resolved to; *st gets its stat. Consumes fd on failure. */
+static int checked(struct rootfs *r, int fd, const struct entry *e, bool fresh_proc,
+                   bool source_is_proc, struct stat *st, struct hutch_error **err)
 {
-	_cleanup_error_ struct hutch_error *absent = NULL;
-	_cleanup_close_ int fd = fs_open_in_root(rootfd, e->dest, O_PATH | O_NOFOLLOW, &absent);
-	struct stat st;
-
-	if (fd < 0)
-		return 0; /* created below, as a directory */
-	if (fstat(fd, &st) < 0)
-		return herr_errno(err, errno, "stat");
-	if (!S_ISDIR(st.st_mode))
-		return herr_msg(err, "filesystem \"%s\" must be mounted on ordinary directory",
-		                e->m->type);
-	return 0;
+	if (fstat(fd, st) < 0) {
+		herr_errno(err, errno, "stat");
+	} else if (check_not_root(r, st, e, err) == 0 &&
+	           check_proc_target(fd, e->dest, fresh_proc, source_is_proc, err) == 0) {
+		return fd;
+	}
+	close(fd);
+	return -1;
 }
 
 /* The target, created when missing (a directory, or an empty file for a file
- * bind), then checked. */
+ * bind), then checked; *st gets its stat. */
 static int open_target(struct rootfs *r, const struct entry *e, bool dir, bool fresh_proc,
-                       bool source_is_proc, struct hutch_error **err)
+                       bool source_is_proc, struct stat *st, struct hutch_error **err)
 {
 	int fd = fs_create_in_root(r->rootfd, e->dest, dir, dir ? 0755 : 0644, err);
 
 	if (fd < 0)
 		return -1;
-	if (check_not_root(r->rootfd, fd, e, err) < 0 ||
-	    check_proc_target(fd, e->dest, fresh_proc, source_is_proc, err) < 0) {
-		close(fd);
+	return checked(r, fd, e, fresh_proc, source_is_proc, st, err);
+}
+
+/* proc and sysfs go on a real directory, never onto whatever a symlink in
+ * the image points at (runc's wording): what is there is opened without
+ * following a last symlink (so it is the target itself when it is a
+ * directory); a missing one is created as a directory. */
+static int open_ordinary_dir(struct rootfs *r, const struct entry *e, bool fresh_proc,
+                             struct stat *st, struct hutch_error **err)
+{
+	_cleanup_error_ struct hutch_error *absent = NULL;
+	int fd = fs_open_in_root(r->rootfd, e->dest, O_PATH | O_NOFOLLOW, &absent);
+
+	if (fd < 0 && absent->errnum != ENOENT)
+		return herr_raw(err, absent->errnum, absent->msg);
+	if (fd < 0)
+		return open_target(r, e, true, fresh_proc, false, st, err);
+	if (checked(r, fd, e, fresh_proc, false, st, err) < 0)
 		return -1;
+	if (!S_ISDIR(st->st_mode)) {
+		close(fd);
+		return herr_msg(err, "filesystem \"%s\" must be mounted on ordinary directory",
+		                e->m->type);
 	}
 	return fd;
 }
 
 /* A mount on "/" becomes the root the later mounts are resolved in (runc
- * mounts the rest on top of it). Consumes mnt. */
-static void attached(struct rootfs *r, const struct entry *e, int mnt)
+ * mounts the rest on top of it). `later_ro`: rootfs_finalize makes it
+ * read-only. Consumes mnt. */
+static int attached(struct rootfs *r, const struct entry *e, int mnt, bool later_ro,
+                    struct hutch_error **err)
 {
 	if (e->on_root) {
-		close(r->rootfd);
-		r->rootfd = mnt;
-	} else {
-		close(mnt);
+		if (later_ro)
+			rootfs_later_ro(r, fcntl(mnt, F_DUPFD_CLOEXEC, 3));
+		return rootfs_set_root(r, mnt, err);
 	}
+	if (later_ro)
+		rootfs_later_ro(r, mnt);
+	else
+		close(mnt);
+	return 0;
 }
 
 /* --- Binds ---------------------------------------------------------------------- */
@@ -199,15 +217,14 @@ static int do_bind(struct rootfs *r, const struct entry *e, struct hutch_error *
 		return herr_errno(err, errno, "stat the source");
 	}
 	_cleanup_close_ int target =
-	    open_target(r, e, S_ISDIR(st.st_mode), false, sfs.f_type == PROC_SUPER_MAGIC, err);
+	    open_target(r, e, S_ISDIR(st.st_mode), false, sfs.f_type == PROC_SUPER_MAGIC, &st, err);
 	if (target < 0 || mount_bind_tree(tree, target, &mo, err) < 0) {
 		close(tree);
 		return -1;
 	}
 	if (strcmp(e->dest, "/dev") == 0)
 		r->dev_bound = true;
-	attached(r, e, tree);
-	return 0;
+	return attached(r, e, tree, false, err);
 }
 
 /* --- Filesystems ---------------------------------------------------------------- */
@@ -220,18 +237,30 @@ static void append_option(char **data, const char *opt)
 	*data = n;
 }
 
-/* The options a filesystem gets: a tmpfs first takes the mode of the
- * directory it covers (runc; a later mode= wins), devpts always gets its own
- * instance with a usable ptmx. */
-static char *fs_data(const struct entry *e, int target)
+static bool has_option(const char *data, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *p = data; p && *p;) {
+		if (strncmp(p, prefix, n) == 0)
+			return true;
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+	return false;
+}
+
+/* The options a filesystem gets: a tmpfs takes the mode of the directory it
+ * covers unless it has a mode= of its own (runc), devpts always gets its own
+ * instance with a usable ptmx. `target`: the stat of what it covers. */
+static char *fs_data(const struct entry *e, const struct stat *target)
 {
 	const char *data = e->mo.data;
 	char *out = xstrdup("");
-	struct stat st;
 
-	if (is_type(e->m->type, "tmpfs") && fstat(target, &st) == 0) {
+	if (is_type(e->m->type, "tmpfs") && !has_option(data, "mode=")) {
 		char mode[16];
-		snprintf(mode, sizeof(mode), "mode=%04o", (unsigned)(st.st_mode & 07777));
+		snprintf(mode, sizeof(mode), "mode=%04o", (unsigned)(target->st_mode & 07777));
 		append_option(&out, mode);
 	}
 	if (data)
@@ -261,8 +290,7 @@ static int userns_fallback(struct rootfs *r, const struct entry *e, int target,
 		close(tree);
 		return -1;
 	}
-	attached(r, e, tree);
-	return 0;
+	return attached(r, e, tree, false, err);
 }
 
 /* An explicit "remount" entry changes the flags of what is mounted there. */
@@ -281,6 +309,7 @@ static int do_fs(struct rootfs *r, const struct entry *e, struct hutch_error **e
 	bool fresh_proc = is_type(type, "proc");
 	struct mount_opts fo = e->mo;
 	_cleanup_free_ char *data = NULL;
+	struct stat st;
 	int mnt = -1;
 
 	if (!type || !*type)
@@ -289,12 +318,12 @@ static int do_fs(struct rootfs *r, const struct entry *e, struct hutch_error **e
 		return herr_msg(err, "idmap and ridmap are supported on bind mounts only");
 	if (e->mo.flags & MS_REMOUNT)
 		return do_remount(r, e, err);
-	if ((fresh_proc || is_type(type, "sysfs")) && check_ordinary_dir(r->rootfd, e, err) < 0)
-		return -1;
-	_cleanup_close_ int target = open_target(r, e, true, fresh_proc, false, err);
+	_cleanup_close_ int target = fresh_proc || is_type(type, "sysfs")
+	                                 ? open_ordinary_dir(r, e, fresh_proc, &st, err)
+	                                 : open_target(r, e, true, false, false, &st, err);
 	if (target < 0)
 		return -1;
-	data = fs_data(e, target);
+	data = fs_data(e, &st);
 	/* read-only once what goes below it is made (rootfs_finalize) */
 	fo.flags &= ~(unsigned long)MS_RDONLY;
 	if (mount_fs(type, e->m->source ? e->m->source : type, data, target, &fo, &mnt, err) < 0) {
@@ -303,24 +332,19 @@ static int do_fs(struct rootfs *r, const struct entry *e, struct hutch_error **e
 			return userns_fallback(r, e, target, err);
 		return -1;
 	}
-	if (e->mo.flags & MS_RDONLY)
-		rootfs_later_ro(r, fcntl(mnt, F_DUPFD_CLOEXEC, 3));
-	attached(r, e, mnt);
-	return 0;
+	return attached(r, e, mnt, e->mo.flags & MS_RDONLY, err);
 }
 
 static int do_cgroup(struct rootfs *r, const struct entry *e, struct hutch_error **err)
 {
-	_cleanup_close_ int target = open_target(r, e, true, false, false, err);
+	struct stat st;
+	_cleanup_close_ int target = open_target(r, e, true, false, false, &st, err);
 	int top = -1;
 
-	if (target < 0 ||
-	    cgroupfs_mount(target, &e->mo, r->o.has_cgroupns, r->o.rootfs, &top, err) < 0)
+	if (target < 0 || cgroupfs_mount(target, &e->mo, r->o.has_cgroupns, r->o.cgroups,
+	                                 r->o.n_cgroups, r->o.rootfs, &top, err) < 0)
 		return -1;
-	if (e->mo.flags & MS_RDONLY)
-		rootfs_later_ro(r, fcntl(top, F_DUPFD_CLOEXEC, 3));
-	attached(r, e, top);
-	return 0;
+	return attached(r, e, top, e->mo.flags & MS_RDONLY, err);
 }
 
 int rootfs_mount_entry(struct rootfs *r, size_t i, struct hutch_error **err)

@@ -4,11 +4,15 @@
 #define HUTCH_LINUX_ROOTFS_INTERNAL_H
 
 #include "linux/mount.h"
+
+#include <sys/types.h>
 #include "linux/rootfs.h"
 
 struct rootfs {
 	struct rootfs_opts o;
 	int rootfd;     /* the container's root: the top mount at o.rootfs */
+	dev_t root_dev; /* its stat, for the check that a target is not the root */
+	ino_t root_ino;
 	bool own_mntns; /* linux.namespaces lists "mount" */
 	bool dev_bound; /* /dev is bind-mounted: devices come from there */
 	int *later_ro;  /* mounts made read-only by rootfs_finalize */
@@ -16,6 +20,9 @@ struct rootfs {
 	int mask_dir; /* the first masked directory's tmpfs, cloned for the others */
 	int dev_null; /* the verified /dev/null masked files are bound from */
 };
+
+/* Make fd (consumed) the root the mounts are resolved in. */
+int rootfs_set_root(struct rootfs *r, int fd, struct hutch_error **err);
 
 /* Make mnt (consumed) read-only in rootfs_finalize. */
 void rootfs_later_ro(struct rootfs *r, int mnt);

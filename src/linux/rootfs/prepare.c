@@ -15,6 +15,7 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +25,20 @@ static void push_fd(int **fds, size_t *n, int fd)
 {
 	*fds = xrealloc(*fds, (*n + 1) * sizeof(**fds));
 	(*fds)[(*n)++] = fd;
+}
+
+int rootfs_set_root(struct rootfs *r, int fd, struct hutch_error **err)
+{
+	struct stat st;
+
+	if (r->rootfd >= 0)
+		close(r->rootfd);
+	r->rootfd = fd;
+	if (fstat(fd, &st) < 0)
+		return herr_errno(err, errno, "stat the root");
+	r->root_dev = st.st_dev;
+	r->root_ino = st.st_ino;
+	return 0;
 }
 
 void rootfs_later_ro(struct rootfs *r, int mnt)
@@ -100,6 +115,7 @@ static int prepare_root(struct rootfs *r, struct hutch_error **err)
 	const struct rootfs_opts *o = &r->o;
 	unsigned long before, after;
 	_cleanup_close_ int target = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int tree = -1;
 
 	if (target < 0)
 		return herr_errno(err, errno, "open the rootfs %s", o->rootfs);
@@ -107,15 +123,14 @@ static int prepare_root(struct rootfs *r, struct hutch_error **err)
 		if (root_propagation(o))
 			return herr_msg(
 			    err, "config.json: .linux.rootfsPropagation: needs a mount namespace");
-		r->rootfd = steal_fd(&target);
-		return 0;
+		return rootfs_set_root(r, steal_fd(&target), err);
 	}
 	if (propagation(root_propagation(o), &before, &after, err) < 0)
 		return -1;
 	if (set_root_propagation(before, err) < 0)
 		return herr_prefix(err, "make / %s", before == MS_SLAVE ? "rslave" : "rprivate");
-	if (mount_tree_clone(AT_FDCWD, o->rootfs, true, &r->rootfd, err) < 0 ||
-	    mount_attach(r->rootfd, target, err) < 0)
+	if (mount_tree_clone(AT_FDCWD, o->rootfs, true, &tree, err) < 0 ||
+	    rootfs_set_root(r, tree, err) < 0 || mount_attach(r->rootfd, target, err) < 0)
 		return herr_prefix(err, "bind-mount the rootfs %s onto itself", o->rootfs);
 	return 0;
 }
