@@ -4,6 +4,7 @@
  * fd. The only file that calls the kernel's mount system calls. */
 #include "linux/mount.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/procfs.h"
 #include "util/str.h"
@@ -426,50 +427,29 @@ static _Noreturn void userns_helper(int sock)
 	char c = 0;
 	struct hutch_error *ignored = NULL;
 	int fd = procfs_open("self", O_PATH | O_DIRECTORY, &ignored);
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u = {0};
 	struct iovec iov = {&c, 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 
-	if (fd >= 0) {
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0)
+	if (fdpass_send(sock, &iov, 1, fd) >= 0)
 		while (read(sock, &c, 1) < 0 && errno == EINTR)
 			;
 	_exit(0);
 }
 
+/* The helper's fd, or -1 with errno (EPROTO: the message carried none). */
 static int recv_fd(int sock)
 {
 	char c;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	struct iovec iov = {&c, 1};
-	struct msghdr msg = {.msg_iov = &iov,
-	                     .msg_iovlen = 1,
-	                     .msg_control = u.buf,
-	                     .msg_controllen = sizeof(u.buf)};
 	int fd = -1;
+	ssize_t n = fdpass_recv(sock, &iov, 1, &fd);
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
-		return -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS) {
-		errno = EPROTO;
+	if (n <= 0) {
+		if (n == 0)
+			errno = EPIPE;
 		return -1;
 	}
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (fd < 0)
+		errno = EPROTO;
 	return fd;
 }
 
