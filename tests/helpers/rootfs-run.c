@@ -7,6 +7,7 @@
  * config.json goes through the runtime's own parser and checks (spec_load,
  * spec_validate). Exits with the command's status; setup errors print one
  * line and exit 125. */
+#include "linux/idmap.h"
 #include "linux/mount.h"
 #include "linux/rootfs.h"
 #include "spec/spec.h"
@@ -83,7 +84,7 @@ static int make_userns(struct rootfs_opts *o, struct hutch_error **err)
 	static const struct spec_id_mapping all = {0, 0, 4294967295U};
 	int userns = -1, *fds = NULL;
 
-	if (mount_userns_from_mappings(&all, 1, &all, 1, &userns, err) < 0 ||
+	if (idmap_userns_new(&all, 1, &all, 1, &userns, err) < 0 ||
 	    rootfs_bind_trees(o->spec, o->bundle, userns, &fds, err) < 0)
 		return -1;
 	o->userns_fd = userns;
