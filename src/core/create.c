@@ -363,7 +363,8 @@ static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_err
 	_cleanup_free_ char *json = NULL;
 
 	x->st.pid = pid;
-	if (has_runtime_hooks(x->spec) || cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED) {
+	if (has_runtime_hooks(x->spec) || !x->cg ||
+	    cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED) {
 		proc_stat(pid, &x->st.pid_start, NULL);
 		if (state_write(x->dir.dirfd, &x->st, err) < 0)
 			return -1;
