@@ -14,7 +14,15 @@
 #include "linux/hook.h"
 #include "linux/netdev.h"
 #include "linux/ns.h"
-#include "linux/procattr.h"
+#include "linux/oom.h"
+#include "linux/scheduler.h"
+#include "linux/ioprio.h"
+#include "linux/personality.h"
+#include "linux/cpu_affinity.h"
+#include "linux/mempolicy.h"
+#include "linux/lsm.h"
+#include "linux/privs.h"
+#include "linux/fds.h"
 #include "linux/rlimit.h"
 #include "linux/rootfs.h"
 #include "linux/seccomp.h"
@@ -426,33 +434,38 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 	return terminal_make_controlling(slave, err);
 }
 
+/* The process attributes, one block each, all while the process is still
+ * privileged: oom_score_adj, rlimits, scheduler, I/O priority, personality,
+ * memory policy, execCPUAffinity.final (exec only: the parent applied
+ * `initial` to our pid before we entered the container's cgroup), then the
+ * LSM exec labels (both take effect at the next execve). */
 static int child_procattrs(struct child *ch, struct hutch_error **err)
 {
 	const struct spec_process *p = ch->p;
 	const struct spec_linux *l = ch->s->linux_;
 
-	if (p->oomScoreAdj.set && procattr_set_oom_score_adj(p, err) < 0)
+	if (p->oomScoreAdj.set && oom_set_score_adj(p, err) < 0)
 		return -1;
 	if (rlimit_apply(p, err) < 0)
 		return -1;
-	if (p->scheduler && procattr_set_scheduler(p->scheduler, err) < 0)
+	if (p->scheduler && scheduler_apply(p->scheduler, err) < 0)
 		return -1;
-	if (p->ioPriority && procattr_set_io_priority(p->ioPriority, err) < 0)
+	if (p->ioPriority && ioprio_apply(p->ioPriority, err) < 0)
 		return -1;
-	if (l && l->personality && procattr_set_personality(l->personality, err) < 0)
+	if (l && l->personality && personality_apply(l->personality, err) < 0)
 		return -1;
-	if (l && l->memoryPolicy && procattr_set_mempolicy(l->memoryPolicy, err) < 0)
+	if (l && l->memoryPolicy && mempolicy_apply(l->memoryPolicy, err) < 0)
 		return -1;
 	if (ch->c->mode == SPAWN_EXEC && p->execCPUAffinity && p->execCPUAffinity->final &&
 	    *p->execCPUAffinity->final &&
-	    procattr_set_cpu_affinity(0, p->execCPUAffinity->final,
-	                              "config.json: .process.execCPUAffinity.final", err) < 0)
+	    cpu_affinity_apply(0, p->execCPUAffinity->final,
+	                       "config.json: .process.execCPUAffinity.final", err) < 0)
 		return -1;
-	if (procattr_check_lsm(p, err) < 0)
+	if (lsm_check(p, err) < 0)
 		return -1;
-	if (p->apparmorProfile && procattr_set_apparmor_profile(p->apparmorProfile, err) < 0)
+	if (p->apparmorProfile && lsm_set_apparmor_profile(p->apparmorProfile, err) < 0)
 		return -1;
-	if (p->selinuxLabel && procattr_set_selinux_label(p->selinuxLabel, err) < 0)
+	if (p->selinuxLabel && lsm_set_selinux_label(p->selinuxLabel, err) < 0)
 		return -1;
 	return 0;
 }
@@ -467,7 +480,7 @@ static int child_kept_fds(const struct spawn_config *c)
 /* fds 3..3+n-1 survive execve; anything opened since is CLOEXEC already. */
 static int child_fds(struct child *ch, struct hutch_error **err)
 {
-	return procattr_cloexec_from(3 + child_kept_fds(ch->c), NULL, 0, err);
+	return fds_cloexec_from(3 + child_kept_fds(ch->c), NULL, 0, err);
 }
 
 /* Close what we inherited from the runtime beyond the kept fds (and the sync
@@ -637,7 +650,7 @@ static int child_setup_process(struct child *ch, struct hutch_error **err)
 	user_home_env(&ch->env, ch->p->user.uid);
 	if (child_cwd(ch, err) < 0)
 		return -1;
-	if (ch->p->noNewPrivileges && procattr_set_no_new_privs(err) < 0)
+	if (ch->p->noNewPrivileges && privs_set_no_new_privs(err) < 0)
 		return -1;
 	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes
 	 * in before the capabilities are dropped (runc does the same). The
