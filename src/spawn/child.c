@@ -10,22 +10,13 @@
 #include "spawn/exe.h"
 #include "linux/caps.h"
 #include "linux/cgroup/cgroup.h"
-#include "linux/cgroupfs.h"
+#include "linux/setup/rootfs/cgroupfs.h"
 #include "linux/hook.h"
 #include "linux/netdev.h"
 #include "linux/ns.h"
-#include "linux/oom.h"
-#include "linux/scheduler.h"
-#include "linux/ioprio.h"
-#include "linux/personality.h"
-#include "linux/cpu_affinity.h"
-#include "linux/mempolicy.h"
-#include "linux/lsm.h"
-#include "linux/privs.h"
-#include "linux/fds.h"
-#include "linux/rlimit.h"
-#include "linux/rootfs.h"
+#include "linux/setup/rootfs/rootfs.h"
 #include "linux/seccomp.h"
+#include "linux/setup/process/process.h"
 #include "linux/terminal.h"
 #include "linux/user.h"
 #include "util/cleanup.h"
@@ -434,53 +425,11 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 	return terminal_make_controlling(slave, err);
 }
 
-/* The process attributes, one block each, all while the process is still
- * privileged: oom_score_adj, rlimits, scheduler, I/O priority, personality,
- * memory policy, execCPUAffinity.final (exec only: the parent applied
- * `initial` to our pid before we entered the container's cgroup), then the
- * LSM exec labels (both take effect at the next execve). */
-static int child_procattrs(struct child *ch, struct hutch_error **err)
-{
-	const struct spec_process *p = ch->p;
-	const struct spec_linux *l = ch->s->linux_;
-
-	if (p->oomScoreAdj.set && oom_set_score_adj(p, err) < 0)
-		return -1;
-	if (rlimit_apply(p, err) < 0)
-		return -1;
-	if (p->scheduler && scheduler_apply(p->scheduler, err) < 0)
-		return -1;
-	if (p->ioPriority && ioprio_apply(p->ioPriority, err) < 0)
-		return -1;
-	if (l && l->personality && personality_apply(l->personality, err) < 0)
-		return -1;
-	if (l && l->memoryPolicy && mempolicy_apply(l->memoryPolicy, err) < 0)
-		return -1;
-	if (ch->c->mode == SPAWN_EXEC && p->execCPUAffinity && p->execCPUAffinity->final &&
-	    *p->execCPUAffinity->final &&
-	    cpu_affinity_apply(0, p->execCPUAffinity->final,
-	                       "config.json: .process.execCPUAffinity.final", err) < 0)
-		return -1;
-	if (lsm_check(p, err) < 0)
-		return -1;
-	if (p->apparmorProfile && lsm_set_apparmor_profile(p->apparmorProfile, err) < 0)
-		return -1;
-	if (p->selinuxLabel && lsm_set_selinux_label(p->selinuxLabel, err) < 0)
-		return -1;
-	return 0;
-}
-
 /* How many fds after stdio the process keeps: core counted LISTEN_FDS in
  * and checked that each is one the caller handed over. */
 static int child_kept_fds(const struct spawn_config *c)
 {
 	return c->preserve_fds;
-}
-
-/* fds 3..3+n-1 survive execve; anything opened since is CLOEXEC already. */
-static int child_fds(struct child *ch, struct hutch_error **err)
-{
-	return fds_cloexec_from(3 + child_kept_fds(ch->c), NULL, 0, err);
 }
 
 /* Close what we inherited from the runtime beyond the kept fds (and the sync
@@ -595,8 +544,10 @@ static int child_cwd(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
-static int child_seccomp(struct child *ch, struct hutch_error **err)
+/* process_setup's load_seccomp: load, and pass a listener fd to the runtime. */
+static int child_seccomp(void *ctx, struct hutch_error **err)
 {
+	struct child *ch = ctx;
 	int nfd = -1;
 
 	if (seccomp_filter_load(ch->c->seccomp, &nfd, err) < 0)
@@ -611,53 +562,30 @@ static int child_seccomp(struct child *ch, struct hutch_error **err)
 	return child_expect(ch, SYNC_SECCOMP_DONE, NULL, err);
 }
 
-/* Capabilities and user, in the order caps.h documents. */
-static int child_identity(struct child *ch, struct hutch_error **err)
-{
-	if (caps_drop_bounding(&ch->caps, err) < 0 || caps_keep_on_setuid(true, err) < 0 ||
-	    user_apply(&ch->p->user, user_setgroups_allowed(), err) < 0 ||
-	    caps_keep_on_setuid(false, err) < 0 || caps_apply(&ch->caps, err) < 0)
-		return -1;
-	return 0;
-}
-
-/* Non-dumpable from here on: /proc/<pid>/{fd,exe,environ,mem} of this
- * process - the host's hutch binary as exe, the sync socket, exec.fifo,
- * start.err - open only to a holder of CAP_SYS_PTRACE (ptrace(2), "Ptrace
- * access mode checking"). Until now our full capabilities kept container
- * processes out (their capabilities must be a superset of ours); the
- * identity step drops ours to the container's. Not earlier: a non-dumpable
- * process's /proc/<pid> files belong to root of the user namespace its mm
- * belongs to - for a child cloned into a new user namespace, the runtime's -
- * so an unprivileged runtime could no longer write our uid_map or open our
- * /proc/<pid>/ns, and we could no longer write our own oom_score_adj,
- * attr/exec or timens_offsets (all done above). The helper we exec last
- * makes itself non-dumpable again first thing. */
-static int child_nondumpable(struct hutch_error **err)
-{
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return herr_errno(err, errno, "prctl PR_SET_DUMPABLE 0");
-	return 0;
-}
-
+/* The process set-up (linux/setup/process), with the runtime's part here:
+ * the pty master and a seccomp listener fd go to the runtime. */
 static int child_setup_process(struct child *ch, struct hutch_error **err)
 {
+	struct process_setup o = {
+	    .spec = ch->s,
+	    .process = ch->p,
+	    .caps = &ch->caps,
+	    .exec = ch->c->mode == SPAWN_EXEC,
+	    /* fds 3..3+n-1 survive execve; anything opened since is CLOEXEC */
+	    .first_closed_fd = 3 + child_kept_fds(ch->c),
+	    .ctx = ch,
+	};
+
 	ch->early_seccomp = ch->c->seccomp &&
 	                    (!ch->p->noNewPrivileges || seccomp_filter_uses_notify(ch->c->seccomp));
-	if (child_terminal(ch, err) < 0 || child_procattrs(ch, err) < 0 || child_fds(ch, err) < 0)
+	/* The helper's few system calls then run under the filter too (exe.h). */
+	if (ch->early_seccomp)
+		o.load_seccomp = child_seccomp;
+	if (child_terminal(ch, err) < 0 || process_setup_attrs(&o, err) < 0)
 		return -1;
 	ch->env = strv_dup(ch->p->env);
 	user_home_env(&ch->env, ch->p->user.uid);
-	if (child_cwd(ch, err) < 0)
-		return -1;
-	if (ch->p->noNewPrivileges && privs_set_no_new_privs(err) < 0)
-		return -1;
-	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes
-	 * in before the capabilities are dropped (runc does the same). The
-	 * helper's few system calls then run under it too (exe.h). */
-	if (ch->early_seccomp && child_seccomp(ch, err) < 0)
-		return -1;
-	if (child_nondumpable(err) < 0 || child_identity(ch, err) < 0)
+	if (child_cwd(ch, err) < 0 || process_setup_privileges(&o, err) < 0)
 		return -1;
 	return child_resolve_exe(ch, err);
 }

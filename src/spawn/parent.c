@@ -8,7 +8,7 @@
 #include "linux/netdev.h"
 #include "linux/ns.h"
 #include "linux/cpu_affinity.h"
-#include "linux/rootfs.h"
+#include "linux/setup/rootfs/rootfs.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"

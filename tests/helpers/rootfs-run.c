@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test driver (root only, not installed): run a command in a bundle's root
- * filesystem set up by linux/rootfs.c, in new mount, pid, uts and ipc
- * namespaces. Usage: rootfs-run [--no-pivot] [--cgroupns] [--userns] BUNDLE CMD [ARG...]
+ * filesystem set up by the rootfs assembly (src/linux/setup/rootfs/), in new
+ * mount, pid, uts and ipc namespaces. Usage: rootfs-run [--no-pivot] [--cgroupns] [--userns] BUNDLE
+ * CMD [ARG...]
  * --userns first enters a user namespace mapping every id to itself (root
  * there has no privileges over the host: mknod and sysfs need fallbacks).
  * config.json goes through the runtime's own parser and checks (spec_load,
@@ -9,7 +10,7 @@
  * line and exit 125. */
 #include "linux/idmap.h"
 #include "linux/mount.h"
-#include "linux/rootfs.h"
+#include "linux/setup/rootfs/rootfs.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"
 #include "util/fs.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for linux/procattr: CPU lists, scheduler, ioprio, personality,
- * mempolicy, oom_score_adj, LSM messages, no_new_privs, pdeathsig and the
- * close-on-exec sweep. Process changes happen in forked children. */
+/* Unit tests for the process-attribute blocks of linux/ and util/cpulist: CPU
+ * lists, scheduler, ioprio, personality, mempolicy, oom_score_adj, LSM
+ * messages, no_new_privs, pdeathsig and the close-on-exec sweep. Process
+ * changes happen in forked children. */
 #include "tap.h"
 #include "child.h"
 #include "linux/oom.h"

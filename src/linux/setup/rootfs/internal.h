@@ -6,7 +6,7 @@
 #include "linux/mount.h"
 
 #include <sys/types.h>
-#include "linux/rootfs.h"
+#include "linux/setup/rootfs/rootfs.h"
 
 struct rootfs {
 	struct rootfs_opts o;

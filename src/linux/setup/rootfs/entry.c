@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One entry of mounts[]: resolve its destination once inside the root, check
  * what it resolved to, mount onto that fd through linux/mount.h. */
-#include "linux/cgroupfs.h"
+#include "linux/setup/rootfs/cgroupfs.h"
 #include "linux/idmap.h"
-#include "linux/rootfs/internal.h"
+#include "linux/setup/rootfs/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/str.h"

@@ -32,7 +32,7 @@ struct rootfs_opts {
 	                            NULL: all -1. Not closed (a copy is attached) */
 	bool has_cgroupns;       /* the init is in a new cgroup namespace */
 	const struct cgroupfs_hier *cgroups; /* the container's cgroup directories, for a
-	                                        mount of type "cgroup" (linux/cgroupfs.h);
+	                                        mount of type "cgroup" (cgroupfs.h);
 	                                        n_cgroups 0: none known */
 	size_t n_cgroups;
 };
