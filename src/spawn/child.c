@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The container side of spawning, top to bottom: namespaces, rootfs, hooks,
- * pivot_root, terminal, process attributes, identity, seccomp, then the exec
- * of the sealed helper program (exe.h), which reports READY, waits on
- * exec.fifo (init) and execs the user's program. With startContainer hooks
- * the child reports READY, waits and runs them itself before that exec.
- * Every failure before READY goes to the parent as SYNC_ERROR and the child
- * _exits. */
+ * pivot_root, terminal, then the process set-up (linux/setup/process:
+ * attributes, seccomp, identity), then the exec of the sealed helper program
+ * (exe.h), which reports READY, waits on exec.fifo (init) and execs the
+ * user's program. With startContainer hooks the child reports READY, waits
+ * and runs them itself before that exec. Every failure before READY goes to
+ * the parent as SYNC_ERROR and the child _exits. */
 #include "spawn/spawn_internal.h"
 #include "spawn/exe.h"
 #include "linux/caps.h"
@@ -578,7 +578,9 @@ static int child_setup_process(struct child *ch, struct hutch_error **err)
 
 	ch->early_seccomp = ch->c->seccomp &&
 	                    (!ch->p->noNewPrivileges || seccomp_filter_uses_notify(ch->c->seccomp));
-	/* The helper's few system calls then run under the filter too (exe.h). */
+	/* Loaded while still privileged when no_new_privs is off or a listener
+	 * waits for it (else hutch-init loads it last): the helper's few system
+	 * calls then run under it too (exe.h). */
 	if (ch->early_seccomp)
 		o.load_seccomp = child_seccomp;
 	if (child_terminal(ch, err) < 0 || process_setup_attrs(&o, err) < 0)

@@ -2,10 +2,10 @@
 /* The container's root filesystem, in steps run by the container init: prepare
  * (mounts and devices, on the host's view), pivot (after the createContainer
  * hooks), console (with a terminal), finalize. The steps live in
- * linux/rootfs/; every mount goes through linux/mount.h onto a target
+ * linux/setup/rootfs/; every mount goes through linux/mount.h onto a target
  * resolved inside the root and checked. */
-#ifndef HUTCH_LINUX_ROOTFS_H
-#define HUTCH_LINUX_ROOTFS_H
+#ifndef HUTCH_LINUX_SETUP_ROOTFS_ROOTFS_H
+#define HUTCH_LINUX_SETUP_ROOTFS_ROOTFS_H
 
 #include <stdbool.h>
 
