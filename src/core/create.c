@@ -252,7 +252,8 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	                           .rootless = x->o->rootless};
 
 	if (cgroup_create(&cc, &x->cg, err) < 0)
-		return rootless_without_cgroup(x, err);
+		return rootless_without_cgroup(x, err) < 0 ? -1
+		                                           : state_write(x->dir.dirfd, &x->st, err);
 	x->st.cgroup = cgroup_serialize(x->cg);
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
@@ -363,7 +364,8 @@ static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_err
 	_cleanup_free_ char *json = NULL;
 
 	x->st.pid = pid;
-	if (has_runtime_hooks(x->spec) || cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED) {
+	if (has_runtime_hooks(x->spec) || !x->cg ||
+	    cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED) {
 		proc_stat(pid, &x->st.pid_start, NULL);
 		if (state_write(x->dir.dirfd, &x->st, err) < 0)
 			return -1;
