@@ -252,7 +252,8 @@ static int prepare_cgroup(struct create_ctx *x, struct hutch_error **err)
 	                           .rootless = x->o->rootless};
 
 	if (cgroup_create(&cc, &x->cg, err) < 0)
-		return rootless_without_cgroup(x, err);
+		return rootless_without_cgroup(x, err) < 0 ? -1
+		                                           : state_write(x->dir.dirfd, &x->st, err);
 	x->st.cgroup = cgroup_serialize(x->cg);
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)
 		return -1;
