@@ -63,6 +63,68 @@ static int parse_gids(const char *arg, struct exec_opts *o, struct hutch_error *
 	return 0;
 }
 
+/* One option of `hutch exec`: c from getopt_long, val its argument, arg the
+ * word it came from (for the error). */
+static int exec_flag(int c, const char *val, const char *arg, struct exec_opts *o,
+                     struct hutch_error **err)
+{
+	long long n;
+
+	switch (c) {
+	case OPT_PROCESS:
+	case 'p':
+		o->process_file = val;
+		return 0;
+	case 'd':
+		o->detach = true;
+		return 0;
+	case OPT_PID_FILE:
+		o->pid_file = val;
+		return 0;
+	case OPT_CONSOLE:
+		o->console_socket = val;
+		return 0;
+	case 't':
+		o->tty = true;
+		return 0;
+	case OPT_CWD:
+		o->cwd = val;
+		return 0;
+	case 'e':
+		strv_push(&o->env, val);
+		return 0;
+	case 'u':
+		return parse_user(val, o, err);
+	case 'g':
+		return parse_gids(val, o, err);
+	case 'c':
+		strv_push(&o->caps, val);
+		return 0;
+	case OPT_NNP:
+		o->no_new_privs = true;
+		return 0;
+	case OPT_PRESERVE:
+		if (str_to_i64(val, &n) < 0 || n < 0 || n > 65536)
+			return herr_msg(err, "invalid --preserve-fds '%s'", val);
+		o->preserve_fds = (int)n;
+		return 0;
+	case OPT_CGROUP:
+		strv_push(&o->sub_cgroups, val);
+		return 0;
+	case OPT_APPARMOR:
+		o->apparmor = val;
+		return 0;
+	case OPT_LABEL:
+		o->process_label = val;
+		return 0;
+	case OPT_IGNORE_PAUSED:
+		o->ignore_paused = true;
+		return 0;
+	default:
+		return herr_msg(err, "exec: unknown or incomplete option '%s'", arg);
+	}
+}
+
 static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct hutch_error **err)
 {
 	static const struct option longopts[] = {
@@ -84,69 +146,11 @@ static int parse_exec_flags(int argc, char **argv, struct exec_opts *o, struct h
 	    {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
 	    {NULL, 0, NULL, 0},
 	};
-	long long n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+dte:u:g:c:p:", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_PROCESS:
-		case 'p':
-			o->process_file = optarg;
-			break;
-		case 'd':
-			o->detach = true;
-			break;
-		case OPT_PID_FILE:
-			o->pid_file = optarg;
-			break;
-		case OPT_CONSOLE:
-			o->console_socket = optarg;
-			break;
-		case 't':
-			o->tty = true;
-			break;
-		case OPT_CWD:
-			o->cwd = optarg;
-			break;
-		case 'e':
-			strv_push(&o->env, optarg);
-			break;
-		case 'u':
-			if (parse_user(optarg, o, err) < 0)
-				return -1;
-			break;
-		case 'g':
-			if (parse_gids(optarg, o, err) < 0)
-				return -1;
-			break;
-		case 'c':
-			strv_push(&o->caps, optarg);
-			break;
-		case OPT_NNP:
-			o->no_new_privs = true;
-			break;
-		case OPT_PRESERVE:
-			if (str_to_i64(optarg, &n) < 0 || n < 0 || n > 65536)
-				return herr_msg(err, "invalid --preserve-fds '%s'", optarg);
-			o->preserve_fds = (int)n;
-			break;
-		case OPT_CGROUP:
-			strv_push(&o->sub_cgroups, optarg);
-			break;
-		case OPT_APPARMOR:
-			o->apparmor = optarg;
-			break;
-		case OPT_LABEL:
-			o->process_label = optarg;
-			break;
-		case OPT_IGNORE_PAUSED:
-			o->ignore_paused = true;
-			break;
-		default:
-			return herr_msg(err, "exec: unknown or incomplete option '%s'",
-			                argv[optind - 1]);
-		}
-	}
+	while ((c = getopt_long(argc, argv, "+dte:u:g:c:p:", longopts, NULL)) != -1)
+		if (exec_flag(c, optarg, argv[optind - 1], o, err) < 0)
+			return -1;
 	return cmd_check_args("exec", argc, 1, -1, err);
 }
 

@@ -6,7 +6,7 @@
 #include "core/notify.h"
 #include "core/resources.h"
 #include "linux/hook.h"
-#include "linux/procattr.h"
+#include "linux/lsm.h"
 #include "linux/seccomp.h"
 #include "spawn/spawn.h"
 #include "util/cleanup.h"
@@ -121,7 +121,7 @@ static int check_unsupported(const struct spec *s, struct hutch_error **err)
 
 	if (l && l->mountLabel && *l->mountLabel)
 		return herr_msg(err, "config.json: .linux.mountLabel: %s",
-		                procattr_selinux_enabled()
+		                lsm_selinux_enabled()
 		                    ? "SELinux mount labels are not supported by this build"
 		                    : "SELinux is not enabled on this host");
 	if (l && l->intelRdt)

@@ -52,16 +52,18 @@ int caps_exec_bridge(uint64_t restore[4], bool *ret_needed, struct hutch_error *
 int caps_last_cap(void);
 
 /*
- * Applying a set: the container init and `exec` call these in this order, in
- * the process that will execve, after the mounts/pivot_root and before the
- * seccomp filter is loaded:
+ * Applying a set: the process assembly (linux/setup/process) calls these in
+ * this order, in the process that will execve, after the mounts/pivot_root,
+ * no_new_privs and (when it must go in while privileged, seccomp.h) the
+ * seccomp filter; otherwise the filter is loaded after them, just before
+ * execve:
  *
  *   caps_drop_bounding(&set)     while still root with CAP_SETPCAP
  *   caps_keep_on_setuid(true)    PR_SET_KEEPCAPS, so setuid keeps permitted
  *   user_apply(...)              setgroups / setresgid / setresuid
  *   caps_keep_on_setuid(false)
  *   caps_apply(&set)             capset(E, P, I), then the ambient set
- *   (no_new_privs, seccomp, execve)
+ *   (the late seccomp filter, execve)
  *
  * Dropping the bounding set must happen before setuid because it needs
  * CAP_SETPCAP; caps_apply must happen after it because a uid change from 0

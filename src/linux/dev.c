@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* mknod (or bind-mount from the host) the container's device nodes, and the
- * /dev symlinks, all resolved inside the container's root. */
+/* mknod (or bind-mount from the host, through the caller's dev_host_bind)
+ * the container's device nodes, and the /dev symlinks, all resolved inside
+ * the container's root. */
 #include "linux/dev.h"
-#include "linux/mount.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/str.h"
@@ -77,21 +77,20 @@ static int check_existing(int dirfd, const char *name, const struct stat *st,
  * be the device asked for (a config naming a host file as a "device" gets
  * nothing). The target is created here (O_EXCL, never through a symlink). */
 static int bind_from_host(int dirfd, const char *name, const struct dev_node *n,
-                          struct hutch_error **err)
+                          const struct dev_host_bind *b, struct hutch_error **err)
 {
 	_cleanup_close_ int target =
 	    openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	_cleanup_close_ int tree = -1;
-	struct mount_opts none = {0};
 	struct stat st;
 
 	if (target < 0)
 		return herr_errno(err, errno, "create %s", n->path);
-	if (mount_tree_clone(AT_FDCWD, n->path, false, &tree, err) < 0)
+	if (b->clone(n->path, &tree, err) < 0)
 		return herr_prefix(err, "bind-mount %s from the host", n->path);
 	if (fstat(tree, &st) < 0 || !node_matches(&st, n))
 		return herr_msg(err, "bind-mount %s from the host: it is not that device", n->path);
-	if (mount_bind_tree(tree, target, &none, err) < 0)
+	if (b->attach(tree, target, err) < 0)
 		return herr_prefix(err, "bind-mount %s from the host", n->path);
 	return NODE_BOUND;
 }
@@ -99,14 +98,14 @@ static int bind_from_host(int dirfd, const char *name, const struct dev_node *n,
 /* mknod, with the umask cleared by the caller (the mode is n->perm);
  * NODE_EXISTS when something is there already. */
 static int make_node(int dirfd, const char *name, const struct dev_node *n,
-                     struct hutch_error **err)
+                     const struct dev_host_bind *b, struct hutch_error **err)
 {
 	if (mknodat(dirfd, name, n->type | (n->perm & 07777), makedev(n->major, n->minor)) == 0)
 		return NODE_CREATED;
 	if (errno == EEXIST)
 		return NODE_EXISTS;
 	if (errno == EPERM)
-		return bind_from_host(dirfd, name, n, err);
+		return bind_from_host(dirfd, name, n, b, err);
 	return herr_errno(err, errno, "mknod %s", n->path);
 }
 
@@ -144,16 +143,16 @@ static bool created_as_asked(int dirfd, const char *name, const struct dev_node 
  * cleared by the caller: mknod first, and only when something is there
  * already, look at it. */
 static int dev_make_in(int dirfd, const char *name, const struct dev_node *n,
-                       struct hutch_error **err)
+                       const struct dev_host_bind *b, struct hutch_error **err)
 {
 	struct stat st;
-	int r = make_node(dirfd, name, n, err);
+	int r = make_node(dirfd, name, n, b, err);
 
 	if (r == NODE_EXISTS) {
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return herr_errno(err, errno, "stat %s", n->path);
 		r = check_existing(dirfd, name, &st, n, err);
-		if (r == NODE_REPLACE && (r = make_node(dirfd, name, n, err)) == NODE_EXISTS)
+		if (r == NODE_REPLACE && (r = make_node(dirfd, name, n, b, err)) == NODE_EXISTS)
 			return herr_errno(err, EEXIST, "mknod %s", n->path);
 	}
 	if (r < 0)
@@ -163,7 +162,8 @@ static int dev_make_in(int dirfd, const char *name, const struct dev_node *n,
 	return set_owner_mode(dirfd, name, n, r == NODE_KEPT, err);
 }
 
-static int dev_make(int rootfd, const struct dev_node *n, struct hutch_error **err)
+static int dev_make(int rootfd, const struct dev_node *n, const struct dev_host_bind *b,
+                    struct hutch_error **err)
 {
 	const char *name = NULL;
 	_cleanup_close_ int dirfd = open_parent(rootfd, n->path, &name, err);
@@ -173,13 +173,13 @@ static int dev_make(int rootfd, const struct dev_node *n, struct hutch_error **e
 	if (dirfd < 0)
 		return -1;
 	old = umask(0);
-	r = dev_make_in(dirfd, name, n, err);
+	r = dev_make_in(dirfd, name, n, b, err);
 	umask(old);
 	return r;
 }
 
 /* All in /dev: one resolution of it and one umask change for all of them. */
-int dev_create_defaults(int rootfd, struct hutch_error **err)
+int dev_create_defaults(int rootfd, const struct dev_host_bind *b, struct hutch_error **err)
 {
 	_cleanup_close_ int dev = fs_create_in_root(rootfd, "/dev", true, 0755, err);
 	mode_t old;
@@ -189,8 +189,8 @@ int dev_create_defaults(int rootfd, struct hutch_error **err)
 		return herr_prefix(err, "create the default devices");
 	old = umask(0);
 	for (size_t i = 0; r == 0 && i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
-		if ((r = dev_make_in(dev, default_devices[i].path + 5, &default_devices[i], err)) <
-		    0)
+		if ((r = dev_make_in(dev, default_devices[i].path + 5, &default_devices[i], b,
+		                     err)) < 0)
 			herr_prefix(err, "create device %s", default_devices[i].path);
 	umask(old);
 	return r;
@@ -215,7 +215,8 @@ static int device_type(const char *t, mode_t *ret)
 	return -1;
 }
 
-int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err)
+int dev_create(int rootfd, const struct spec_device *d, const struct dev_host_bind *b,
+               struct hutch_error **err)
 {
 	_cleanup_free_ char *path = d->path ? fs_clean_path(d->path) : NULL;
 	struct dev_node n = {
@@ -233,7 +234,7 @@ int dev_create(int rootfd, const struct spec_device *d, struct hutch_error **err
 	if (device_type(d->type, &n.type) < 0)
 		return herr_msg(err, "device %s: unknown type \"%s\"", d->path,
 		                d->type ? d->type : "");
-	if (dev_make(rootfd, &n, err) < 0)
+	if (dev_make(rootfd, &n, b, err) < 0)
 		return herr_prefix(err, "create device %s", path);
 	return 0;
 }

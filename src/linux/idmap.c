@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uid_map / gid_map writing: directly, or through newuidmap/newgidmap for an
- * unprivileged runtime mapping more than its own id. */
+ * unprivileged runtime mapping more than its own id; and user namespaces made
+ * from mappings alone, for idmapped mounts. */
 #include "linux/idmap.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/procfs.h"
 #include "util/str.h"
@@ -11,17 +13,21 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-char *idmap_format(const struct spec_id_mapping *m, size_t n)
+/* The kernel's "inside outside count\n" lines, one per mapping; malloc'd. */
+static char *idmap_format(const struct spec_id_mapping *m, size_t n)
 {
 	char *buf = xstrdup("");
 
@@ -32,6 +38,16 @@ char *idmap_format(const struct spec_id_mapping *m, size_t n)
 		buf = next;
 	}
 	return buf;
+}
+
+/* A uid_map or gid_map, `file` relative to dirfd (a procfs directory from
+ * util/procfs.h), in a single write(2) as the kernel requires. */
+static int write_map_at(int dirfd, const char *file, const struct spec_id_mapping *m, size_t n,
+                        struct hutch_error **err)
+{
+	_cleanup_free_ char *text = idmap_format(m, n);
+
+	return procfs_write_at(dirfd, file, text, strlen(text), err);
 }
 
 /* One of the two maps, with what differs between them. */
@@ -70,11 +86,11 @@ static bool have_cap(int cap)
 static int write_map(pid_t pid, const char *file, const struct spec_id_mapping *m, size_t n,
                      struct hutch_error **err)
 {
-	_cleanup_free_ char *text = idmap_format(m, n);
 	char path[64];
+	int proc = procfs_root(err);
 
 	snprintf(path, sizeof(path), "%d/%s", (int)pid, file);
-	if (procfs_write(path, text, strlen(text), err) < 0)
+	if (proc < 0 || write_map_at(proc, path, m, n, err) < 0)
 		return herr_prefix(err, "write %s mappings", file);
 	return 0;
 }
@@ -289,4 +305,94 @@ int idmap_write(pid_t pid, const struct spec_linux *l, struct hutch_error **err)
 	if (map_one(pid, &uid_kind, l->uidMappings, l->n_uidMappings, err) < 0)
 		return -1;
 	return map_one(pid, &gid_kind, l->gidMappings, l->n_gidMappings, err);
+}
+
+/* --- A user namespace for idmapped mounts ------------------------------------ */
+
+/* The helper's side: pass its /proc/<pid> of the verified procfs (right
+ * whatever pid namespace we are in: the caller may be a container init whose
+ * pids differ from the handle's), then wait until the parent hangs up. */
+static _Noreturn void userns_helper(int sock)
+{
+	char c = 0;
+	struct hutch_error *ignored = NULL;
+	int fd = procfs_open("self", O_PATH | O_DIRECTORY, &ignored);
+	struct iovec iov = {&c, 1};
+
+	if (fdpass_send(sock, &iov, 1, fd) >= 0)
+		while (read(sock, &c, 1) < 0 && errno == EINTR)
+			;
+	_exit(0);
+}
+
+/* The helper's fd, or -1 with errno (EPROTO: the message carried none). */
+static int recv_fd(int sock)
+{
+	char c;
+	struct iovec iov = {&c, 1};
+	int fd = -1;
+	ssize_t n = fdpass_recv(sock, &iov, 1, &fd);
+
+	if (n <= 0) {
+		if (n == 0)
+			errno = EPIPE;
+		return -1;
+	}
+	if (fd < 0)
+		errno = EPROTO;
+	return fd;
+}
+
+static int userns_setup(int procdir, const struct spec_id_mapping *uids, size_t n_uids,
+                        const struct spec_id_mapping *gids, size_t n_gids, int *ret_fd,
+                        struct hutch_error **err)
+{
+	int fd;
+
+	if (write_map_at(procdir, "uid_map", uids, n_uids, err) < 0 ||
+	    write_map_at(procdir, "gid_map", gids, n_gids, err) < 0)
+		return -1;
+	fd = openat(procdir, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return herr_errno(err, errno, "open ns/user");
+	*ret_fd = fd;
+	return 0;
+}
+
+int idmap_userns_new(const struct spec_id_mapping *uids, size_t n_uids,
+                     const struct spec_id_mapping *gids, size_t n_gids, int *ret_fd,
+                     struct hutch_error **err)
+{
+	int sk[2], r = -1;
+
+	/* the helper inherits the verified procfs handle */
+	if (procfs_root(err) < 0)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0)
+		return herr_errno(err, errno, "socketpair");
+	/* fork-like clone: the helper only sends a fd and waits, so skipping
+	 * the libc fork handlers is harmless */
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		close(sk[0]);
+		userns_helper(sk[1]);
+	}
+	close(sk[1]);
+	if (pid < 0) {
+		close(sk[0]);
+		return herr_errno(err, errno, "user namespace for an idmapped mount: clone");
+	}
+	int procdir = recv_fd(sk[0]);
+	if (procdir < 0)
+		herr_errno(err, errno, "receive the helper's /proc entry");
+	else
+		r = userns_setup(procdir, uids, n_uids, gids, n_gids, ret_fd, err);
+	if (procdir >= 0)
+		close(procdir);
+	close(sk[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		herr_prefix(err, "user namespace for an idmapped mount");
+	return r;
 }

@@ -10,16 +10,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef ST_NOSYMFOLLOW
@@ -401,128 +397,4 @@ int mount_fs(const char *type, const char *source, const char *data, int target,
 	if (ret_mnt)
 		*ret_mnt = steal_fd(&tree);
 	return 0;
-}
-
-/* --- User namespaces for idmapped mounts ------------------------------------ */
-
-static int write_id_map(int procdir, const char *file, const struct spec_id_mapping *m, size_t n,
-                        struct hutch_error **err)
-{
-	_cleanup_free_ char *text = xstrdup("");
-
-	for (size_t i = 0; i < n; i++) {
-		char *t = xasprintf("%s%u %u %u\n", text, m[i].containerID, m[i].hostID, m[i].size);
-		free(text);
-		text = t;
-	}
-	return procfs_write_at(procdir, file, text, strlen(text), err);
-}
-
-/* The helper's side: pass its /proc/<pid> of the verified procfs (right
- * whatever pid namespace we are in: the caller may be a container init whose
- * pids differ from the handle's), then wait until the parent hangs up. */
-static _Noreturn void userns_helper(int sock)
-{
-	char c = 0;
-	struct hutch_error *ignored = NULL;
-	int fd = procfs_open("self", O_PATH | O_DIRECTORY, &ignored);
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u = {0};
-	struct iovec iov = {&c, 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (fd >= 0) {
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0)
-		while (read(sock, &c, 1) < 0 && errno == EINTR)
-			;
-	_exit(0);
-}
-
-static int recv_fd(int sock)
-{
-	char c;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {&c, 1};
-	struct msghdr msg = {.msg_iov = &iov,
-	                     .msg_iovlen = 1,
-	                     .msg_control = u.buf,
-	                     .msg_controllen = sizeof(u.buf)};
-	int fd = -1;
-
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
-		return -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS) {
-		errno = EPROTO;
-		return -1;
-	}
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
-static int userns_setup(int procdir, const struct spec_id_mapping *uids, size_t n_uids,
-                        const struct spec_id_mapping *gids, size_t n_gids, int *ret_fd,
-                        struct hutch_error **err)
-{
-	int fd;
-
-	if (write_id_map(procdir, "uid_map", uids, n_uids, err) < 0 ||
-	    write_id_map(procdir, "gid_map", gids, n_gids, err) < 0)
-		return -1;
-	fd = openat(procdir, "ns/user", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return herr_errno(err, errno, "open ns/user");
-	*ret_fd = fd;
-	return 0;
-}
-
-int mount_userns_from_mappings(const struct spec_id_mapping *uids, size_t n_uids,
-                               const struct spec_id_mapping *gids, size_t n_gids, int *ret_fd,
-                               struct hutch_error **err)
-{
-	int sk[2], r = -1;
-
-	/* the helper inherits the verified procfs handle */
-	if (procfs_root(err) < 0)
-		return -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0)
-		return herr_errno(err, errno, "socketpair");
-	/* fork-like clone: the helper only sends a fd and waits, so skipping
-	 * the libc fork handlers is harmless */
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid == 0) {
-		close(sk[0]);
-		userns_helper(sk[1]);
-	}
-	close(sk[1]);
-	if (pid < 0) {
-		close(sk[0]);
-		return herr_errno(err, errno, "user namespace for an idmapped mount: clone");
-	}
-	int procdir = recv_fd(sk[0]);
-	if (procdir < 0)
-		herr_errno(err, errno, "receive the helper's /proc entry");
-	else
-		r = userns_setup(procdir, uids, n_uids, gids, n_gids, ret_fd, err);
-	if (procdir >= 0)
-		close(procdir);
-	close(sk[0]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (r < 0)
-		herr_prefix(err, "user namespace for an idmapped mount");
-	return r;
 }

@@ -140,11 +140,4 @@ int mount_bind_tree(int tree, int target, const struct mount_opts *o, struct hut
 int mount_fs(const char *type, const char *source, const char *data, int target,
              const struct mount_opts *o, int *ret_mnt, struct hutch_error **err);
 
-/* Create a user namespace with the given mappings (the caller must be
- * privileged over the IDs: host root or their owner) and return an O_CLOEXEC
- * fd on it in *ret_fd, for idmapped mounts. Forks a short-lived helper. */
-int mount_userns_from_mappings(const struct spec_id_mapping *uids, size_t n_uids,
-                               const struct spec_id_mapping *gids, size_t n_gids, int *ret_fd,
-                               struct hutch_error **err);
-
 #endif

@@ -67,6 +67,10 @@ int seccomp_compile_cached(const struct spec_seccomp *s, const char *cache_dir,
  *     switching uid (while CAP_SYS_ADMIN is still held); the capability and
  *     setuid/setgroups calls then run under the filter, so the profile must
  *     allow them (runc's standard_init_linux.go uses the same order).
+ *   - a filter with SCMP_ACT_NOTIFY is loaded early as in the second case,
+ *     whatever noNewPrivileges says: its listener fd goes to the runtime over
+ *     the sync socket, which hutch-init (the loader of the late filter,
+ *     spawn/exe.h) does not speak.
  * In both cases every syscall between the load and execve (sending the
  * listener fd up with sendmsg, closing fds, the exec fifo, execve itself)
  * runs under the filter. The listener fd must reach the runtime before execve

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "linux/seccomp.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -84,26 +85,10 @@ static int connect_unix(const char *path, struct hutch_error **err)
 /* The fd travels with the first sendmsg only, as the spec requires. */
 static int send_with_fd(int sock, const char *buf, size_t len, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl = {0};
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov,
-	                     .msg_iovlen = 1,
-	                     .msg_control = ctl.buf,
-	                     .msg_controllen = sizeof(ctl.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	ssize_t n = fdpass_send(sock, &iov, 1, fd);
 	size_t done;
-	ssize_t n;
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
 	for (done = (size_t)n; done < len; done += (size_t)n) {

@@ -3,6 +3,7 @@
  * foreground stdio <-> pty proxy. */
 #include "linux/terminal.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/str.h"
 
@@ -141,36 +142,15 @@ int terminal_connect_socket(const char *path, struct hutch_error **err)
 
 int terminal_send_master_fd(int sockfd, int master, struct hutch_error **err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	char name[] = CONSOLE_NAME;
 	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name) - 1};
-	struct msghdr msg = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = ctl.buf,
-	    .msg_controllen = sizeof(ctl.buf),
-	};
-	struct cmsghdr *c;
 
-	memset(&ctl, 0, sizeof(ctl));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	for (;;) {
-		if (sendmsg(sockfd, &msg, MSG_NOSIGNAL) >= 0)
-			return 0;
-		if (errno == EAGAIN)
-			return herr_msg(err,
-			                "send the pty master to the console socket: its receiver "
-			                "takes nothing (timed out)");
-		if (errno != EINTR)
-			return herr_errno(err, errno, "send the pty master to the console socket");
-	}
+	if (fdpass_send(sockfd, &iov, 1, master) >= 0)
+		return 0;
+	if (errno == EAGAIN)
+		return herr_msg(err, "send the pty master to the console socket: its receiver "
+		                     "takes nothing (timed out)");
+	return herr_errno(err, errno, "send the pty master to the console socket");
 }
 
 int terminal_send_master(const char *console_socket_path, int master, struct hutch_error **err)

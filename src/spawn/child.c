@@ -1,23 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The container side of spawning, top to bottom: namespaces, rootfs, hooks,
- * pivot_root, terminal, process attributes, identity, seccomp, then the exec
- * of the sealed helper program (exe.h), which reports READY, waits on
- * exec.fifo (init) and execs the user's program. With startContainer hooks
- * the child reports READY, waits and runs them itself before that exec.
- * Every failure before READY goes to the parent as SYNC_ERROR and the child
- * _exits. */
+ * pivot_root, terminal, then the process set-up (linux/setup/process:
+ * attributes, seccomp, identity), then the exec of the sealed helper program
+ * (exe.h), which reports READY, waits on exec.fifo (init) and execs the
+ * user's program. With startContainer hooks the child reports READY, waits
+ * and runs them itself before that exec. Every failure before READY goes to
+ * the parent as SYNC_ERROR and the child _exits. */
 #include "spawn/spawn_internal.h"
 #include "spawn/exe.h"
 #include "linux/caps.h"
 #include "linux/cgroup/cgroup.h"
-#include "linux/cgroupfs.h"
+#include "linux/setup/rootfs/cgroupfs.h"
 #include "linux/hook.h"
 #include "linux/netdev.h"
 #include "linux/ns.h"
-#include "linux/procattr.h"
-#include "linux/rlimit.h"
-#include "linux/rootfs.h"
+#include "linux/setup/rootfs/rootfs.h"
 #include "linux/seccomp.h"
+#include "linux/setup/process/process.h"
 #include "linux/terminal.h"
 #include "linux/user.h"
 #include "util/cleanup.h"
@@ -426,48 +425,11 @@ static int child_terminal(struct child *ch, struct hutch_error **err)
 	return terminal_make_controlling(slave, err);
 }
 
-static int child_procattrs(struct child *ch, struct hutch_error **err)
-{
-	const struct spec_process *p = ch->p;
-	const struct spec_linux *l = ch->s->linux_;
-
-	if (p->oomScoreAdj.set && procattr_set_oom_score_adj(p, err) < 0)
-		return -1;
-	if (rlimit_apply(p, err) < 0)
-		return -1;
-	if (p->scheduler && procattr_set_scheduler(p->scheduler, err) < 0)
-		return -1;
-	if (p->ioPriority && procattr_set_io_priority(p->ioPriority, err) < 0)
-		return -1;
-	if (l && l->personality && procattr_set_personality(l->personality, err) < 0)
-		return -1;
-	if (l && l->memoryPolicy && procattr_set_mempolicy(l->memoryPolicy, err) < 0)
-		return -1;
-	if (ch->c->mode == SPAWN_EXEC && p->execCPUAffinity && p->execCPUAffinity->final &&
-	    *p->execCPUAffinity->final &&
-	    procattr_set_cpu_affinity(0, p->execCPUAffinity->final,
-	                              "config.json: .process.execCPUAffinity.final", err) < 0)
-		return -1;
-	if (procattr_check_lsm(p, err) < 0)
-		return -1;
-	if (p->apparmorProfile && procattr_set_apparmor_profile(p->apparmorProfile, err) < 0)
-		return -1;
-	if (p->selinuxLabel && procattr_set_selinux_label(p->selinuxLabel, err) < 0)
-		return -1;
-	return 0;
-}
-
 /* How many fds after stdio the process keeps: core counted LISTEN_FDS in
  * and checked that each is one the caller handed over. */
 static int child_kept_fds(const struct spawn_config *c)
 {
 	return c->preserve_fds;
-}
-
-/* fds 3..3+n-1 survive execve; anything opened since is CLOEXEC already. */
-static int child_fds(struct child *ch, struct hutch_error **err)
-{
-	return procattr_cloexec_from(3 + child_kept_fds(ch->c), NULL, 0, err);
 }
 
 /* Close what we inherited from the runtime beyond the kept fds (and the sync
@@ -582,8 +544,10 @@ static int child_cwd(struct child *ch, struct hutch_error **err)
 	return 0;
 }
 
-static int child_seccomp(struct child *ch, struct hutch_error **err)
+/* process_setup's load_seccomp: load, and pass a listener fd to the runtime. */
+static int child_seccomp(void *ctx, struct hutch_error **err)
 {
+	struct child *ch = ctx;
 	int nfd = -1;
 
 	if (seccomp_filter_load(ch->c->seccomp, &nfd, err) < 0)
@@ -598,53 +562,32 @@ static int child_seccomp(struct child *ch, struct hutch_error **err)
 	return child_expect(ch, SYNC_SECCOMP_DONE, NULL, err);
 }
 
-/* Capabilities and user, in the order caps.h documents. */
-static int child_identity(struct child *ch, struct hutch_error **err)
-{
-	if (caps_drop_bounding(&ch->caps, err) < 0 || caps_keep_on_setuid(true, err) < 0 ||
-	    user_apply(&ch->p->user, user_setgroups_allowed(), err) < 0 ||
-	    caps_keep_on_setuid(false, err) < 0 || caps_apply(&ch->caps, err) < 0)
-		return -1;
-	return 0;
-}
-
-/* Non-dumpable from here on: /proc/<pid>/{fd,exe,environ,mem} of this
- * process - the host's hutch binary as exe, the sync socket, exec.fifo,
- * start.err - open only to a holder of CAP_SYS_PTRACE (ptrace(2), "Ptrace
- * access mode checking"). Until now our full capabilities kept container
- * processes out (their capabilities must be a superset of ours); the
- * identity step drops ours to the container's. Not earlier: a non-dumpable
- * process's /proc/<pid> files belong to root of the user namespace its mm
- * belongs to - for a child cloned into a new user namespace, the runtime's -
- * so an unprivileged runtime could no longer write our uid_map or open our
- * /proc/<pid>/ns, and we could no longer write our own oom_score_adj,
- * attr/exec or timens_offsets (all done above). The helper we exec last
- * makes itself non-dumpable again first thing. */
-static int child_nondumpable(struct hutch_error **err)
-{
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return herr_errno(err, errno, "prctl PR_SET_DUMPABLE 0");
-	return 0;
-}
-
+/* The process set-up (linux/setup/process), with the runtime's part here:
+ * the pty master and a seccomp listener fd go to the runtime. */
 static int child_setup_process(struct child *ch, struct hutch_error **err)
 {
+	struct process_setup o = {
+	    .spec = ch->s,
+	    .process = ch->p,
+	    .caps = &ch->caps,
+	    .exec = ch->c->mode == SPAWN_EXEC,
+	    /* fds 3..3+n-1 survive execve; anything opened since is CLOEXEC */
+	    .first_closed_fd = 3 + child_kept_fds(ch->c),
+	    .ctx = ch,
+	};
+
 	ch->early_seccomp = ch->c->seccomp &&
 	                    (!ch->p->noNewPrivileges || seccomp_filter_uses_notify(ch->c->seccomp));
-	if (child_terminal(ch, err) < 0 || child_procattrs(ch, err) < 0 || child_fds(ch, err) < 0)
+	/* Loaded while still privileged when no_new_privs is off or a listener
+	 * waits for it (else hutch-init loads it last): the helper's few system
+	 * calls then run under it too (exe.h). */
+	if (ch->early_seccomp)
+		o.load_seccomp = child_seccomp;
+	if (child_terminal(ch, err) < 0 || process_setup_attrs(&o, err) < 0)
 		return -1;
 	ch->env = strv_dup(ch->p->env);
 	user_home_env(&ch->env, ch->p->user.uid);
-	if (child_cwd(ch, err) < 0)
-		return -1;
-	if (ch->p->noNewPrivileges && procattr_set_no_new_privs(err) < 0)
-		return -1;
-	/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes
-	 * in before the capabilities are dropped (runc does the same). The
-	 * helper's few system calls then run under it too (exe.h). */
-	if (ch->early_seccomp && child_seccomp(ch, err) < 0)
-		return -1;
-	if (child_nondumpable(err) < 0 || child_identity(ch, err) < 0)
+	if (child_cwd(ch, err) < 0 || process_setup_privileges(&o, err) < 0)
 		return -1;
 	return child_resolve_exe(ch, err);
 }

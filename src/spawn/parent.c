@@ -7,8 +7,8 @@
 #include "linux/idmap.h"
 #include "linux/netdev.h"
 #include "linux/ns.h"
-#include "linux/procattr.h"
-#include "linux/rootfs.h"
+#include "linux/cpu_affinity.h"
+#include "linux/setup/rootfs/rootfs.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
@@ -338,8 +338,8 @@ static int exec_initial_affinity(struct spawn_run *r, struct hutch_error **err)
 
 	if (r->c->mode != SPAWN_EXEC || !a || !a->initial || !*a->initial)
 		return 0;
-	return procattr_set_cpu_affinity(r->child, a->initial,
-	                                 "config.json: .process.execCPUAffinity.initial", err);
+	return cpu_affinity_apply(r->child, a->initial,
+	                          "config.json: .process.execCPUAffinity.initial", err);
 }
 
 /* Moving a process into a cgroup needs write access to cgroup.procs of the

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Framing, fd passing and error transport for the parent/child protocol. */
 #include "spawn/sync.h"
+#include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -44,28 +46,11 @@ int sync_send(int sock, enum sync_type type, const void *payload, size_t len, in
 {
 	struct sync_hdr hdr = {.type = (uint32_t)type, .len = (uint32_t)len};
 	struct iovec iov[2] = {{&hdr, sizeof(hdr)}, {(void *)payload, len}};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
 
 	if (len > SYNC_MAX_PAYLOAD)
 		return herr_msg(err, "sync: %s message too large", sync_type_name(type));
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
-		if (errno != EINTR)
-			return herr_errno(err, errno, "sync: send %s", sync_type_name(type));
-	}
+	if (fdpass_send(sock, iov, len ? 2 : 1, fd) < 0)
+		return herr_errno(err, errno, "sync: send %s", sync_type_name(type));
 	return 0;
 }
 
@@ -96,51 +81,23 @@ void sync_send_log(int sock, int level, const char *msg)
 	send_numbered(sock, SYNC_LOG, level, msg);
 }
 
-static int take_fd(struct msghdr *msg)
-{
-	int fd = -1;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			int fds[8];
-			memcpy(fds, CMSG_DATA(c), (n > 8 ? 8 : n) * sizeof(int));
-			for (size_t i = 0; i < n && i < 8; i++) {
-				if (fd < 0)
-					fd = fds[i];
-				else
-					close(fds[i]);
-			}
-		}
-	}
-	return fd;
-}
-
 int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err)
 {
 	struct sync_hdr hdr;
 	char *buf = xmalloc(sizeof(hdr) + SYNC_MAX_PAYLOAD + 1);
 	struct iovec iov = {buf, sizeof(hdr) + SYNC_MAX_PAYLOAD};
-	union {
-		char b[CMSG_SPACE(8 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
-	ssize_t n;
+	ssize_t n = fdpass_recv(sock, &iov, 1, &ret->fd);
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		free(buf);
 		return herr_errno(err, errno, "sync: receive");
 	}
 	if (n == 0) {
 		free(buf);
+		if (ret->fd >= 0)
+			close(steal_fd(&ret->fd));
 		return herr_raw(err, EPIPE, "sync: the other side exited unexpectedly");
 	}
-	ret->fd = take_fd(&msg);
 	memcpy(&hdr, buf, sizeof(hdr));
 	if ((size_t)n < sizeof(hdr) || hdr.len != (size_t)n - sizeof(hdr)) {
 		free(buf);

@@ -97,3 +97,12 @@ const char *spec_name_of(const struct spec_names *t, uint32_t value)
 			return t->v[i].name;
 	return "?";
 }
+
+uint64_t spec_names_or(const uint32_t *values, size_t n)
+{
+	uint64_t bits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bits |= values[i];
+	return bits;
+}

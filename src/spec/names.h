@@ -45,4 +45,8 @@ const struct spec_name *spec_name_find(const struct spec_names *t, const char *n
  * SCMP_ACT_KILL_THREAD are one action), or "?" when no row holds it. */
 const char *spec_name_of(const struct spec_names *t, uint32_t value);
 
+/* The bits of a parsed flag list (values from a table of bits, e.g.
+ * spec_sched_flags), or-ed together; 0 for an empty list. */
+uint64_t spec_names_or(const uint32_t *values, size_t n);
+
 #endif

@@ -89,34 +89,13 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 	return 0;
 }
 
-int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
-                            struct hutch_error **err)
-{
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	if (fd < 0)
-		return herr_errno(err, errno, "create %s", tmp);
-	if (fs_write_all(fd, data, len) < 0) {
-		int e = errno;
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return herr_errno(err, e, "write %s", tmp);
-	}
-	close(fd);
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		int e = errno;
-		unlinkat(dirfd, tmp, 0);
-		return herr_errno(err, e, "rename %s to %s", tmp, name);
-	}
-	return 0;
-}
-
-int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-                         struct hutch_error **err)
-{
-	return fs_write_file_atomic_at(AT_FDCWD, path, data, len, mode, err);
-}
+/* What a file replaced atomically gets: data[0..len), or srcfd's contents
+ * from its offset 0 to its end (srcfd >= 0). */
+struct fill {
+	const char *data;
+	size_t len;
+	int srcfd;
+};
 
 /* Copy srcfd from offset 0 to its end into dst (at its offset 0). */
 static int copy_all(int srcfd, int dst)
@@ -141,15 +120,17 @@ static int copy_all(int srcfd, int dst)
 	}
 }
 
-int fs_copy_file_atomic_at(int dirfd, const char *name, int srcfd, mode_t mode,
-                           struct hutch_error **err)
+/* Write name's new contents into "<name>.tmp.<pid>" in dirfd, then rename it
+ * over name: a reader sees the old file or the new one, never half of one. */
+static int replace_atomic(int dirfd, const char *name, mode_t mode, const struct fill *f,
+                          struct hutch_error **err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
 	if (fd < 0)
 		return herr_errno(err, errno, "create %s", tmp);
-	if (copy_all(srcfd, fd) < 0) {
+	if ((f->srcfd >= 0 ? copy_all(f->srcfd, fd) : fs_write_all(fd, f->data, f->len)) < 0) {
 		int e = errno;
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
@@ -162,6 +143,28 @@ int fs_copy_file_atomic_at(int dirfd, const char *name, int srcfd, mode_t mode,
 		return herr_errno(err, e, "rename %s to %s", tmp, name);
 	}
 	return 0;
+}
+
+int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                            struct hutch_error **err)
+{
+	const struct fill f = {.data = data, .len = len, .srcfd = -1};
+
+	return replace_atomic(dirfd, name, mode, &f, err);
+}
+
+int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+                         struct hutch_error **err)
+{
+	return fs_write_file_atomic_at(AT_FDCWD, path, data, len, mode, err);
+}
+
+int fs_copy_file_atomic_at(int dirfd, const char *name, int srcfd, mode_t mode,
+                           struct hutch_error **err)
+{
+	const struct fill f = {.srcfd = srcfd};
+
+	return replace_atomic(dirfd, name, mode, &f, err);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err)

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test driver (root only, not installed): run a command in a bundle's root
- * filesystem set up by linux/rootfs.c, in new mount, pid, uts and ipc
- * namespaces. Usage: rootfs-run [--no-pivot] [--cgroupns] [--userns] BUNDLE CMD [ARG...]
+ * filesystem set up by the rootfs assembly (src/linux/setup/rootfs/), in new
+ * mount, pid, uts and ipc namespaces. Usage: rootfs-run [--no-pivot] [--cgroupns] [--userns] BUNDLE
+ * CMD [ARG...]
  * --userns first enters a user namespace mapping every id to itself (root
  * there has no privileges over the host: mknod and sysfs need fallbacks).
  * config.json goes through the runtime's own parser and checks (spec_load,
  * spec_validate). Exits with the command's status; setup errors print one
  * line and exit 125. */
+#include "linux/idmap.h"
 #include "linux/mount.h"
-#include "linux/rootfs.h"
+#include "linux/setup/rootfs/rootfs.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -83,7 +85,7 @@ static int make_userns(struct rootfs_opts *o, struct hutch_error **err)
 	static const struct spec_id_mapping all = {0, 0, 4294967295U};
 	int userns = -1, *fds = NULL;
 
-	if (mount_userns_from_mappings(&all, 1, &all, 1, &userns, err) < 0 ||
+	if (idmap_userns_new(&all, 1, &all, 1, &userns, err) < 0 ||
 	    rootfs_bind_trees(o->spec, o->bundle, userns, &fds, err) < 0)
 		return -1;
 	o->userns_fd = userns;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Root-only checks of linux/rootfs.c through tests/helpers/rootfs-run, on a
+# Root-only checks of the rootfs assembly (src/linux/setup/rootfs/) through tests/helpers/rootfs-run, on a
 # busybox rootfs built in a temporary directory (needs /bin/busybox, static).
 # Usage: test_rootfs.sh PATH/TO/rootfs-run. Prints "N passed, N failed";
 # exits 77 (skip) when not root or busybox is missing, 1 on any failure.

@@ -1,10 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for linux/procattr: CPU lists, scheduler, ioprio, personality,
- * mempolicy, oom_score_adj, LSM messages, no_new_privs, pdeathsig and the
- * close-on-exec sweep. Process changes happen in forked children. */
+/* Unit tests for the process-attribute blocks of linux/ and util/cpulist: CPU
+ * lists, scheduler, ioprio, personality, mempolicy, oom_score_adj, LSM
+ * messages, no_new_privs, pdeathsig and the close-on-exec sweep. Process
+ * changes happen in forked children. */
 #include "tap.h"
 #include "child.h"
-#include "linux/procattr.h"
+#include "linux/oom.h"
+#include "linux/scheduler.h"
+#include "linux/ioprio.h"
+#include "linux/personality.h"
+#include "linux/cpu_affinity.h"
+#include "linux/mempolicy.h"
+#include "linux/lsm.h"
+#include "linux/privs.h"
+#include "linux/fds.h"
+#include "util/cpulist.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -39,7 +49,7 @@ static bool mask_is(const char *list, const unsigned long *want, size_t nwords)
 	size_t nbits = 0;
 	bool same;
 
-	if (procattr_parse_cpu_list(list, "f", &mask, &nbits, &err) < 0) {
+	if (cpulist_parse(list, "f", &mask, &nbits, &err) < 0) {
 		herr_freep(&err);
 		return false;
 	}
@@ -61,13 +71,13 @@ static void test_cpu_list(void)
 	ok(mask_is(" 1 , 3-4 ", (unsigned long[]){0x1a}, 1), "blanks around items are fine");
 	ok(mask_is("64", (unsigned long[]){0, 1}, 2), "CPU 64 needs a second word");
 	ok(mask_is("5,5,0-1", (unsigned long[]){0x23}, 1), "duplicates merge");
-	ok(procattr_parse_cpu_list("", "f", &mask, &nbits, &err) == 0 && nbits == 0 && !mask,
+	ok(cpulist_parse("", "f", &mask, &nbits, &err) == 0 && nbits == 0 && !mask,
 	   "empty list -> empty mask");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		all_bad = all_bad && !mask_is(bad[i], NULL, 0);
 	ok(all_bad, "malformed lists are rejected");
-	ok(procattr_parse_cpu_list("3-1", "config.json: .process.execCPUAffinity.initial", &mask,
-	                           &nbits, &err) < 0,
+	ok(cpulist_parse("3-1", "config.json: .process.execCPUAffinity.initial", &mask, &nbits,
+	                 &err) < 0,
 	   "3-1 rejected");
 	is_str(err ? err->msg : NULL,
 	       "config.json: .process.execCPUAffinity.initial: invalid list \"3-1\" (expected e.g. "
@@ -81,8 +91,7 @@ static int affinity_child(void *a, char *out)
 	struct hutch_error *err = NULL;
 	cpu_set_t set;
 
-	if (procattr_set_cpu_affinity(0, a, "config.json: .process.execCPUAffinity.final", &err) <
-	    0) {
+	if (cpu_affinity_apply(0, a, "config.json: .process.execCPUAffinity.final", &err) < 0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -110,7 +119,7 @@ static int sched_child(void *a, char *out)
 {
 	struct hutch_error *err = NULL;
 
-	if (procattr_set_scheduler(a, &err) < 0) {
+	if (scheduler_apply(a, &err) < 0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -143,7 +152,7 @@ static int ioprio_child(void *a, char *out)
 {
 	struct hutch_error *err = NULL;
 
-	if (procattr_set_io_priority(a, &err) < 0) {
+	if (ioprio_apply(a, &err) < 0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -171,7 +180,7 @@ static int personality_child(void *a, char *out)
 	struct hutch_error *err = NULL;
 	struct utsname u;
 
-	if (procattr_set_personality(a, &err) < 0) {
+	if (personality_apply(a, &err) < 0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -203,7 +212,7 @@ static int mempolicy_child(void *a, char *out)
 	struct hutch_error *err = NULL;
 	int mode = -1;
 
-	if (procattr_set_mempolicy(a, &err) < 0) {
+	if (mempolicy_apply(a, &err) < 0) {
 		out_add(out, "%s", err->msg);
 		return err->errnum == ENOSYS ? 3 : 1;
 	}
@@ -245,7 +254,7 @@ static int oom_child(void *a, char *out)
 	char buf[32] = "";
 	int fd;
 
-	if (procattr_set_oom_score_adj(p, &err) < 0) {
+	if (oom_set_score_adj(p, &err) < 0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -296,36 +305,35 @@ static void test_lsm(void)
 	struct spec_process none = {0};
 	struct hutch_error *err = NULL;
 
-	ok(procattr_check_lsm(&none, &err) == 0, "no labels: nothing to check");
-	if (procattr_apparmor_enabled()) {
+	ok(lsm_check(&none, &err) == 0, "no labels: nothing to check");
+	if (lsm_apparmor_enabled()) {
 		ok(true, "apparmor error message # SKIP AppArmor is enabled here");
 	} else {
-		ok(procattr_check_lsm(&aa, &err) < 0, "apparmorProfile without AppArmor fails");
+		ok(lsm_check(&aa, &err) < 0, "apparmorProfile without AppArmor fails");
 		is_str(
 		    err->msg,
 		    "config.json: .process.apparmorProfile: AppArmor is not enabled on this host",
 		    "apparmor message");
 		herr_freep(&err);
-		ok(procattr_set_apparmor_profile("x", &err) < 0 &&
+		ok(lsm_set_apparmor_profile("x", &err) < 0 &&
 		       strcmp(err->msg,
 		              "config.json: .process.apparmorProfile: AppArmor is not enabled on "
 		              "this host") == 0,
 		   "setter gives the same message");
 		herr_freep(&err);
 	}
-	if (procattr_selinux_enabled()) {
+	if (lsm_selinux_enabled()) {
 		ok(true, "selinux error message # SKIP SELinux is enabled here");
 	} else {
-		ok(procattr_check_lsm(&se, &err) < 0, "selinuxLabel without SELinux fails");
+		ok(lsm_check(&se, &err) < 0, "selinuxLabel without SELinux fails");
 		is_str(err->msg,
 		       "config.json: .process.selinuxLabel: SELinux is not enabled on this host",
 		       "selinux message");
 		herr_freep(&err);
-		ok(procattr_set_selinux_label("x", &err) < 0, "setter fails too");
+		ok(lsm_set_selinux_label("x", &err) < 0, "setter fails too");
 		herr_freep(&err);
 	}
-	ok(procattr_set_apparmor_profile(NULL, &err) == 0 &&
-	       procattr_set_selinux_label("", &err) == 0,
+	ok(lsm_set_apparmor_profile(NULL, &err) == 0 && lsm_set_selinux_label("", &err) == 0,
 	   "empty labels are no-ops");
 }
 
@@ -333,7 +341,7 @@ static int misc_child(void *a, char *out)
 {
 	struct hutch_error *err = NULL;
 
-	if (procattr_set_no_new_privs(&err) < 0) {
+	if (privs_set_no_new_privs(&err) < 0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -357,7 +365,7 @@ static int cloexec_child(void *a, char *out)
 	for (int fd = 30; fd <= 34; fd++)
 		if (dup2(2, fd) < 0)
 			return 2;
-	if (procattr_cloexec_from(31, keep, 2, &err) < 0) {
+	if (fds_cloexec_from(31, keep, 2, &err) < 0) {
 		out_add(out, "%s", err->msg);
 		return 1;
 	}
@@ -370,7 +378,7 @@ static void test_cloexec(void)
 {
 	char out[4096];
 
-	ok(child_run(cloexec_child, NULL, out) == 0, "procattr_cloexec_from(31, keep 32)");
+	ok(child_run(cloexec_child, NULL, out) == 0, "fds_cloexec_from(31, keep 32)");
 	is_str(out, "01011", "fd 30 below, 31 marked, 32 kept, 33-34 marked");
 }
 

@@ -7,6 +7,7 @@
 #include "linux/seccomp_internal.h"
 #include "spec/spec.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -550,44 +551,19 @@ out:
 
 static int recv_fd(int sock, char *buf, size_t len, ssize_t *ret_n)
 {
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr a;
-	} ctl;
 	struct iovec iov = {buf, len};
-	struct msghdr m = {.msg_iov = &iov,
-	                   .msg_iovlen = 1,
-	                   .msg_control = ctl.b,
-	                   .msg_controllen = sizeof(ctl.b)};
-	struct cmsghdr *c;
 	int fd = -1;
 
-	*ret_n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	c = CMSG_FIRSTHDR(&m);
-	if (*ret_n >= 0 && c && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	*ret_n = fdpass_recv(sock, &iov, 1, &fd);
 	return fd;
 }
 
 static int send_fd(int sock, int fd)
 {
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr a;
-	} ctl = {0};
 	char x = 'x';
 	struct iovec iov = {&x, 1};
-	struct msghdr m = {.msg_iov = &iov,
-	                   .msg_iovlen = 1,
-	                   .msg_control = ctl.b,
-	                   .msg_controllen = sizeof(ctl.b)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+	return fdpass_send(sock, &iov, 1, fd) == 1 ? 0 : -1;
 }
 
 /* Child: load, pass the listener fd up, then make the notified call. */

@@ -6,6 +6,7 @@
 #include "child.h"
 #include "linux/terminal.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/error.h"
 #include "util/str.h"
 
@@ -20,50 +21,17 @@
 #include <sys/un.h>
 #include <termios.h>
 
-/* Take the received fds out of msg: the first into *ret_fd, close the rest. */
-static void take_fds(struct msghdr *msg, int *ret_fd)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*ret_fd < 0)
-				*ret_fd = fd;
-			else
-				close(fd);
-		}
-	}
-}
-
 /* The receiving end of --console-socket, as an engine has it: one fd (made
  * O_CLOEXEC), the payload as *ret_name (may be NULL). */
 static int terminal_recv_master(int sockfd, int *ret_fd, char **ret_name, struct hutch_error **err)
 {
-	union {
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	_cleanup_free_ char *name = xmalloc(4097);
 	struct iovec iov = {.iov_base = name, .iov_len = 4096};
-	struct msghdr msg = {
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = ctl.buf,
-	    .msg_controllen = sizeof(ctl.buf),
-	};
 	int fd = -1;
-	ssize_t n;
+	ssize_t n = fdpass_recv(sockfd, &iov, 1, &fd);
 
-	do
-		n = recvmsg(sockfd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return herr_errno(err, errno, "receive the pty master");
-	take_fds(&msg, &fd);
 	if (fd < 0)
 		return herr_msg(err, "receive the pty master: no file descriptor in the message");
 	name[n] = '\0';

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests for util/: errors, strings, the JSON lines of the log. */
+/* Unit tests for util/: errors, strings, the JSON lines of the log, fd passing. */
 #include "tap.h"
 #include "spec/json.h"
 #include "util/cleanup.h"
 #include "util/error.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -12,6 +13,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void test_errors(void)
@@ -86,10 +89,42 @@ static void test_log_json(void)
 	unlink(path);
 }
 
+/* One fd over a socketpair: it arrives close-on-exec and is the same file; a
+ * message without one gives -1; a hung-up peer gives 0 bytes. */
+static void test_fdpass(void)
+{
+	int sk[2], got = -2, devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char out[] = "hi", in[8] = {0};
+	struct iovec siov = {out, 2}, riov = {in, sizeof(in)};
+	struct stat a, b;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0 || devnull < 0) {
+		ok(false, "fdpass: socketpair and /dev/null");
+		return;
+	}
+	ok(fdpass_send(sk[0], &siov, 1, devnull) == 2, "fdpass: send with an fd");
+	ok(fdpass_recv(sk[1], &riov, 1, &got) == 2 && strcmp(in, "hi") == 0,
+	   "fdpass: the bytes arrive");
+	ok(got >= 0 && got != devnull && fstat(got, &a) == 0 && fstat(devnull, &b) == 0 &&
+	       a.st_ino == b.st_ino && a.st_dev == b.st_dev,
+	   "fdpass: the fd names the same file");
+	ok(got >= 0 && (fcntl(got, F_GETFD) & FD_CLOEXEC), "fdpass: the received fd is O_CLOEXEC");
+	if (got >= 0)
+		close(got);
+	ok(fdpass_send(sk[0], &siov, 1, -1) == 2 && fdpass_recv(sk[1], &riov, 1, &got) == 2 &&
+	       got == -1,
+	   "fdpass: a message without an fd gives -1");
+	close(sk[0]);
+	ok(fdpass_recv(sk[1], &riov, 1, &got) == 0 && got == -1, "fdpass: hang-up reads 0 bytes");
+	close(sk[1]);
+	close(devnull);
+}
+
 int main(void)
 {
 	test_errors();
 	test_str();
 	test_log_json();
+	test_fdpass();
 	return done_testing();
 }

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by the rootfs steps (prepare.c, entry.c, finalize.c). */
-#ifndef HUTCH_LINUX_ROOTFS_INTERNAL_H
-#define HUTCH_LINUX_ROOTFS_INTERNAL_H
+#ifndef HUTCH_LINUX_SETUP_ROOTFS_INTERNAL_H
+#define HUTCH_LINUX_SETUP_ROOTFS_INTERNAL_H
 
 #include "linux/mount.h"
 
 #include <sys/types.h>
-#include "linux/rootfs.h"
+#include "linux/setup/rootfs/rootfs.h"
 
 struct rootfs {
 	struct rootfs_opts o;

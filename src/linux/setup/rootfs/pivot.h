@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Switching the calling process's root to the container's rootfs. */
-#ifndef HUTCH_LINUX_PIVOT_H
-#define HUTCH_LINUX_PIVOT_H
+#ifndef HUTCH_LINUX_SETUP_ROOTFS_PIVOT_H
+#define HUTCH_LINUX_SETUP_ROOTFS_PIVOT_H
 
 #include <stdbool.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The container's view of the cgroup filesystem: a mount of type "cgroup". */
-#ifndef HUTCH_LINUX_CGROUPFS_H
-#define HUTCH_LINUX_CGROUPFS_H
+#ifndef HUTCH_LINUX_SETUP_ROOTFS_CGROUPFS_H
+#define HUTCH_LINUX_SETUP_ROOTFS_CGROUPFS_H
 
 #include <stdbool.h>
 

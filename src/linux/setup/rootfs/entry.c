@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One entry of mounts[]: resolve its destination once inside the root, check
  * what it resolved to, mount onto that fd through linux/mount.h. */
-#include "linux/cgroupfs.h"
-#include "linux/rootfs/internal.h"
+#include "linux/setup/rootfs/cgroupfs.h"
+#include "linux/idmap.h"
+#include "linux/setup/rootfs/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/str.h"
@@ -46,8 +47,8 @@ int rootfs_pick_userns(const struct spec_mount *m, int container_userns, int *re
 	*ret_owned = false;
 	if (m->n_uidMappings || m->n_gidMappings) {
 		*ret_owned = true;
-		return mount_userns_from_mappings(m->uidMappings, m->n_uidMappings, m->gidMappings,
-		                                  m->n_gidMappings, ret_fd, err);
+		return idmap_userns_new(m->uidMappings, m->n_uidMappings, m->gidMappings,
+		                        m->n_gidMappings, ret_fd, err);
 	}
 	if (container_userns < 0)
 		return herr_msg(err, "idmap: the mount has no uidMappings/gidMappings and the "

@@ -2,7 +2,7 @@
 /* Inside the new root: /dev/console, process.cwd, sysctls, readonlyPaths,
  * maskedPaths (config-linux.md "Masked Paths", "Readonly Paths"), and the
  * read-only flags that wait until everything below them is made. */
-#include "linux/rootfs/internal.h"
+#include "linux/setup/rootfs/internal.h"
 #include "linux/sysctl.h"
 #include "util/cleanup.h"
 #include "util/fs.h"

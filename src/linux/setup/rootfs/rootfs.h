@@ -2,10 +2,10 @@
 /* The container's root filesystem, in steps run by the container init: prepare
  * (mounts and devices, on the host's view), pivot (after the createContainer
  * hooks), console (with a terminal), finalize. The steps live in
- * linux/rootfs/; every mount goes through linux/mount.h onto a target
+ * linux/setup/rootfs/; every mount goes through linux/mount.h onto a target
  * resolved inside the root and checked. */
-#ifndef HUTCH_LINUX_ROOTFS_H
-#define HUTCH_LINUX_ROOTFS_H
+#ifndef HUTCH_LINUX_SETUP_ROOTFS_ROOTFS_H
+#define HUTCH_LINUX_SETUP_ROOTFS_ROOTFS_H
 
 #include <stdbool.h>
 
@@ -32,7 +32,7 @@ struct rootfs_opts {
 	                            NULL: all -1. Not closed (a copy is attached) */
 	bool has_cgroupns;       /* the init is in a new cgroup namespace */
 	const struct cgroupfs_hier *cgroups; /* the container's cgroup directories, for a
-	                                        mount of type "cgroup" (linux/cgroupfs.h);
+	                                        mount of type "cgroup" (cgroupfs.h);
 	                                        n_cgroups 0: none known */
 	size_t n_cgroups;
 };

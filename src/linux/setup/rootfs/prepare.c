@@ -2,9 +2,9 @@
 /* The order of the rootfs steps (runtime-spec config.md "Mounts",
  * config-linux.md "Default Devices", "Rootfs Mount Propagation"), the state
  * they share, and the runtime side: bind trees, unmounting after a failure. */
-#include "linux/rootfs/internal.h"
+#include "linux/setup/rootfs/internal.h"
 #include "linux/dev.h"
-#include "linux/pivot.h"
+#include "linux/setup/rootfs/pivot.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/mountinfo.h"
@@ -144,17 +144,32 @@ static bool under_dev(const char *path)
 	return strncmp(clean, "/dev/", 5) == 0;
 }
 
+/* The mount half of a device node bound from the host (dev.h). */
+static int clone_host_node(const char *host_path, int *ret_tree, struct hutch_error **err)
+{
+	return mount_tree_clone(AT_FDCWD, host_path, false, ret_tree, err);
+}
+
+static int attach_host_node(int tree, int target, struct hutch_error **err)
+{
+	const struct mount_opts none = {0};
+
+	return mount_bind_tree(tree, target, &none, err);
+}
+
+static const struct dev_host_bind host_bind = {clone_host_node, attach_host_node};
+
 static int create_devices(struct rootfs *r, struct hutch_error **err)
 {
 	const struct spec_linux *l = r->o.spec->linux_;
 
-	if (!r->dev_bound && dev_create_defaults(r->rootfd, err) < 0)
+	if (!r->dev_bound && dev_create_defaults(r->rootfd, &host_bind, err) < 0)
 		return -1;
 	for (size_t i = 0; l && i < l->n_devices; i++) {
 		/* a /dev bound from the host has its nodes; never mknod there */
 		if (r->dev_bound && l->devices[i].path && under_dev(l->devices[i].path))
 			continue;
-		if (dev_create(r->rootfd, &l->devices[i], err) < 0)
+		if (dev_create(r->rootfd, &l->devices[i], &host_bind, err) < 0)
 			return -1;
 	}
 	if (!r->dev_bound && dev_create_symlinks(r->rootfd, err) < 0)

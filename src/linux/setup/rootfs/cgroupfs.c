@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Mounting the cgroup filesystem inside the container: cgroup2, or a tmpfs of
  * v1 hierarchies laid out like the host's. */
-#include "linux/cgroupfs.h"
+#include "linux/setup/rootfs/cgroupfs.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/mountinfo.h"

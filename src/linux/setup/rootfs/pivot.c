@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pivot_root(".", "."), the MS_MOVE + chroot alternative, and plain chroot. */
-#include "linux/pivot.h"
+#include "linux/setup/rootfs/pivot.h"
 #include "linux/mount.h"
 #include "util/cleanup.h"
 #include "util/mountinfo.h"
