@@ -358,14 +358,19 @@ static bool state_json_read(const struct spec *s)
  * pid first when a hook may read it (`state` from a prestart hook), or when
  * no cgroup stands in for it: a delete after a create killed from here on
  * kills what is in the cgroup, the init included. */
+static bool early_state(const struct create_ctx *x)
+{
+	return has_runtime_hooks(x->spec) || !x->cg ||
+	       cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED;
+}
+
 static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_error **err)
 {
 	struct create_ctx *x = ctx;
 	_cleanup_free_ char *json = NULL;
 
 	x->st.pid = pid;
-	if (has_runtime_hooks(x->spec) || !x->cg ||
-	    cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED) {
+	if (early_state(x)) {
 		proc_stat(pid, &x->st.pid_start, NULL);
 		if (state_write(x->dir.dirfd, &x->st, err) < 0)
 			return -1;
@@ -412,7 +417,8 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 	    .keep_pty = x->o->keep_pty,
 	    .seccomp = x->seccomp,
 	    .cgroup = x->cg,
-	    .hooks = create_hooks,
+	    /* nothing to do at HOOKS: the init does not stop there */
+	    .hooks = early_state(x) || state_json_read(x->spec) ? create_hooks : NULL,
 	    .hooks_ctx = x,
 	};
 	struct spawn_result res = {0};

@@ -355,6 +355,26 @@ static struct cgroupfs_hier *child_cgroups(const struct child *ch, size_t *ret_n
 	return h;
 }
 
+/* HOOKS: the parent runs prestart and createRuntime (and moves
+ * linux.netDevices) and answers with the state, which the container-side
+ * hooks read. */
+static int child_hooks_step(struct child *ch, struct hutch_error **err)
+{
+	struct sync_msg m = {.fd = -1};
+
+	if (child_send(ch, SYNC_HOOKS, -1, err) < 0 ||
+	    child_expect(ch, SYNC_HOOKS_DONE, &m, err) < 0)
+		return -1;
+	/* the state, larger than a message, may come in a sealed memfd */
+	if (m.fd >= 0 &&
+	    (lseek(m.fd, 0, SEEK_SET) < 0 || fs_read_fd(m.fd, &ch->state_json, NULL) < 0))
+		herr_errno(err, errno, "read the state from the runtime");
+	else if (m.fd < 0)
+		ch->state_json = steal_ptr(&m.payload);
+	sync_msg_clear(&m);
+	return ch->state_json ? 0 : -1;
+}
+
 static int child_rootfs(struct child *ch, struct hutch_error **err)
 {
 	size_t n_cgroups = 0;
@@ -372,7 +392,6 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	    .cgroups = cgroups,
 	    .n_cgroups = n_cgroups,
 	};
-	struct sync_msg m = {.fd = -1};
 	struct hook_how how = {.cwd = ch->c->rootfs, .exec = child_hook_exec, .ctx = ch};
 
 	if (ch->userns)
@@ -381,17 +400,7 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 		return -1;
 	if (has_ns(ch->s, SPEC_NS_UTS) && child_uts(ch, err) < 0)
 		return -1;
-	if (child_send(ch, SYNC_HOOKS, -1, err) < 0 ||
-	    child_expect(ch, SYNC_HOOKS_DONE, &m, err) < 0)
-		return -1;
-	/* the state, larger than a message, may come in a sealed memfd */
-	if (m.fd >= 0 &&
-	    (lseek(m.fd, 0, SEEK_SET) < 0 || fs_read_fd(m.fd, &ch->state_json, NULL) < 0))
-		herr_errno(err, errno, "read the state from the runtime");
-	else if (m.fd < 0)
-		ch->state_json = steal_ptr(&m.payload);
-	sync_msg_clear(&m);
-	if (!ch->state_json)
+	if (spawn_hooks_step(ch->c) && child_hooks_step(ch, err) < 0)
 		return -1;
 	if (ch->s->hooks && hook_run_list_how(&ch->s->hooks->createContainer, "createContainer",
 	                                      ch->state_json, &how, err) < 0)

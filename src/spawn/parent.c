@@ -40,6 +40,7 @@ struct spawn_run {
 	int pty;                    /* pty master received from the child */
 	bool user_new;              /* the child's user ns needs maps from us */
 	char *state;                /* INIT: the state JSON from the hooks step, for the listener */
+	bool hooks_done;            /* the child stopped at HOOKS */
 	struct rootfs_guard *guard; /* INIT without a mount namespace: our mounts before */
 };
 
@@ -99,6 +100,13 @@ bool spawn_self_placed(const struct spawn_config *c, bool born_in_userns)
 {
 	return c->cgroup && cgroup_get_manager(c->cgroup) == CGROUP_MANAGER_FS && !born_in_userns &&
 	       !c->cgroup_optional && !(c->sub_cgroups && *c->sub_cgroups);
+}
+
+bool spawn_hooks_step(const struct spawn_config *c)
+{
+	const struct spec_linux *l = c->spec->linux_;
+
+	return c->mode == SPAWN_INIT && (c->hooks || (l && l->n_netDevices));
 }
 
 /* The parent's share of the placement: every hierarchy, or what the child
@@ -183,6 +191,7 @@ static int handle_hooks(struct spawn_run *r, struct hutch_error **err)
 		return -1;
 	free(r->state);
 	r->state = state ? state : xstrdup("{}");
+	r->hooks_done = true;
 	return send_state(r, r->state, err);
 }
 
@@ -253,6 +262,13 @@ static int spawn_converse(struct spawn_run *r, struct hutch_error **err)
 
 		if (sync_walk_recv(&r->walk, r->sock, &m, err) < 0)
 			return -1;
+		/* HOOKS is optional in the walk: due here, it comes before these */
+		if ((m.type == SYNC_PTY || m.type == SYNC_SECCOMP || m.type == SYNC_READY) &&
+		    spawn_hooks_step(r->c) && !r->hooks_done) {
+			sync_msg_clear(&m);
+			return herr_msg(err, "sync: %s from the child before HOOKS",
+			                sync_type_name(m.type));
+		}
 		switch (m.type) {
 		case SYNC_READY:
 			sync_msg_clear(&m);

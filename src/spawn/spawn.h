@@ -22,7 +22,10 @@ enum spawn_mode {
 
 /* Called by the parent when the child asks for the prestart/createRuntime
  * hooks; returns the state JSON handed to the container-side hooks and the
- * seccomp listener (malloc'd), or NULL when neither needs it ("{}" is sent). */
+ * seccomp listener (malloc'd), or NULL when neither needs it ("{}" is sent).
+ * A caller with nothing to do there (no hook, no reader of the state, no
+ * state.json to write first) passes no function: then, without
+ * linux.netDevices to move, the child does not stop at HOOKS at all. */
 typedef int (*spawn_hooks_fn)(void *ctx, pid_t pid, char **ret_state_json,
                               struct hutch_error **err);
 

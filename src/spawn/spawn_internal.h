@@ -22,4 +22,10 @@ __attribute__((noreturn)) void spawn_child_main(const struct spawn_config *c, in
  * ask; born_in_userns: clone3 had CLONE_NEWUSER. */
 bool spawn_self_placed(const struct spawn_config *c, bool born_in_userns);
 
+/* Does the child stop at HOOKS (sync.h) for the parent's work there: the
+ * hooks callback, or linux.netDevices to move into its network namespace?
+ * Both sides ask, the parent refusing a READY without it when it is due.
+ * Without it, one round trip (two wake-ups of the other side) is saved. */
+bool spawn_hooks_step(const struct spawn_config *c);
+
 #endif

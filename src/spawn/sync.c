@@ -161,7 +161,7 @@ struct sync_step {
 static const struct sync_step steps_create[] = {
     {P, SYNC_MOUNT_FD, STEP_REPEAT},
     {P, SYNC_GO, 0},
-    {C, SYNC_HOOKS, 0},
+    {C, SYNC_HOOKS, STEP_OPTIONAL}, /* when due (spawn_hooks_step) */
     {P, SYNC_HOOKS_DONE, STEP_REPLY},
     {C, SYNC_PTY, STEP_OPTIONAL},
     {C, SYNC_SECCOMP, STEP_OPTIONAL},
@@ -174,7 +174,7 @@ static const struct sync_step steps_join[] = {
     {P, SYNC_MOUNT_FD, STEP_REPLY | STEP_REPEAT},
     {P, SYNC_MAPS_DONE, STEP_REPLY},
     {C, SYNC_PID, STEP_OPTIONAL},
-    {C, SYNC_HOOKS, 0},
+    {C, SYNC_HOOKS, STEP_OPTIONAL}, /* when due (spawn_hooks_step) */
     {P, SYNC_HOOKS_DONE, STEP_REPLY},
     {C, SYNC_PTY, STEP_OPTIONAL},
     {C, SYNC_SECCOMP, STEP_OPTIONAL},

@@ -24,7 +24,9 @@
  *                                                       fd = a sealed memfd holding it);
  *                                                       parent moved linux.netDevices
  *                                                       into the init's network ns, then
- *                                                       ran prestart and createRuntime hooks
+ *                                                       ran prestart and createRuntime hooks;
+ *                                                       only when the parent has such work
+ *                                                       (spawn_hooks_step: both sides ask)
  *  child       SYNC_PTY           - , fd pty master     (none)
  *  child       SYNC_SECCOMP       - , fd notify         SYNC_SECCOMP_DONE: parent sent the
  *                                                       fd to linux.seccomp.listenerPath
@@ -46,9 +48,9 @@
  * a step repeated is a protocol error on whichever side sees it.
  *
  *  create (clone with the namespace flags):
- *    MOUNT_FD*  GO  HOOKS HOOKS_DONE  [PTY]  [SECCOMP SECCOMP_DONE]  READY
+ *    MOUNT_FD*  GO  [HOOKS HOOKS_DONE]  [PTY]  [SECCOMP SECCOMP_DONE]  READY
  *  join (a namespace given by path; the child joins and unshares itself):
- *    GO  [MAPS MOUNT_FD* MAPS_DONE]  [PID]  HOOKS HOOKS_DONE  [PTY]
+ *    GO  [MAPS MOUNT_FD* MAPS_DONE]  [PID]  [HOOKS HOOKS_DONE]  [PTY]
  *    [SECCOMP SECCOMP_DONE]  READY
  *  exec (a process joining a running container):
  *    GO  [PID]  [PTY]  [SECCOMP SECCOMP_DONE]  READY

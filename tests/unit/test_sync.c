@@ -182,9 +182,17 @@ static void test_walk_refusals(void)
 
 	pair_open(&p, SYNC_MODE_CREATE);
 	pass(&p, PAR, SYNC_GO);
-	e = inject(&p, CHI, SYNC_READY);
-	is_str(e, "sync: unexpected READY from the child (expected HOOKS from the child)",
-	       "READY before HOOKS is refused");
+	e = inject(&p, PAR, SYNC_HOOKS_DONE);
+	is_str(e, "sync: unexpected HOOKS_DONE from the parent (expected READY from the child)",
+	       "HOOKS_DONE without HOOKS is refused");
+	free(e);
+	pair_close(&p);
+
+	pair_open(&p, SYNC_MODE_CREATE);
+	pass(&p, PAR, SYNC_GO);
+	ok(pass(&p, CHI, SYNC_READY), "create: HOOKS is optional (not due: nothing to do there)");
+	e = inject(&p, CHI, SYNC_HOOKS);
+	ok(e != NULL, "HOOKS after READY is refused (the parent checks HOOKS came when due)");
 	free(e);
 	pair_close(&p);
 
