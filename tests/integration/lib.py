@@ -85,6 +85,17 @@ def proc_state(pid):
     return data[data.rindex(")") + 2]
 
 
+def host_ids(pid):
+    """A process's uids and gids as the host sees them: {"U": [real, effective, saved, fs],
+    "G": [...]}."""
+    ids = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(("Uid:", "Gid:")):
+                ids[line[0]] = [int(x) for x in line.split()[1:]]
+    return ids
+
+
 def is_alive(pid):
     """True if pid runs; a zombie (init of this host does not reap promptly) counts as dead."""
     return proc_state(pid) not in (None, "Z", "X")
@@ -207,9 +218,60 @@ def finish_receiver(p, out, timeout=20):
         return f.read().decode(errors="replace").replace("\r\n", "\n")
 
 
-def _log(argv, r):
+def log_result(argv, r):
     # Printed output is shown by pytest when a test fails.
     print("$ %s\n-> rc=%s\nstdout: %s\nstderr: %s" % (" ".join(argv), r.returncode, r.stdout, r.stderr))
+
+
+def run_captured(argv, timeout=60, input=None, **kw):
+    """Run argv with its output captured as text (stdin: input, or /dev/null); a timeout is
+    rc -1 with "[timed out]" added to stderr. Logged for the test report."""
+    try:
+        r = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=timeout, **kw)
+    except subprocess.TimeoutExpired as e:
+        r = subprocess.CompletedProcess(argv, -1, e.stdout or "", (e.stderr or "") + "\n[timed out]")
+        if isinstance(r.stdout, bytes):
+            r.stdout = r.stdout.decode(errors="replace")
+        if isinstance(r.stderr, bytes):
+            r.stderr = r.stderr.decode(errors="replace")
+    log_result(argv, r)
+    return r
+
+
+def pty_run(argv, send, timeout=20, child=None):
+    """Run argv on a new pty as its controlling terminal; once it printed "ready", type
+    `send`; collect the output. child() runs in the forked child before the exec (e.g. to
+    drop to another user); it may return the environment for the exec.
+    Returns (exit code, output as text)."""
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            env = child() if child else None
+            os.execve(argv[0], argv, env if env is not None else os.environ)
+        finally:
+            os._exit(127)
+    out = b""
+    deadline = time.monotonic() + timeout
+    sent = False
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if not sent and b"ready" in out:
+            os.write(fd, send)
+            sent = True
+        if r:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
 class Runtime:
@@ -228,18 +290,8 @@ class Runtime:
         return [self.binary] + (["--root", self.root] if root else []) + [str(a) for a in args]
 
     def cmd(self, *args, root=True, timeout=60, input=None, cwd=None, env=None):
-        argv = self.argv(*args, root=root)
-        try:
-            r = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
-                               capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
-        except subprocess.TimeoutExpired as e:
-            r = subprocess.CompletedProcess(argv, -1, e.stdout or "", (e.stderr or "") + "\n[timed out]")
-            if isinstance(r.stdout, bytes):
-                r.stdout = r.stdout.decode(errors="replace")
-            if isinstance(r.stderr, bytes):
-                r.stderr = r.stderr.decode(errors="replace")
-        _log(argv, r)
-        return r
+        return run_captured(self.argv(*args, root=root), timeout=timeout, input=input, cwd=cwd,
+                            env=env)
 
     def detached(self, *args, out, err, timeout=60, pass_fds=(), env=None, cwd=None):
         """Run a verb whose container keeps the stdio: give it files, not pipes, so that the
@@ -255,7 +307,7 @@ class Runtime:
             except subprocess.TimeoutExpired:
                 rc = -1
         r = subprocess.CompletedProcess(argv, rc, _read_from(out, start_out), _read_from(err, start_err))
-        _log(argv, r)
+        log_result(argv, r)
         return r
 
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lib import Bundle, is_alive, kill_and_reap
+from lib import Bundle, is_alive, kill_and_reap, log_result, run_captured
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -94,10 +94,6 @@ def remove_user(u):
         shutil.rmtree(u.xdg, ignore_errors=True)
 
 
-def _log(argv, r):
-    print("$ %s\n-> rc=%s\nstdout: %s\nstderr: %s" % (" ".join(argv), r.returncode, r.stdout, r.stderr))
-
-
 class RootlessRuntime:
     """The runtime binary run as `user`, with its XDG_RUNTIME_DIR (`xdg`, default the one made
     for the session), from `cgroup` (a directory the user was delegated) when given, through
@@ -137,18 +133,8 @@ class RootlessRuntime:
 
     def run_as(self, argv, env=None, timeout=60, input=None, cwd=None, **kw):
         """Any program as the user (the same way as the runtime), output captured as text."""
-        try:
-            r = subprocess.run(argv, input=input, stdin=None if input is not None else subprocess.DEVNULL,
-                               capture_output=True, text=True, timeout=timeout, cwd=cwd or self.user.home,
-                               env=env or self.env(), preexec_fn=self._preexec, **kw)
-        except subprocess.TimeoutExpired as e:
-            r = subprocess.CompletedProcess(argv, -1, e.stdout or "", (e.stderr or "") + "\n[timed out]")
-            if isinstance(r.stdout, bytes):
-                r.stdout = r.stdout.decode(errors="replace")
-            if isinstance(r.stderr, bytes):
-                r.stderr = r.stderr.decode(errors="replace")
-        _log(argv, r)
-        return r
+        return run_captured(argv, timeout=timeout, input=input, cwd=cwd or self.user.home,
+                            env=env or self.env(), preexec_fn=self._preexec, **kw)
 
     def cmd(self, *args, env=None, timeout=60, input=None, cwd=None):
         return self.run_as(self.argv(*args), env=env, timeout=timeout, input=input, cwd=cwd)
@@ -171,7 +157,7 @@ class RootlessRuntime:
             f.seek(start)
             text = f.read().decode(errors="replace")
         r = subprocess.CompletedProcess(argv, rc, "", text)
-        _log(argv, r)
+        log_result(argv, r)
         return r
 
     def state(self, cid):

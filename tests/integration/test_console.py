@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from lib import assert_nothing_left, finish_receiver, parse_probe, start_receiver
+from lib import assert_nothing_left, finish_receiver, parse_probe, pty_run, start_receiver
 
 pytestmark = pytest.mark.console
 
@@ -85,35 +85,6 @@ def test_console_socket_without_terminal_fails_or_is_ignored(bundle, container, 
         assert "pid=1" in c.output()
 
 
-def _pty_run(argv, send, timeout=20):
-    """Run argv on a new pty as its controlling terminal; type `send`, collect output."""
-    import pty
-    import select
-    import time
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(argv[0], argv)
-    out = b""
-    deadline = time.monotonic() + timeout
-    sent = False
-    while time.monotonic() < deadline:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if not sent and b"ready" in out:
-            os.write(fd, send)
-            sent = True
-        if r:
-            try:
-                data = os.read(fd, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            out += data
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
-
-
 def test_foreground_run_proxies_the_terminal(bundle, container, runtime):
     # like `docker run -it`: hutch's own terminal is proxied to the container's pty
     b = bundle(["sh", "-c", "stty -echo; echo ready; read line; echo got:$line; "
@@ -121,7 +92,7 @@ def test_foreground_run_proxies_the_terminal(bundle, container, runtime):
     b.process["terminal"] = True
     c = container(b)
     c._prepare()
-    code, out = _pty_run([runtime.binary, "--root", runtime.root, "run", "--bundle", b.path, c.id],
+    code, out = pty_run([runtime.binary, "--root", runtime.root, "run", "--bundle", b.path, c.id],
                          b"hello\r")
     assert "got:hello" in out, out
     assert "stdin-is-tty" in out, out

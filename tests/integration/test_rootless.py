@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from lib import RECVTTY, parse_probe, wait_dead
+from lib import RECVTTY, host_ids, parse_probe, pty_run, wait_dead
 
 pytestmark = [pytest.mark.rootless, pytest.mark.userns]
 
@@ -30,15 +30,6 @@ def create(rt, b, cid, test_dir, *extra):
     out = os.path.join(test_dir, cid + ".out")
     r = rt.detached("create", "--bundle", b.path, *extra, cid, out=out)
     return r, out
-
-
-def host_ids(pid):
-    ids = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(("Uid:", "Gid:")):
-                ids[line[0]] = [int(x) for x in line.split()[1:]]
-    return ids
 
 
 def mountinfo(pid):
@@ -296,39 +287,19 @@ def test_exec_with_a_terminal(rootless, rootless_bundle, test_dir):
 
 
 def test_foreground_run_proxies_the_terminal(rootless, rootless_bundle):
-    import pty
-    import select
-    import time
     b = rootless_bundle(["sh", "-c", "stty -echo; echo ready; read line; echo got:$line; exit 3"])
     b.config["process"]["terminal"] = True
     b.save()
-    argv = rootless.argv("run", "--bundle", b.path, "rl")
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            rootless._preexec()
-            os.chdir(rootless.user.home)
-            os.execve(argv[0], argv, rootless.env())
-        finally:
-            os._exit(127)
-    out, sent, deadline = b"", False, time.monotonic() + 20
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if not sent and b"ready" in out:
-            os.write(fd, b"hello\r")
-            sent = True
-        if ready:
-            try:
-                data = os.read(fd, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            out += data
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert b"got:hello" in out, out
-    assert os.waitstatus_to_exitcode(status) == 3, out
+
+    def as_the_user():
+        rootless._preexec()
+        os.chdir(rootless.user.home)
+        return rootless.env()
+
+    code, out = pty_run(rootless.argv("run", "--bundle", b.path, "rl"), b"hello\r",
+                        child=as_the_user)
+    assert "got:hello" in out, out
+    assert code == 3, out
 
 
 # --- ID mappings ---------------------------------------------------------------------------

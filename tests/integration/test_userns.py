@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from lib import host_ids
+
 pytestmark = [pytest.mark.namespaces, pytest.mark.userns]
 
 HOST_ID = 100000
@@ -30,15 +32,6 @@ def userns_bundle(bundle, args, chown=False):
     return b
 
 
-def _host_ids(pid):
-    ids = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(("Uid:", "Gid:")):
-                ids[line[0]] = [int(x) for x in line.split()[1:]]
-    return ids
-
-
 def test_uid_mapping_inside_and_outside(bundle, container):
     b = userns_bundle(bundle, ["sh", "-c", "/probe; exec /probe sleep"])
     c = container(b)
@@ -48,7 +41,7 @@ def test_uid_mapping_inside_and_outside(bundle, container):
     c.wait_output("fd=")
     facts = c.facts()
     assert facts["uid"] == "0" and facts["euid"] == "0" and facts["gid"] == "0"
-    ids = _host_ids(c.pid)
+    ids = host_ids(c.pid)
     assert ids["U"] == [HOST_ID] * 4
     assert ids["G"] == [HOST_ID] * 4
     assert os.readlink("/proc/%d/ns/user" % c.pid) != os.readlink("/proc/self/ns/user")
@@ -71,7 +64,7 @@ def test_non_root_user_inside_user_namespace(bundle, container):
     assert c.start().returncode == 0
     c.wait_output("fd=")
     assert c.facts()["uid"] == "1000"
-    assert _host_ids(c.pid)["U"][0] == HOST_ID + 1000
+    assert host_ids(c.pid)["U"][0] == HOST_ID + 1000
 
 
 def test_files_created_are_owned_by_mapped_ids(bundle, container):
