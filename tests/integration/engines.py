@@ -54,43 +54,6 @@ def run_cmd(argv, timeout=120, input=None, env=None):
     return r
 
 
-def pty_run(argv, timeout=60, rows=24, cols=80, env=None):
-    """Run argv on a new pseudo-terminal of rows x cols; returns (exit code, output bytes)."""
-    import fcntl
-    import pty
-    import select
-    import struct
-    import termios
-
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-            os.execvpe(argv[0], argv, env or os.environ)
-        finally:
-            os._exit(127)
-    out = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            continue
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        out += data
-    else:
-        os.kill(pid, signal.SIGKILL)
-    os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    print("$ %s (on a pty)\n-> rc=%s\noutput: %r" % (" ".join(argv), code, out))
-    return code, out
-
-
 def make_rootfs_tar(workdir, probe):
     """A tarball of the busybox rootfs (bundles/busybox/make-rootfs.sh) plus /probe."""
     rootfs = os.path.join(workdir, "rootfs")

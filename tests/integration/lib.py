@@ -239,39 +239,48 @@ def run_captured(argv, timeout=60, input=None, **kw):
     return r
 
 
-def pty_run(argv, send, timeout=20, child=None):
-    """Run argv on a new pty as its controlling terminal; once it printed "ready", type
-    `send`; collect the output. child() runs in the forked child before the exec (e.g. to
-    drop to another user); it may return the environment for the exec.
-    Returns (exit code, output as text)."""
+def pty_run(argv, send=None, timeout=60, child=None, rows=24, cols=80):
+    """Run argv (searched in PATH) on a new pty of rows x cols as its controlling terminal;
+    once it printed "ready", type `send` when given; collect the output until it
+    closes the pty (killed after timeout s). child() runs in the forked child before the exec
+    (e.g. to drop to another user) and may return the environment for the exec.
+    Returns (exit code, output bytes)."""
+    import fcntl
     import pty
     import select
+    import struct
+    import termios
     pid, fd = pty.fork()
     if pid == 0:
         try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             env = child() if child else None
-            os.execve(argv[0], argv, env if env is not None else os.environ)
+            os.execvpe(argv[0], argv, env if env is not None else os.environ)
         finally:
             os._exit(127)
     out = b""
     deadline = time.monotonic() + timeout
-    sent = False
     while time.monotonic() < deadline:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if not sent and b"ready" in out:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if send is not None and b"ready" in out:
             os.write(fd, send)
-            sent = True
-        if r:
-            try:
-                data = os.read(fd, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            out += data
-    _, status = os.waitpid(pid, 0)
+            send = None
+        if not ready:
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    else:
+        os.kill(pid, signal.SIGKILL)
     os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    print("$ %s (on a pty)\n-> rc=%s\noutput: %r" % (" ".join(argv), code, out))
+    return code, out
 
 
 class Runtime:

@@ -94,8 +94,8 @@ def test_foreground_run_proxies_the_terminal(bundle, container, runtime):
     c._prepare()
     code, out = pty_run([runtime.binary, "--root", runtime.root, "run", "--bundle", b.path, c.id],
                          b"hello\r")
-    assert "got:hello" in out, out
-    assert "stdin-is-tty" in out, out
+    assert b"got:hello" in out, out
+    assert b"stdin-is-tty" in out, out
     assert code == 7, out
 
 

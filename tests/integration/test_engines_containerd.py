@@ -170,7 +170,7 @@ def test_metrics(ctr, cid, tmp_path):
 
 
 def test_exec_tty(ctr, cid, tmp_path):
-    from engines import pty_run
+    from lib import pty_run
     c = cid()
     start_detached(ctr, c, tmp_path)
     code, out = pty_run(ctr.argv("task", "exec", "--tty", "--exec-id", "tty", c, "sh", "-c", "tty; exit 6"))
@@ -179,7 +179,7 @@ def test_exec_tty(ctr, cid, tmp_path):
 
 
 def test_run_tty(ctr, cid):
-    from engines import pty_run
+    from lib import pty_run
     code, out = pty_run(ctr.argv("run", "--rm", "--tty", *ctr.runtime_args(), IMAGE, cid(),
                                  "sh", "-c", "tty; exit 2"))
     assert code == 2

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from engines import (IMAGE, Podman, e2e_runtime, engine_dir, installed_file, make_rootfs_tar,
-                     meson_install, name_factory, pty_run, run_cmd)
+                     meson_install, name_factory, run_cmd)
+from lib import pty_run
 
 pytestmark = [
     pytest.mark.engines,

@@ -298,7 +298,7 @@ def test_foreground_run_proxies_the_terminal(rootless, rootless_bundle):
 
     code, out = pty_run(rootless.argv("run", "--bundle", b.path, "rl"), b"hello\r",
                         child=as_the_user)
-    assert "got:hello" in out, out
+    assert b"got:hello" in out, out
     assert code == 3, out
 
 
