@@ -69,6 +69,19 @@ def make_rootfs_tar(workdir, probe):
     return tar
 
 
+def with_image(pm, base, probe, image=IMAGE):
+    """Yield podman pm with the busybox rootfs plus /probe imported as `image`; pm's store is
+    removed afterwards. For a module fixture: `yield from with_image(...)`."""
+    try:
+        tar = make_rootfs_tar(base, probe)
+        os.chmod(tar, 0o644)  # a rootless podman reads it as its user
+        pm.ok("import", tar, image)
+        os.unlink(tar)
+        yield pm
+    finally:
+        pm.cleanup()
+
+
 def pids_mentioning(text):
     """Live processes whose command line contains text (shims and runtime calls of one engine)."""
     found = []

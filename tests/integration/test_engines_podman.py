@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from engines import (IMAGE, Podman, e2e_runtime, engine_dir, installed_file, make_rootfs_tar,
-                     meson_install, name_factory, run_cmd)
+from engines import (IMAGE, Podman, e2e_runtime, engine_dir, installed_file, meson_install,
+                     name_factory, run_cmd, with_image)
 from lib import pty_run
 
 pytestmark = [
@@ -24,14 +24,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def podman(runtime_path, probe_path):
     base = engine_dir("hutch-e2e-podman-")
-    pm = Podman(base, e2e_runtime(runtime_path))
-    try:
-        tar = make_rootfs_tar(base, probe_path)
-        pm.ok("import", tar, IMAGE)
-        os.unlink(tar)
-        yield pm
-    finally:
-        pm.cleanup()
+    yield from with_image(Podman(base, e2e_runtime(runtime_path)), base, probe_path)
 
 
 @pytest.fixture

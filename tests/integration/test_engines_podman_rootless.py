@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from engines import engine_dir, installed_file, make_rootfs_tar, meson_install, name_factory, remove_tree
+from engines import engine_dir, installed_file, meson_install, name_factory, remove_tree, with_image
 from rootless import RootlessRuntime, chown_tree
 
 pytestmark = [
@@ -91,15 +91,7 @@ def podman(request, rootless_user, installed, probe_path):
         pytest.skip("rootless podman needs subordinate ids and newuidmap (uidmap)")
     runtime = installed if request.param == "hutch" else shutil.which("runc") or "/usr/sbin/runc"
     base = engine_dir("hutch-e2e-podman-rootless-")
-    pm = RootlessPodman(rootless_user, base, runtime)
-    try:
-        tar = make_rootfs_tar(base, probe_path)
-        os.chmod(tar, 0o644)
-        pm.ok("import", tar, IMAGE)
-        os.unlink(tar)
-        yield pm
-    finally:
-        pm.cleanup()
+    yield from with_image(RootlessPodman(rootless_user, base, runtime), base, probe_path, IMAGE)
 
 
 @pytest.fixture
