@@ -277,7 +277,7 @@ static int watch(FILE *out, const struct container *c, long long interval_ms, ui
 	long long next = now_ms(), pending_until = 0;
 
 	herr_freep(&e); /* no memory controller: statistics only */
-	if (pidfd < 0 || !proc_alive(c->st->pid, c->st->pid_start))
+	if (!state_pidfd_is_init(pidfd, c->st))
 		return 0;
 	for (;;) {
 		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},

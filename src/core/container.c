@@ -84,7 +84,7 @@ int container_pids(const struct container *c, pid_t **ret, size_t *ret_n, struct
 	*ret_n = 0;
 	if (container_has_cgroup(c))
 		return cgroup_pids(c->cg, ret, ret_n, err);
-	if (c->st->pid <= 0 || !proc_alive(c->st->pid, c->st->pid_start))
+	if (c->st->pid <= 0 || !state_init_alive(c->st))
 		return 0;
 	return pidscan_container(c->st->pid, ret, ret_n, err);
 }
@@ -190,12 +190,13 @@ int signal_from_name(const char *s)
 }
 
 /* Signal the init through a pidfd opened while it was still the process
- * state.json names (same start time): a pid reused meanwhile is never hit. */
+ * state.json names (same start time, same pidfs inode): a pid reused
+ * meanwhile is never hit. */
 static int signal_init(const struct container_state *st, int sig, struct hutch_error **err)
 {
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
 
-	if (pidfd < 0 || !proc_alive(st->pid, st->pid_start))
+	if (!state_pidfd_is_init(pidfd, st))
 		return herr_msg(err, "container not running");
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
 		return herr_errno(err, errno, "kill container init %d", (int)st->pid);
@@ -422,7 +423,7 @@ static int kill_init(struct container *c, struct hutch_error **err)
 	pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
 	if (pidfd < 0 && errno != ESRCH)
 		return herr_errno(err, errno, "kill container init %d: pidfd_open", (int)st->pid);
-	if (pidfd < 0 || !proc_alive(st->pid, st->pid_start))
+	if (!state_pidfd_is_init(pidfd, st))
 		return 0;
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
 		return herr_errno(err, errno, "kill container init %d", (int)st->pid);

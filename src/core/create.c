@@ -372,6 +372,7 @@ static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_err
 	x->st.pid = pid;
 	if (early_state(x)) {
 		proc_stat(pid, &x->st.pid_start, NULL);
+		x->st.pid_ino = proc_pid_ino(pid);
 		if (state_write(x->dir.dirfd, &x->st, err) < 0)
 			return -1;
 	}
@@ -429,6 +430,8 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 	x->st.creating = false;
 	if (proc_stat(res.pid, &x->st.pid_start, NULL) < 0)
 		return herr_msg(err, "container init exited during setup");
+	/* our child, not yet reaped: its pid cannot name another process */
+	x->st.pid_ino = proc_pid_ino(res.pid);
 	ret->pid = res.pid;
 	ret->pty_master = res.pty_master;
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -206,6 +208,8 @@ static void gen_state(json_gen *g, const struct container_state *st)
 	json_gen_kv_string(g, "rootfs", st->rootfs);
 	json_gen_kv_int(g, "pid", st->pid);
 	json_gen_kv_uint(g, "pidStart", st->pid_start);
+	if (st->pid_ino)
+		json_gen_kv_uint(g, "pidIno", st->pid_ino);
 	json_gen_kv_string(g, "created", st->created);
 	json_gen_kv_string(g, "cgroup", st->cgroup);
 	json_gen_kv_bool(g, "creating", st->creating);
@@ -279,6 +283,7 @@ int state_read(int dirfd, struct container_state **ret, struct hutch_error **err
 	st->cgroup = dup_field(root, "cgroup");
 	st->pid = (pid_t)num_field(root, "pid");
 	st->pid_start = num_field(root, "pidStart");
+	st->pid_ino = num_field(root, "pidIno");
 	st->creating = json_bool(json_object_get(root, "creating"));
 	st->paused = json_bool(json_object_get(root, "paused"));
 	ann = json_object_get(root, "annotations");
@@ -360,11 +365,51 @@ bool proc_alive(pid_t pid, unsigned long long start)
 	return state != 'Z' && state != 'X' && s == start;
 }
 
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC 0x50494446 /* linux/magic.h, Linux 6.9 */
+#endif
+
+unsigned long long pidfd_ino(int pidfd)
+{
+	struct statfs sfs;
+	struct stat sb;
+
+	/* before pidfs, every pidfd is the one anon inode: no identity */
+	if (pidfd < 0 || fstatfs(pidfd, &sfs) < 0 || sfs.f_type != PID_FS_MAGIC ||
+	    fstat(pidfd, &sb) < 0)
+		return 0;
+	return (unsigned long long)sb.st_ino;
+}
+
+unsigned long long proc_pid_ino(pid_t pid)
+{
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	return pidfd_ino(fd);
+}
+
+bool state_pidfd_is_init(int pidfd, const struct container_state *st)
+{
+	if (pidfd < 0 || !proc_alive(st->pid, st->pid_start))
+		return false;
+	return !st->pid_ino || pidfd_ino(pidfd) == st->pid_ino;
+}
+
+bool state_init_alive(const struct container_state *st)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (!st->pid_ino)
+		return proc_alive(st->pid, st->pid_start);
+	fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	return state_pidfd_is_init(fd, st);
+}
+
 enum container_status state_status(int dirfd, const struct container_state *st, bool busy)
 {
 	if (st->creating)
 		return busy ? STATUS_CREATING : STATUS_STOPPED;
-	if (!proc_alive(st->pid, st->pid_start))
+	if (!state_init_alive(st))
 		return STATUS_STOPPED;
 	if (st->paused) /* a created container can be paused too (as runc) */
 		return STATUS_PAUSED;

@@ -51,6 +51,7 @@ struct container_state {
 	char *rootfs;
 	pid_t pid;                    /* the init, 0 before it exists */
 	unsigned long long pid_start; /* /proc/<pid>/stat starttime: guards against pid reuse */
+	unsigned long long pid_ino;   /* the init's pidfs inode (Linux 6.9+), 0 if unknown */
 	char *created;                /* RFC 3339 */
 	char *cgroup;                 /* cgroup_serialize() output, may be NULL */
 	bool creating;                /* create has not finished */
@@ -126,6 +127,19 @@ char *state_oci_json(const struct container_state *st, enum container_status sta
 int proc_stat(pid_t pid, unsigned long long *ret_start, char *ret_state);
 /* True when pid is alive, not a zombie, and started at `start`. */
 bool proc_alive(pid_t pid, unsigned long long start);
+/* The pidfs inode number of a pidfd's process, or of pid (Linux 6.9+:
+ * unique per process for as long as the system runs, unlike the pid and the
+ * 10 ms starttime); 0 when the kernel has no pidfs or pid is gone. */
+unsigned long long pidfd_ino(int pidfd);
+unsigned long long proc_pid_ino(pid_t pid);
+/* Is pidfd (opened for st->pid) st's init: alive, started at st->pid_start,
+ * and the process state.json's pidfs inode names, when it holds one. */
+bool state_pidfd_is_init(int pidfd, const struct container_state *st);
+/* Is st's init alive: proc_alive(), and, when state.json holds its pidfs
+ * inode, the process with that pid has it. A pid that another process holds
+ * now (reused, or a state.json rewritten to name it) is not the init, even
+ * one started in the same clock tick. */
+bool state_init_alive(const struct container_state *st);
 
 /* Current time as RFC 3339 with nanoseconds, UTC. Caller frees. */
 char *now_rfc3339(void);
