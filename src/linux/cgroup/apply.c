@@ -159,7 +159,7 @@ static bool unified_set(const struct spec_resources *r)
 }
 
 struct group {
-	const char *field; /* JSON path named in errors */
+	const char *field; /* its JSON path in config.json, named in errors */
 	const char *v1;    /* v1 controller; NULL: none */
 	const char *v2;    /* v2 controller; "" needs none; NULL: not on v2 */
 	bool (*is_set)(const struct spec_resources *r);
@@ -169,23 +169,18 @@ struct group {
 /* Order matters a little: cpuset before cpu, unified last so its raw values
  * win over the converted ones. */
 static const struct group groups[] = {
-    {"config.json: .linux.resources.cpu", "cpuset", "cpuset", cpuset_set, cg_v1_cpuset,
-     cg_v2_cpuset},
-    {"config.json: .linux.resources.cpu", "cpu", "cpu", cpu_set, cg_v1_cpu, cg_v2_cpu},
-    {"config.json: .linux.resources.memory", "memory", "memory", memory_set, cg_v1_memory,
-     cg_v2_memory},
-    {"config.json: .linux.resources.pids", "pids", "pids", pids_set, cg_v1_pids, cg_v2_pids},
-    {"config.json: .linux.resources.blockIO", "blkio", "io", blkio_set, cg_v1_blkio, cg_v2_io},
-    {"config.json: .linux.resources.hugepageLimits", "hugetlb", "hugetlb", hugetlb_set,
-     cg_v1_hugetlb, cg_v2_hugetlb},
-    {"config.json: .linux.resources.network.classID", "net_cls", NULL, net_cls_set, cg_v1_net_cls,
-     NULL},
-    {"config.json: .linux.resources.network.priorities", "net_prio", NULL, net_prio_set,
-     cg_v1_net_prio, NULL},
-    {"config.json: .linux.resources.rdma", "rdma", "rdma", rdma_set, cg_v1_rdma, cg_v2_rdma},
-    {"config.json: .linux.resources.devices", "devices", "", devices_set, cg_v1_devices,
-     cg_v2_devices},
-    {"config.json: .linux.resources.unified", NULL, "", unified_set, NULL, cg_v2_unified},
+    {".linux.resources.cpu", "cpuset", "cpuset", cpuset_set, cg_v1_cpuset, cg_v2_cpuset},
+    {".linux.resources.cpu", "cpu", "cpu", cpu_set, cg_v1_cpu, cg_v2_cpu},
+    {".linux.resources.memory", "memory", "memory", memory_set, cg_v1_memory, cg_v2_memory},
+    {".linux.resources.pids", "pids", "pids", pids_set, cg_v1_pids, cg_v2_pids},
+    {".linux.resources.blockIO", "blkio", "io", blkio_set, cg_v1_blkio, cg_v2_io},
+    {".linux.resources.hugepageLimits", "hugetlb", "hugetlb", hugetlb_set, cg_v1_hugetlb,
+     cg_v2_hugetlb},
+    {".linux.resources.network.classID", "net_cls", NULL, net_cls_set, cg_v1_net_cls, NULL},
+    {".linux.resources.network.priorities", "net_prio", NULL, net_prio_set, cg_v1_net_prio, NULL},
+    {".linux.resources.rdma", "rdma", "rdma", rdma_set, cg_v1_rdma, cg_v2_rdma},
+    {".linux.resources.devices", "devices", "", devices_set, cg_v1_devices, cg_v2_devices},
+    {".linux.resources.unified", NULL, "", unified_set, NULL, cg_v2_unified},
 };
 
 static int apply_group(const struct cgroup *cg, const struct group *g,
@@ -198,25 +193,28 @@ static int apply_group(const struct cgroup *cg, const struct group *g,
 	 * holds next to no controllers, and the names would mean something
 	 * else than on v2 (runc refuses it unless the host is unified) */
 	if (!g->v1 && cg->mode != CGROUP_MODE_UNIFIED)
-		return herr_msg(err,
-		                "%s: invalid configuration: cgroup v2 is required, but this "
-		                "host's cgroups are %s",
-		                g->field,
-		                cg->mode == CGROUP_MODE_HYBRID ? "hybrid (v1 controllers)" : "v1");
+		return herr_msg(
+		    err,
+		    "config.json: %s: invalid configuration: cgroup v2 is required, but this "
+		    "host's cgroups are %s",
+		    g->field, cg->mode == CGROUP_MODE_HYBRID ? "hybrid (v1 controllers)" : "v1");
 	if (h && h->path) {
 		dir = cg_dir(h);
-		return g->write_v1(dir, r, err) < 0 ? herr_prefix(err, "%s", g->field) : 0;
+		return g->write_v1(dir, r, err) < 0 ? herr_prefix(err, "config.json: %s", g->field)
+		                                    : 0;
 	}
 	h = cg_find(cg, "");
 	if (h && h->path && g->v2) {
 		dir = cg_dir(h);
 		if (*g->v2 && !cg_v2_has_controller(dir, g->v2))
-			return herr_msg(err, "%s: %s controller is not available", g->field, g->v2);
-		return g->write_v2(dir, r, err) < 0 ? herr_prefix(err, "%s", g->field) : 0;
+			return herr_msg(err, "config.json: %s: %s controller is not available",
+			                g->field, g->v2);
+		return g->write_v2(dir, r, err) < 0 ? herr_prefix(err, "config.json: %s", g->field)
+		                                    : 0;
 	}
 	if (!g->v1)
-		return herr_msg(err, "%s: cgroup v2 is not available", g->field);
-	return herr_msg(err, "%s: %s controller is not available", g->field,
+		return herr_msg(err, "config.json: %s: cgroup v2 is not available", g->field);
+	return herr_msg(err, "config.json: %s: %s controller is not available", g->field,
 	                cg->mode == CGROUP_MODE_UNIFIED && g->v2 && *g->v2 ? g->v2 : g->v1);
 }
 
@@ -275,8 +273,7 @@ char *cgroup_resources_needing_cgroup(const struct spec_resources *r)
 	for (size_t i = 0; r && i < sizeof(groups) / sizeof(groups[0]); i++) {
 		if (groups[i].is_set == devices_set || !groups[i].is_set(r))
 			continue;
-		/* ".linux.resources.x": the field without its "config.json: " */
-		const char *f = strstr(groups[i].field, ": ") + 2;
+		const char *f = groups[i].field;
 		char *next = names ? xasprintf("%s, %s", names, f) : xstrdup(f);
 		free(names);
 		names = next;
