@@ -132,6 +132,15 @@ def host_mounts():
         return [_unescape(line.split()[4]) for line in f]
 
 
+def stable_mounts(test_dir):
+    """The host's mount points, less those other test suites on this machine make and remove
+    meanwhile under their own /tmp directories or /run/netns: a leak of ours lands elsewhere,
+    or under this session's directory, which is kept."""
+    session = os.path.dirname(test_dir)
+    return [m for m in host_mounts() if not ((m.startswith("/tmp/") and not m.startswith(session + "/"))
+                                             or m.startswith("/run/netns"))]
+
+
 def mounts_under(path):
     path = os.path.realpath(path)
     return [m for m in host_mounts() if m == path or m.startswith(path + "/")]

@@ -16,21 +16,12 @@ import subprocess
 
 import pytest
 
-from lib import finish_receiver, host_mounts, parse_probe, start_receiver
+from lib import finish_receiver, parse_probe, stable_mounts, start_receiver
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build"))
 
 pytestmark = [pytest.mark.mounts, pytest.mark.attack]
-
-
-def stable_mounts(test_dir):
-    """The host's mount points, less those other test suites on this machine make and remove
-    meanwhile under their own /tmp directories or /run/netns: a leak of ours lands elsewhere,
-    or under this session's directory, which is kept."""
-    session = os.path.dirname(test_dir)
-    return [m for m in host_mounts() if not ((m.startswith("/tmp/") and not m.startswith(session + "/"))
-                                             or m.startswith("/run/netns"))]
 
 SWAP_ATTEMPTS = 120
 

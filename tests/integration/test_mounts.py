@@ -7,18 +7,9 @@ import subprocess
 
 import pytest
 
-from lib import host_mounts, mounts_under, parse_probe
+from lib import mounts_under, parse_probe, stable_mounts
 
 pytestmark = pytest.mark.mounts
-
-
-def stable_mounts(test_dir):
-    """The host's mount points, less those other test suites on this machine make and remove
-    meanwhile under their own /tmp directories or /run/netns: a leak of ours lands elsewhere,
-    or under this session's directory, which is kept."""
-    session = os.path.dirname(test_dir)
-    return [m for m in host_mounts() if not ((m.startswith("/tmp/") and not m.startswith(session + "/"))
-                                             or m.startswith("/run/netns"))]
 
 
 def _run(container, b):
