@@ -430,8 +430,10 @@ static int create_spawn(struct create_ctx *x, struct created *ret, struct hutch_
 	x->st.creating = false;
 	if (proc_stat(res.pid, &x->st.pid_start, NULL) < 0)
 		return herr_msg(err, "container init exited during setup");
-	/* our child, not yet reaped: its pid cannot name another process */
-	x->st.pid_ino = proc_pid_ino(res.pid);
+	/* our child, not yet reaped: its pid cannot name another process
+	 * (create_hooks may have read it already) */
+	if (!x->st.pid_ino)
+		x->st.pid_ino = proc_pid_ino(res.pid);
 	ret->pid = res.pid;
 	ret->pty_master = res.pty_master;
 	if (state_write(x->dir.dirfd, &x->st, err) < 0)
