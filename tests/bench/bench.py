@@ -213,6 +213,14 @@ def find_runtimes(a, tmp, state):
     if "runc" in want and shutil.which("runc"):
         out.append(Runtime("runc", shutil.which("runc"), state, base,
                            version_label("runc", shutil.which("runc"))))
+    # results are kept by label: two builds both named "hutch" need two
+    seen = set()
+    for rt in out:
+        label, k = rt.label, 1
+        while rt.label in seen:
+            k += 1
+            rt.label = "%s #%d" % (label, k)
+        seen.add(rt.label)
     return out, cleanup
 
 
