@@ -471,7 +471,9 @@ def section_memlimit(L, rts, tmp, a):
     cfg["linux"].setdefault("resources", {})["memory"] = {"limit": 512 * 1024}
     bundle = write_bundle(tmp, "memlimit", cfg)
     print("\nrun + delete -f of /bin/true under a 512 KiB memory limit (%s), %d containers"
-          % ("cgroup v2" if cgroup_unified() else "cgroup v1 memory controller", a.exec_batch))
+          % ("cgroup v2" if cgroup_unified() else
+             "cgroup2 view of a hybrid host: only its v2 controllers" if a.v2_view else
+             "cgroup v1 memory controller", a.exec_batch))
     for rt in rts:
         rows = L.run(rt.spawn_opts, [rt.cmd("run", "--bundle", bundle, rt.name + "-mem{}"),
                                      rt.cmd("delete", "-f", rt.name + "-mem{}")], a.exec_batch)
