@@ -29,6 +29,10 @@ bool strv_contains(char *const *strv, const char *s);
 #define strv_foreach(s, strv) for (char *const *s = (strv); s && *s; s++)
 
 bool str_has_prefix(const char *s, const char *prefix);
+/* Is `path` the directory `dir` or below it, by the text alone (both
+ * absolute and canonical: "/a/bc" is not under "/a/b"; everything absolute is
+ * under "/")? */
+bool str_path_under(const char *path, const char *dir);
 /* Parse a whole decimal string into an unsigned/signed 64-bit number; -1 on junk/overflow. */
 int str_to_u64(const char *s, unsigned long long *ret);
 int str_to_i64(const char *s, long long *ret);

@@ -53,6 +53,9 @@ static void test_str(void)
 	strv_push(&v, "b");
 	ok(strv_len(v) == 2 && strv_contains(v, "b"), "strv push/contains");
 	strv_free(v);
+	ok(str_path_under("/a/b", "/a/b") && str_path_under("/a/b/c", "/a/b"), "path under itself");
+	ok(!str_path_under("/a/bc", "/a/b") && !str_path_under("/a", "/a/b"), "path beside, above");
+	ok(str_path_under("/", "/") && str_path_under("/proc", "/"), "everything under /");
 }
 
 /* A --log-format json line is one object that a JSON parser (yajl, through

@@ -30,15 +30,6 @@ struct cg_ctx {
 	size_t n_lines;
 };
 
-static bool path_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return path[0] == '/';
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
 static int read_self_cgroup(struct cg_ctx *c, struct hutch_error **err)
 {
 	_cleanup_free_ char *text = NULL;
@@ -127,7 +118,7 @@ static int bind_own(const struct cg_ctx *c, const struct mountinfo_entry *e, int
 	const char *rel = "";
 	_cleanup_free_ char *source = NULL;
 
-	if (l && path_under(l->path, e->root))
+	if (l && str_path_under(l->path, e->root))
 		rel = l->path + (strcmp(e->root, "/") == 0 ? 0 : strlen(e->root));
 	source = xasprintf("%s%s", e->mount_point, rel);
 	return bind_dir(source, dir, mo, ret_mnt, err);
@@ -250,7 +241,7 @@ static int bind_own_tree(const struct cgroupfs_hier *own, size_t n, int target,
 static bool is_cgroup(const struct mountinfo_entry *e, const char *rootfs)
 {
 	return (strcmp(e->fstype, "cgroup") == 0 || strcmp(e->fstype, "cgroup2") == 0) &&
-	       !path_under(e->mount_point, rootfs);
+	       !str_path_under(e->mount_point, rootfs);
 }
 
 /* Does p sit directly in the directory holding `sibling`? */

@@ -47,15 +47,6 @@ static int pivot(const char *rootfs, struct hutch_error **err)
 	return 0;
 }
 
-static bool path_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	if (strcmp(dir, "/") == 0)
-		return path[0] == '/';
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
 /* Take one host proc or sysfs mount out of sight: unmount it, or cover it
  * with an empty read-only tmpfs when it cannot be unmounted. mount_point is
  * the host's (from our mountinfo), not the container's. */
@@ -89,7 +80,7 @@ static int hide_host_procfs(const char *rootfs, struct hutch_error **err)
 		return -1;
 	for (size_t i = mi.n; i-- > 0 && r == 0;) {
 		const struct mountinfo_entry *e = &mi.e[i];
-		if (strcmp(e->root, "/") != 0 || path_under(e->mount_point, rootfs) ||
+		if (strcmp(e->root, "/") != 0 || str_path_under(e->mount_point, rootfs) ||
 		    (strcmp(e->fstype, "proc") != 0 && strcmp(e->fstype, "sysfs") != 0))
 			continue;
 		r = hide_one(e->mount_point, err);

@@ -288,11 +288,12 @@ struct rootfs_guard {
 	size_t n;
 };
 
-static bool path_under(const char *path, const char *dir)
+/* Is the mount at `path` one the guard looks after? A rootfs of "/" is the
+ * host's own tree: what else gets mounted there meanwhile is not ours to
+ * undo, so only "/" itself counts. */
+static bool in_rootfs(const char *path, const char *rootfs)
 {
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+	return strcmp(rootfs, "/") == 0 ? strcmp(path, "/") == 0 : str_path_under(path, rootfs);
 }
 
 struct rootfs_guard *rootfs_guard_new(const char *rootfs)
@@ -307,7 +308,7 @@ struct rootfs_guard *rootfs_guard_new(const char *rootfs)
 	g->rootfs = xstrdup(rootfs);
 	g->ids = xcalloc(mi.n ? mi.n : 1, sizeof(*g->ids));
 	for (size_t i = 0; i < mi.n; i++)
-		if (path_under(mi.e[i].mount_point, rootfs))
+		if (in_rootfs(mi.e[i].mount_point, rootfs))
 			g->ids[g->n++] = mi.e[i].id;
 	mountinfo_free(&mi);
 	return g;
@@ -350,7 +351,7 @@ int rootfs_guard_rollback(const struct rootfs_guard *g)
 	/* mountinfo lists a mount after the one it sits on: newest first */
 	for (size_t i = mi.n; i-- > 0;) {
 		const struct mountinfo_entry *e = &mi.e[i];
-		if (!path_under(e->mount_point, g->rootfs) || guarded(g, e->id))
+		if (!in_rootfs(e->mount_point, g->rootfs) || guarded(g, e->id))
 			continue;
 		_cleanup_close_ int fd =
 		    open_mount_point(rootfd, e->mount_point + strlen(g->rootfs));
