@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from lib import cgroup_dirs, is_alive, kill_and_reap, mounts_under
+from lib import cgroup_dirs, kill_and_reap, live_pids, mounts_under
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IMAGE = "localhost/hutch-e2e-busybox:latest"
@@ -84,18 +84,8 @@ def with_image(pm, base, probe, image=IMAGE):
 
 def pids_mentioning(text):
     """Live processes whose command line contains text (shims and runtime calls of one engine)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in cmdline and is_alive(int(entry)):
-            found.append(int(entry))
-    return found
+    return live_pids("cmdline", lambda raw: text in raw.replace(b"\0", b" ").decode(
+        errors="replace"), binary=True)
 
 
 def pids_in_cgroup_tree(dirs):

@@ -163,22 +163,30 @@ def cgroup_dirs(cgroups_path):
     return sorted(dirs)
 
 
+def live_pids(name, match, binary=False):
+    """Live processes (zombies count as dead) other than this one whose
+    /proc/PID/<name> satisfies match(content); a file that cannot be read or
+    parsed does not match."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/%s" % (entry, name), "rb" if binary else "r") as f:
+                hit = match(f.read())
+        except (OSError, IndexError, ValueError, StopIteration):
+            continue
+        if hit and is_alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
 def pids_in_cgroup(cgroups_path):
     """Live host processes whose /proc/PID/cgroup names cgroups_path in any hierarchy."""
     if not cgroups_path:
         return []
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cgroup" % entry) as f:
-                paths = [line.rstrip("\n").split(":", 2)[2] for line in f]
-        except (OSError, IndexError):
-            continue
-        if cgroups_path in paths and is_alive(int(entry)):
-            found.append(int(entry))
-    return found
+    return live_pids("cgroup", lambda text: cgroups_path in
+                     [line.split(":", 2)[2] for line in text.splitlines()])
 
 
 def state_dirs(root):

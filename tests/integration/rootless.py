@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from lib import Bundle, is_alive, kill_and_reap, log_result, run_captured
+from lib import Bundle, kill_and_reap, live_pids, log_result, run_captured
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -61,18 +61,8 @@ class User:
 
     def processes(self):
         """Live processes (zombies count as dead) whose real uid is the user's or a subordinate."""
-        found = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open("/proc/%s/status" % entry) as f:
-                    uid = next(int(l.split()[1]) for l in f if l.startswith("Uid:"))
-            except (OSError, StopIteration, ValueError):
-                continue
-            if self.owns(uid) and is_alive(int(entry)):
-                found.append(int(entry))
-        return found
+        return live_pids("status", lambda text: self.owns(
+            next(int(l.split()[1]) for l in text.splitlines() if l.startswith("Uid:"))))
 
 
 def make_user(session_dir):
