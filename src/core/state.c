@@ -218,31 +218,25 @@ static void gen_state(json_gen *g, const struct container_state *st)
 	json_gen_map_close(g);
 }
 
+static int fill_state(int fd, void *arg)
+{
+	json_gen *g = json_gen_new_fd(fd, false);
+	int r, e;
+
+	gen_state(g, arg);
+	r = json_gen_flush(g);
+	e = errno;
+	json_gen_free(g);
+	errno = e;
+	return r;
+}
+
 /* Generated straight into the new file (a state with many annotations is
  * not held twice), then renamed over state.json. */
 int state_write(int dirfd, const struct container_state *st, struct hutch_error **err)
 {
-	_cleanup_free_ char *tmp = xasprintf("state.json.tmp.%d", (int)getpid());
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	json_gen *g;
-	int r, e;
-
-	if (fd < 0)
-		return herr_errno(err, errno, "write state: create %s", tmp);
-	g = json_gen_new_fd(fd, false);
-	gen_state(g, st);
-	r = json_gen_flush(g);
-	e = errno;
-	json_gen_free(g);
-	close(fd);
-	if (r == 0 && renameat(dirfd, tmp, dirfd, "state.json") < 0) {
-		r = -1;
-		e = errno;
-	}
-	if (r < 0) {
-		unlinkat(dirfd, tmp, 0);
-		return herr_errno(err, e, "write state");
-	}
+	if (fs_replace_atomic_at(dirfd, "state.json", 0600, fill_state, (void *)st, err) < 0)
+		return herr_prefix(err, "write state");
 	return 0;
 }
 

@@ -91,15 +91,22 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 
 /* What a file replaced atomically gets: data[0..len), or srcfd's contents
  * from its offset 0 to its end (srcfd >= 0). */
-struct fill {
+struct buf {
 	const char *data;
 	size_t len;
-	int srcfd;
 };
 
-/* Copy srcfd from offset 0 to its end into dst (at its offset 0). */
-static int copy_all(int srcfd, int dst)
+static int fill_buf(int fd, void *arg)
 {
+	const struct buf *b = arg;
+
+	return fs_write_all(fd, b->data, b->len);
+}
+
+/* Copy *srcfd from offset 0 to its end into dst (at its offset 0). */
+static int copy_all(int dst, void *arg)
+{
+	int srcfd = *(const int *)arg;
 	off_t in = 0, out = 0;
 	bool same_fs = true;
 
@@ -122,15 +129,15 @@ static int copy_all(int srcfd, int dst)
 
 /* Write name's new contents into "<name>.tmp.<pid>" in dirfd, then rename it
  * over name: a reader sees the old file or the new one, never half of one. */
-static int replace_atomic(int dirfd, const char *name, mode_t mode, const struct fill *f,
-                          struct hutch_error **err)
+int fs_replace_atomic_at(int dirfd, const char *name, mode_t mode, int (*fill)(int fd, void *arg),
+                         void *arg, struct hutch_error **err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", name, (int)getpid());
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
 	if (fd < 0)
 		return herr_errno(err, errno, "create %s", tmp);
-	if ((f->srcfd >= 0 ? copy_all(f->srcfd, fd) : fs_write_all(fd, f->data, f->len)) < 0) {
+	if (fill(fd, arg) < 0) {
 		int e = errno;
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
@@ -148,9 +155,9 @@ static int replace_atomic(int dirfd, const char *name, mode_t mode, const struct
 int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                             struct hutch_error **err)
 {
-	const struct fill f = {.data = data, .len = len, .srcfd = -1};
+	struct buf b = {data, len};
 
-	return replace_atomic(dirfd, name, mode, &f, err);
+	return fs_replace_atomic_at(dirfd, name, mode, fill_buf, &b, err);
 }
 
 int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
@@ -162,9 +169,7 @@ int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
 int fs_copy_file_atomic_at(int dirfd, const char *name, int srcfd, mode_t mode,
                            struct hutch_error **err)
 {
-	const struct fill f = {.srcfd = srcfd};
-
-	return replace_atomic(dirfd, name, mode, &f, err);
+	return fs_replace_atomic_at(dirfd, name, mode, copy_all, &srcfd, err);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode, struct hutch_error **err)

@@ -26,6 +26,10 @@ int fs_write_file_atomic(const char *path, const char *data, size_t len, mode_t 
  * AT_FDCWD is fs_write_file_atomic). */
 int fs_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
                             struct hutch_error **err);
+/* The same with what fill(fd, arg) writes into the new file: 0, or -1 with
+ * errno (the new file is then removed and the old one stays). */
+int fs_replace_atomic_at(int dirfd, const char *name, mode_t mode, int (*fill)(int fd, void *arg),
+                         void *arg, struct hutch_error **err);
 /* The same with the whole content of the regular file srcfd (from offset 0;
  * its own offset is left alone), copied in the kernel (copy_file_range, or
  * sendfile across filesystems): never held in memory. */
