@@ -290,11 +290,6 @@ static void explain_oom(const struct create_ctx *x, struct hutch_error **err)
 		            "the container's init was killed by the OOM killer while being set up");
 }
 
-/* The state directory, locked: a create killed at any later point leaves a
- * container that state and list show ("stopped": a directory without
- * state.json, or with one saying "creating", and no holder of the lock) and
- * that delete --force removes. state.json is written first once the cgroup
- * exists (prepare_cgroup), which is what delete must know of. */
 /* The copy of config.json that start, delete and the hooks read later: the
  * file that was parsed, which must not have changed meanwhile. */
 static int copy_config(struct create_ctx *x, struct hutch_error **err)
@@ -312,6 +307,11 @@ static int copy_config(struct create_ctx *x, struct hutch_error **err)
 	return 0;
 }
 
+/* The state directory, locked: a create killed at any later point leaves a
+ * container that state and list show ("stopped": a directory without
+ * state.json, or with one saying "creating", and no holder of the lock) and
+ * that delete --force removes. state.json is written first once the cgroup
+ * exists (prepare_cgroup), which is what delete must know of. */
 static int prepare_state(struct create_ctx *x, struct hutch_error **err)
 {
 	if (state_dir_create(x->o->root, x->o->id, &x->dir, err) < 0)
@@ -353,10 +353,9 @@ static bool state_json_read(const struct spec *s)
 	       (s->hooks && (s->hooks->createContainer.n > 0 || s->hooks->startContainer.n > 0));
 }
 
-/* Called when the init asks for them: prestart then createRuntime, in the
- * runtime namespace, with the state as of now. state.json gets the init's
- * pid first when a hook may read it (`state` from a prestart hook), or when
- * no cgroup stands in for it: a delete after a create killed from here on
+/* Does state.json get the init's pid at the HOOKS step, before the spawn
+ * ends? When a hook may read it (`state` from a prestart hook), or when no
+ * cgroup stands in for it: a delete after a create killed from there on
  * kills what is in the cgroup, the init included. */
 static bool early_state(const struct create_ctx *x)
 {
@@ -364,6 +363,8 @@ static bool early_state(const struct create_ctx *x)
 	       cgroup_get_manager(x->cg) == CGROUP_MANAGER_DISABLED;
 }
 
+/* Called when the init stops at HOOKS: the early state.json, then prestart
+ * and createRuntime, in the runtime namespace, with the state as of now. */
 static int create_hooks(void *ctx, pid_t pid, char **ret_state, struct hutch_error **err)
 {
 	struct create_ctx *x = ctx;
