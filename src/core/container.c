@@ -136,10 +136,6 @@ static bool poll_dead(pid_t pid, unsigned long long start, int timeout_ms)
 	return !proc_alive(pid, start);
 }
 
-/* A pidfd polls readable once its process has exited, a zombie included
- * (pidfd_open(2)): it wakes us when the init dies instead of at the next 5 ms
- * tick. Opened first, then checked to be the process state.json names, so a
- * pid reused meanwhile is never waited for. */
 /* Has the process of pidfd exited within timeout_ms? */
 static bool pidfd_exited(int pidfd, int timeout_ms)
 {
@@ -158,6 +154,10 @@ static bool pidfd_exited(int pidfd, int timeout_ms)
 	return n > 0;
 }
 
+/* A pidfd polls readable once its process has exited, a zombie included
+ * (pidfd_open(2)): it wakes us when the init dies instead of at the next 5 ms
+ * tick. Opened first, then checked to be the process state.json names, so a
+ * pid reused meanwhile is never waited for. */
 bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms)
 {
 	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -409,7 +409,6 @@ static int kill_init(struct container *c, struct hutch_error **err)
 {
 	const struct container_state *st = c->st;
 	struct hutch_error *e = NULL;
-
 	_cleanup_close_ int pidfd = -1;
 
 	if (st->pid <= 0 || (c->status == STATUS_STOPPED && !st->creating))
