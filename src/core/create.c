@@ -222,9 +222,8 @@ static int rootless_without_cgroup(struct create_ctx *x, struct hutch_error **er
 {
 	const struct spec_linux *l = x->spec->linux_;
 	_cleanup_free_ char *names = cgroup_resources_needing_cgroup(l ? l->resources : NULL);
-	int e = (*err)->errnum;
 
-	if (!x->o->rootless || (e != EACCES && e != EPERM && e != EROFS))
+	if (!x->o->rootless || !herr_is_refusal(*err))
 		return -1;
 	if (names)
 		return herr_prefix(err,

@@ -364,9 +364,7 @@ static int exec_initial_affinity(struct spawn_run *r, struct hutch_error **err)
  * delegated subtree may not, and then runs outside, as with runc. */
 static int enter_refused(const struct spawn_config *c, struct hutch_error **err)
 {
-	int e = (*err)->errnum;
-
-	if (!c->cgroup_optional || (e != EACCES && e != EPERM && e != EROFS))
+	if (!c->cgroup_optional || !herr_is_refusal(*err))
 		return -1;
 	_cleanup_free_ char *what = herr_without_cause(*err);
 	log_warn("rootless: the process runs outside the container's cgroup (%s was refused)",

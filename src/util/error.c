@@ -3,6 +3,7 @@
 #include "util/error.h"
 #include "util/str.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,11 @@ char *herr_without_cause(const struct hutch_error *e)
 	    strncmp(e->msg + len - clen - 2, ": ", 2) == 0)
 		return xstrndup(e->msg, len - clen - 2);
 	return xstrdup(e->msg);
+}
+
+bool herr_is_refusal(const struct hutch_error *e)
+{
+	return e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS;
 }
 
 void herr_free(struct hutch_error *e)

@@ -6,6 +6,7 @@
 #define HUTCH_UTIL_ERROR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 struct hutch_error {
 	int errnum; /* errno of the root cause, 0 when there is none */
@@ -36,6 +37,9 @@ int herr_raw(struct hutch_error **err, int errnum, const char *msg);
  * exit codes (126), so a warning must not carry them into the message of a
  * later, different failure. */
 char *herr_without_cause(const struct hutch_error *e);
+/* Did e fail for want of permission (EACCES, EPERM, EROFS): the host
+ * refused, rather than something being broken? */
+bool herr_is_refusal(const struct hutch_error *e);
 
 void herr_free(struct hutch_error *e);
 void herr_freep(struct hutch_error **e);
