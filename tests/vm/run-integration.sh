@@ -16,7 +16,10 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=$(realpath -m "${HUTCH_BUILD_DIR:-$repo/build}")
-tests=${HUTCH_VM_TESTS:-tests/integration/test_cgroup_resources.py tests/integration/test_cgroups.py tests/integration/test_rootless.py tests/integration/test_rootless_cgroup.py}
+default_tests="tests/integration/test_cgroup_resources.py tests/integration/test_cgroup_update.py
+	tests/integration/test_cgroup_placement.py tests/integration/test_cgroups.py
+	tests/integration/test_rootless.py tests/integration/test_rootless_cgroup.py"
+tests=${HUTCH_VM_TESTS:-$default_tests}
 
 if [ ! -x "$build/hutch" ]; then
 	echo "run-integration: no $build/hutch: build hutch first" >&2
@@ -44,7 +47,7 @@ rc=$?
 if [ "${HUTCH_VM_SYSTEMD:-1}" != 0 ]; then
 	if [ -x /lib/systemd/systemd ] && command -v dbus-daemon >/dev/null; then
 		echo "run-integration: again with systemd as PID 1, for the systemd cgroup driver"
-		vm hutch.systemd=1 -- tests/integration/test_cgroup_resources.py \
+		vm hutch.systemd=1 -- tests/integration/test_cgroup_placement.py \
 			tests/integration/test_rootless_cgroup.py -k systemd
 		src=$?
 		[ $rc -eq 0 ] && [ $src -ne 5 ] && rc=$src
