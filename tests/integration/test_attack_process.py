@@ -8,7 +8,6 @@ import hashlib
 import os
 import shutil
 import stat
-import time
 
 import pytest
 

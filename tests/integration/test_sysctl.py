@@ -9,8 +9,6 @@ import subprocess
 
 import pytest
 
-from lib import parse_probe
-
 pytestmark = pytest.mark.mounts
 
 THROWAWAY = ["unshare", "-n", "-i", "-u"]

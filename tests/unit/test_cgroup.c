@@ -524,7 +524,23 @@ static void test_v1_resources(void)
 	 * takes each write as a rule); in this plain-file fixture they follow
 	 * each other. */
 	check_file("devices/hutch/v/devices.allow", "c 1:3 rwc 136:* rwm");
+	cgroup_free(cg);
+	herr_freep(&e);
+}
 
+/* Updates on v1: device rules as the difference to devices.list, lifted
+ * limits, and what v1 refuses. */
+static void test_v1_updates(void)
+{
+	struct hutch_error *e = NULL;
+	struct cgroup *cg;
+
+	v1_tree("hutch/v", NULL, true);
+	cg = mk("v", NULL, NULL, &e);
+	if (!ok(cg != NULL, "v1 fixture for updates")) {
+		herr_freep(&e);
+		return;
+	}
 	/* update on a default-deny list: only the difference, allows first */
 	put("devices/hutch/v/devices.list", "c 1:3 rwm\nc 1:5 rwm\nc 136:* rw\n");
 	put("devices/hutch/v/devices.deny", "");
@@ -559,10 +575,17 @@ static void test_v1_resources(void)
 	apply_fail(cg, "{\"rdma\":{\"mlx\":{\"hcaHandles\":1}}}",
 	           "linux.resources.rdma: rdma controller is not available");
 	cgroup_free(cg);
+	herr_freep(&e);
+}
 
-	/* hybrid: hugetlb only on the unified side. Every controller is
-	 * delegated down to the leaf already (its cgroup.controllers has all of
-	 * the root's): nothing is written. */
+/* hybrid: hugetlb only on the unified side. */
+static void test_hybrid_hugetlb(void)
+{
+	struct hutch_error *e = NULL;
+	struct cgroup *cg;
+
+	/* Every controller is delegated down to the leaf already (its
+	 * cgroup.controllers has all of the root's): nothing is written. */
 	v1_tree("hutch/h", "hugetlb", false);
 	cg = mk("h", NULL, NULL, &e);
 	ok(cg != NULL, "create on hybrid fixture, delegated already");
@@ -594,7 +617,7 @@ static void test_v1_resources(void)
 	herr_freep(&e);
 }
 
-static void test_freeze_pids_oom_stats(void)
+static void test_v2_freeze_pids_oom_stats(void)
 {
 	struct hutch_error *e = NULL;
 	struct cgroup *cg;
@@ -667,6 +690,17 @@ static void test_freeze_pids_oom_stats(void)
 		printf("# %s\n%s\n", e->msg, text);
 	}
 	cgroup_free(cg);
+	herr_freep(&e);
+}
+
+static void test_v1_freeze_oom_stats(void)
+{
+	struct hutch_error *e = NULL;
+	struct cgroup *cg;
+	bool frozen = false;
+	uint64_t oom = 0;
+	json_gen *g;
+	json_node *j;
 
 	v1_tree("hutch/f1", NULL, false);
 	put("freezer/hutch/f1/freezer.state", "THAWED\n");
@@ -905,8 +939,11 @@ int main(void)
 	test_paths();
 	test_v2_resources();
 	test_v1_resources();
+	test_v1_updates();
+	test_hybrid_hugetlb();
 	test_v1_cpuset_kept();
-	test_freeze_pids_oom_stats();
+	test_v2_freeze_pids_oom_stats();
+	test_v1_freeze_oom_stats();
 	test_serialize();
 	test_rootless();
 	test_disabled();
