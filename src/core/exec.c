@@ -246,8 +246,9 @@ int container_exec_run(const struct exec_opts *o, struct hutch_error **err)
 {
 	struct exec_result res = {.pty_master = -1};
 
-	/* the process is a child of the exec intermediate: as a subreaper we
-	 * get it to wait for */
+	/* the process is our child, or (when it had to fork into the
+	 * container's pid namespace) a child of the exec intermediate: as a
+	 * subreaper we get it to wait for either way */
 	if (!o->detach)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (container_exec(o, &res, err) < 0)

@@ -194,6 +194,8 @@ static int child_join_exec(struct child *ch, struct hutch_error **err)
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		if (fds[t] >= 0)
 			close(fds[t]);
+	/* a child the parent had born in the container's pid namespace
+	 * (exec_pidns_enter) finds it shared: no fork */
 	if (r == 0 && fds[SPEC_NS_PID] >= 0)
 		r = child_fork_into_pidns(ch, err);
 	return r;

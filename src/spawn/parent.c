@@ -373,6 +373,52 @@ static int enter_refused(const struct spawn_config *c, struct hutch_error **err)
 	return 0;
 }
 
+/* exec into a container with a pid namespace of its own: enter it for our
+ * children only (setns of a pid namespace changes where our children are
+ * born, not where we are), so that the child is born in it and has no
+ * intermediate to fork (child_join_exec finds the pid namespace shared).
+ * Not when the container has a user or time namespace of its own, whose
+ * order of entry the child keeps, nor when the kernel refuses us (no
+ * CAP_SYS_ADMIN over the namespace): the child forks into it then. Returns
+ * an fd of our own pid namespace to come back to, or -1 if none entered. */
+static int exec_pidns_enter(const struct spawn_config *c)
+{
+	int shared[SPEC_NS__COUNT];
+	char path[64];
+	_cleanup_close_ int target = -1;
+	struct hutch_error *e = NULL;
+	int own;
+
+	if (c->mode != SPAWN_EXEC)
+		return -1;
+	if (ns_shared_all(c->target_pid, shared, &e) < 0) {
+		herr_freep(&e); /* the child finds the same and says so */
+		return -1;
+	}
+	if (shared[SPEC_NS_PID] != 0 || shared[SPEC_NS_USER] != 1 || shared[SPEC_NS_TIME] == 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)c->target_pid);
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (target < 0 || own < 0 || setns(target, CLONE_NEWPID) < 0) {
+		if (own >= 0)
+			close(own);
+		return -1;
+	}
+	return own;
+}
+
+/* Our children are born in our own pid namespace again. */
+static int exec_pidns_leave(int own, struct hutch_error **err)
+{
+	int rc = 0;
+
+	if (setns(own, CLONE_NEWPID) < 0)
+		rc = herr_errno(err, errno, "return to the runtime's pid namespace");
+	close(own);
+	return rc;
+}
+
 static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error **err)
 {
 	const struct spawn_config *c = r->c;
@@ -390,8 +436,14 @@ static int spawn_start(struct spawn_run *r, int child_sock, struct hutch_error *
 		        ~(unsigned long long)(CLONE_NEWTIME | CLONE_NEWCGROUP);
 		r->user_new = flags & CLONE_NEWUSER;
 	}
+	int own_pidns = exec_pidns_enter(c);
 	r->child = spawn_clone(r, flags, child_sock, mode, err);
 	close(child_sock);
+	if (own_pidns >= 0) {
+		_cleanup_error_ struct hutch_error *e = NULL;
+		if (exec_pidns_leave(own_pidns, r->child < 0 ? &e : err) < 0 && r->child >= 0)
+			return -1;
+	}
 	if (r->child < 0)
 		return -1;
 	r->init = r->child;

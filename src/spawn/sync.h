@@ -18,7 +18,9 @@
  *                                                       the parent writes its maps
  *  child       SYNC_PID           int32 init pid        (none) the child forked the real
  *                                                       init into a pid ns; the sender
- *                                                       exits afterwards
+ *                                                       exits afterwards (not for an exec
+ *                                                       child the parent had born in the
+ *                                                       container's pid ns)
  *  child       SYNC_HOOKS         -                     SYNC_HOOKS_DONE: payload = state
  *                                                       JSON (or, larger than a message,
  *                                                       fd = a sealed memfd holding it);

@@ -4,6 +4,9 @@
 # synchronously).
 import json
 import os
+import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -93,6 +96,41 @@ def test_exec_detach_pid_file(running, test_dir):
     assert os.readlink("/proc/%d/root" % pid) == "/"
     assert running.delete(force=True).returncode == 0
     assert wait_dead(pid)
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace not installed")
+def test_exec_is_one_process_born_in_the_pid_namespace(running, test_dir):
+    # the runtime enters the container's pid namespace for its child before the clone, so
+    # the process is born there: no intermediate forks into it, one clone for the exec
+    trace = os.path.join(test_dir, "exec.strace")
+    r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=clone,clone3,fork,vfork", "-o", trace] +
+                       running.runtime.argv("exec", running.id, "/probe"),
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    f = parse_probe(r.stdout)
+    assert f["pid"] not in ("", "1") and f["hostname"] == "exec-host"
+    with open(trace) as t:
+        clones = [line for line in t if re.search(r"\b(clone3?|v?fork)\(", line)]
+    assert len(clones) == 1, clones
+
+
+def test_exec_joins_time_namespace(bundle, container, runtime, require_namespace):
+    # a container with a time namespace of its own: the exec'd process sees its clocks
+    require_namespace("time")
+    offset = 10 * 86400
+    b = bundle(["/probe", "sleep"])
+    b.add_namespace("time")
+    b.linux["timeOffsets"] = {"boottime": {"secs": offset, "nanosecs": 0},
+                              "monotonic": {"secs": offset, "nanosecs": 0}}
+    c = container(b)
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    with open("/proc/uptime") as f:
+        host_before = float(f.read().split()[0])
+    r = runtime.cmd("exec", c.id, "cat", "/proc/uptime")
+    assert r.returncode == 0, r.stderr
+    inside = float(r.stdout.split()[0])
+    assert host_before + offset - 1 <= inside < host_before + offset + 60
 
 
 def test_exec_in_stopped_container_fails(bundle, container):

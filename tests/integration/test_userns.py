@@ -56,6 +56,19 @@ def test_uid_map_files(bundle, container):
         assert f.read().split() == ["0", str(HOST_ID), str(SIZE)]
 
 
+def test_exec_joins_the_user_namespace(bundle, container, runtime):
+    # exec into a container with a user namespace of its own: the process is in it, as the
+    # container's root
+    c = container(userns_bundle(bundle, ["/probe", "sleep"]))
+    assert c.create().returncode == 0
+    assert c.start().returncode == 0
+    r = runtime.cmd("exec", c.id, "sh", "-c", "cat /proc/self/uid_map; id -u")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["0", str(HOST_ID), str(SIZE)], r.stdout
+    assert lines[1] == "0", r.stdout
+
+
 def test_non_root_user_inside_user_namespace(bundle, container):
     b = userns_bundle(bundle, ["sh", "-c", "/probe; exec /probe sleep"])
     b.process["user"] = {"uid": 1000, "gid": 1000}
