@@ -126,13 +126,16 @@ static char *controllers_from_opts(const char *opts)
 /* v1 hierarchies mounted directly below root, from /proc/self/mountinfo. */
 static void v1_from_mountinfo(struct cgroup *cg, const char *root)
 {
+	_cleanup_free_ char *buf = xmalloc(16384); /* freed after the fclose below */
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0, rlen = strlen(root);
 
 	if (!f)
 		return;
-	setvbuf(f, NULL, _IOFBF, 16384); /* the whole file in one or two reads, not 1 KiB ones */
+	/* the whole file in one or two reads, not 1 KiB ones (the size of a
+	 * buffer stdio allocates itself is its own choice: hence ours) */
+	setvbuf(f, buf, _IOFBF, 16384);
 	while (getline(&line, &cap, f) > 0) {
 		char mp[4096], fstype[64], opts[1024];
 		char *dash = strstr(line, " - ");
