@@ -378,8 +378,9 @@ static int enter_refused(const struct spawn_config *c, struct hutch_error **err)
  * born, not where we are), so that the child is born in it and has no
  * intermediate to fork (child_join_exec finds the pid namespace shared).
  * Not when the container has a user or time namespace of its own, whose
- * order of entry the child keeps, nor when the kernel refuses us (no
- * CAP_SYS_ADMIN over the namespace): the child forks into it then. Returns
+ * order of entry the child keeps, nor when the kernel refuses us either way
+ * (no CAP_SYS_ADMIN over its namespace or ours): the child forks into it
+ * then. Returns
  * an fd of our own pid namespace to come back to, or -1 if none entered. */
 static int exec_pidns_enter(const struct spawn_config *c)
 {
@@ -400,7 +401,11 @@ static int exec_pidns_enter(const struct spawn_config *c)
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)c->target_pid);
 	target = open(path, O_RDONLY | O_CLOEXEC);
 	own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (target < 0 || own < 0 || setns(target, CLONE_NEWPID) < 0) {
+	/* coming back needs CAP_SYS_ADMIN over our own pid namespace, which a
+	 * runtime in a user namespace (rootless podman) lacks although it may
+	 * enter the container's: try the way back first (a no-op now) */
+	if (target < 0 || own < 0 || setns(own, CLONE_NEWPID) < 0 ||
+	    setns(target, CLONE_NEWPID) < 0) {
 		if (own >= 0)
 			close(own);
 		return -1;
