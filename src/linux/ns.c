@@ -124,25 +124,8 @@ int ns_write_time_offsets(const struct spec_linux *l, struct hutch_error **err)
 	return 0;
 }
 
-/* /proc/<pid>/ns and /proc/self/ns, opened once: each name below is then
- * one step from them, not a walk from /proc. */
-static int ns_dirs(pid_t pid, int *ret_dir, int *ret_self, struct hutch_error **err)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
-	*ret_dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*ret_dir < 0)
-		return herr_errno(err, errno, "open %s", path);
-	*ret_self = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*ret_self < 0) {
-		int e = errno;
-		close(*ret_dir);
-		return herr_errno(err, e, "open /proc/self/ns");
-	}
-	return 0;
-}
-
+/* 1 when the two ns directories name the same namespace of type t, 0 when
+ * not, -1 when this kernel lacks the type. */
 static int ns_shared_at(int dir, int self, enum spec_ns_type t)
 {
 	struct stat a, b;
@@ -152,25 +135,21 @@ static int ns_shared_at(int dir, int self, enum spec_ns_type t)
 	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-int ns_shared_all(pid_t pid, int ret_shared[SPEC_NS__COUNT], struct hutch_error **err)
-{
-	_cleanup_close_ int dir = -1, self = -1;
-
-	if (ns_dirs(pid, &dir, &self, err) < 0)
-		return -1;
-	for (int t = 0; t < SPEC_NS__COUNT; t++)
-		ret_shared[t] = ns_shared_at(dir, self, (enum spec_ns_type)t);
-	return 0;
-}
-
 int ns_open_all(pid_t pid, int ret_fds[SPEC_NS__COUNT], struct hutch_error **err)
 {
 	_cleanup_close_ int dir = -1, self = -1;
+	char path[64];
 
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		ret_fds[t] = -1;
-	if (ns_dirs(pid, &dir, &self, err) < 0)
-		return -1;
+	/* each name below is then one step from these, not a walk from /proc */
+	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return herr_errno(err, errno, "open %s", path);
+	self = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self < 0)
+		return herr_errno(err, errno, "open /proc/self/ns");
 	for (int t = 0; t < SPEC_NS__COUNT; t++) {
 		const char *name = ns_proc_name((enum spec_ns_type)t);
 
@@ -182,7 +161,7 @@ int ns_open_all(pid_t pid, int ret_fds[SPEC_NS__COUNT], struct hutch_error **err
 			for (int k = 0; k < t; k++)
 				if (ret_fds[k] >= 0)
 					close(ret_fds[k]);
-			return herr_errno(err, e, "open /proc/%d/ns/%s", (int)pid, name);
+			return herr_errno(err, e, "open %s/%s", path, name);
 		}
 	}
 	return 0;

@@ -30,11 +30,6 @@ int ns_join_all(const struct spec *s, bool skip_user, struct hutch_error **err);
  * unshare(CLONE_NEWTIME) and before any process enters the namespace. */
 int ns_write_time_offsets(const struct spec_linux *l, struct hutch_error **err);
 
-/* Which of process pid's namespaces are ours too: ret_shared[type] is 1
- * (shared), 0 (its own) or -1 (this kernel lacks the type). Fails when pid
- * is gone. */
-int ns_shared_all(pid_t pid, int ret_shared[SPEC_NS__COUNT], struct hutch_error **err);
-
 /* Open /proc/<pid>/ns/<name> for each namespace of process pid that is not
  * ours (used by exec): ret_fds[type] is -1 where it is shared or the kernel
  * lacks the type. Fails when pid is gone, rather than join nothing. */

@@ -380,36 +380,35 @@ static int enter_refused(const struct spawn_config *c, struct hutch_error **err)
  * Not when the container has a user or time namespace of its own, whose
  * order of entry the child keeps, nor when the kernel refuses us either way
  * (no CAP_SYS_ADMIN over its namespace or ours): the child forks into it
- * then. Returns
- * an fd of our own pid namespace to come back to, or -1 if none entered. */
+ * then. Returns an fd of our own pid namespace to come back to, or -1 if
+ * none was entered. */
 static int exec_pidns_enter(const struct spawn_config *c)
 {
-	int shared[SPEC_NS__COUNT];
-	char path[64];
-	_cleanup_close_ int target = -1;
+	int fds[SPEC_NS__COUNT];
 	struct hutch_error *e = NULL;
-	int own;
+	int own = -1;
 
 	if (c->mode != SPAWN_EXEC)
 		return -1;
-	if (ns_shared_all(c->target_pid, shared, &e) < 0) {
+	if (ns_open_all(c->target_pid, fds, &e) < 0) {
 		herr_freep(&e); /* the child finds the same and says so */
 		return -1;
 	}
-	if (shared[SPEC_NS_PID] != 0 || shared[SPEC_NS_USER] != 1 || shared[SPEC_NS_TIME] == 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)c->target_pid);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	/* coming back needs CAP_SYS_ADMIN over our own pid namespace, which a
-	 * runtime in a user namespace (rootless podman) lacks although it may
-	 * enter the container's: try the way back first (a no-op now) */
-	if (target < 0 || own < 0 || setns(own, CLONE_NEWPID) < 0 ||
-	    setns(target, CLONE_NEWPID) < 0) {
-		if (own >= 0)
+	if (fds[SPEC_NS_PID] >= 0 && fds[SPEC_NS_USER] < 0 && fds[SPEC_NS_TIME] < 0) {
+		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		/* coming back needs CAP_SYS_ADMIN over our own pid namespace,
+		 * which a runtime in a user namespace (rootless podman) lacks
+		 * although it may enter the container's: try the way back first
+		 * (a no-op now) */
+		if (own >= 0 &&
+		    (setns(own, CLONE_NEWPID) < 0 || setns(fds[SPEC_NS_PID], CLONE_NEWPID) < 0)) {
 			close(own);
-		return -1;
+			own = -1;
+		}
 	}
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		if (fds[t] >= 0)
+			close(fds[t]);
 	return own;
 }
 

@@ -89,8 +89,7 @@ int fs_write_file_at(int dirfd, const char *path, const char *data, size_t len,
 	return 0;
 }
 
-/* What a file replaced atomically gets: data[0..len), or srcfd's contents
- * from its offset 0 to its end (srcfd >= 0). */
+/* The bytes fs_write_file_atomic_at puts in the new file (fill_buf). */
 struct buf {
 	const char *data;
 	size_t len;
