@@ -336,16 +336,6 @@ def test_update_realtime_as_runc(bundle, container, runtime, runc_container, rt_
     assert cg_read(c.pid, "cpu", "cpu.rt_runtime_us") == "100000"
 
 
-def test_unified_refused_on_a_hybrid_host_whatever_the_key(bundle, container):
-    # the v2 side of a hybrid host would take cgroup.* keys; runc refuses unified there
-    if HOST.mode == "unified":
-        pytest.skip("a cgroup v2 host accepts linux.resources.unified")
-    c = container(sleeper(bundle, unified={"cgroup.max.depth": "5"}))
-    r = c.create()
-    assert r.returncode != 0
-    assert "linux.resources.unified" in r.stderr and "invalid configuration" in r.stderr, r.stderr
-
-
 def test_update_with_device_rules_keeps_the_defaults(bundle, container, runtime, test_dir):
     # an update's device rules go between the default deny-all and the default allows (v1:
     # devices.list; v2: the new eBPF program), never instead of them
