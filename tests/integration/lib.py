@@ -374,6 +374,12 @@ class Bundle:
             entry["path"] = path
         self.linux["namespaces"] = [n for n in self.linux["namespaces"] if n["type"] != ns_type] + [entry]
 
+    def add_time_namespace(self, offset_secs):
+        """A time namespace of its own whose boot and monotonic clocks run offset_secs ahead."""
+        self.add_namespace("time")
+        self.linux["timeOffsets"] = {"boottime": {"secs": offset_secs, "nanosecs": 0},
+                                     "monotonic": {"secs": offset_secs, "nanosecs": 0}}
+
     def remove_namespace(self, ns_type):
         self.linux["namespaces"] = [n for n in self.linux["namespaces"] if n["type"] != ns_type]
 

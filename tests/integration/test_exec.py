@@ -119,9 +119,7 @@ def test_exec_joins_time_namespace(bundle, container, runtime, require_namespace
     require_namespace("time")
     offset = 10 * 86400
     b = bundle(["/probe", "sleep"])
-    b.add_namespace("time")
-    b.linux["timeOffsets"] = {"boottime": {"secs": offset, "nanosecs": 0},
-                              "monotonic": {"secs": offset, "nanosecs": 0}}
+    b.add_time_namespace(offset)
     c = container(b)
     assert c.create().returncode == 0
     assert c.start().returncode == 0

@@ -461,18 +461,31 @@ static void test_v1_cpuset_kept(void)
 	herr_freep(&e);
 }
 
-static void test_v1_resources(void)
+/* The leaf hutch/v of a fresh v1 fixture (cpuset filled), made and checked
+ * to be seen as legacy; NULL (reported) when it is not. */
+static struct cgroup *mk_v1_leaf(const char *what)
 {
 	struct hutch_error *e = NULL;
 	struct cgroup *cg;
 
 	v1_tree("hutch/v", NULL, true);
 	cg = mk("v", NULL, NULL, &e);
-	if (!ok(cg && cg->mode == CGROUP_MODE_LEGACY, "v1 fixture detected as legacy")) {
+	if (!ok(cg && cg->mode == CGROUP_MODE_LEGACY, "%s: v1 fixture detected as legacy", what)) {
 		if (e)
 			printf("#   %s\n", e->msg);
-		return;
+		cgroup_free(cg);
+		cg = NULL;
 	}
+	herr_freep(&e);
+	return cg;
+}
+
+static void test_v1_resources(void)
+{
+	struct cgroup *cg = mk_v1_leaf("every v1 field");
+
+	if (!cg)
+		return;
 	check_file("cpuset/hutch/cpuset.cpus", "0-1");
 	check_file("cpuset/hutch/v/cpuset.mems", "0");
 	apply_ok(
@@ -525,22 +538,16 @@ static void test_v1_resources(void)
 	 * each other. */
 	check_file("devices/hutch/v/devices.allow", "c 1:3 rwc 136:* rwm");
 	cgroup_free(cg);
-	herr_freep(&e);
 }
 
 /* Updates on v1: device rules as the difference to devices.list, lifted
  * limits, and what v1 refuses. */
 static void test_v1_updates(void)
 {
-	struct hutch_error *e = NULL;
-	struct cgroup *cg;
+	struct cgroup *cg = mk_v1_leaf("v1 updates");
 
-	v1_tree("hutch/v", NULL, true);
-	cg = mk("v", NULL, NULL, &e);
-	if (!ok(cg != NULL, "v1 fixture for updates")) {
-		herr_freep(&e);
+	if (!cg)
 		return;
-	}
 	/* update on a default-deny list: only the difference, allows first */
 	put("devices/hutch/v/devices.list", "c 1:3 rwm\nc 1:5 rwm\nc 136:* rw\n");
 	put("devices/hutch/v/devices.deny", "");
@@ -575,7 +582,6 @@ static void test_v1_updates(void)
 	apply_fail(cg, "{\"rdma\":{\"mlx\":{\"hcaHandles\":1}}}",
 	           "linux.resources.rdma: rdma controller is not available");
 	cgroup_free(cg);
-	herr_freep(&e);
 }
 
 /* hybrid: hugetlb only on the unified side. */
