@@ -6,13 +6,13 @@
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/fs.h"
+#include "util/passwd.h"
 #include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -113,10 +113,12 @@ static int deny_setgroups(pid_t pid, struct hutch_error **err)
 
 /* Is [start, start+count) inside the ranges `path` gives to our user (by
  * name or uid), possibly several adjacent ones? An unreadable file grants
- * nothing. */
+ * nothing. The name is the one /etc/passwd gives (a user known only through
+ * NSS is matched by uid): this only words the error after the setuid helper,
+ * which looks users up itself, refused or was missing. */
 static bool subids_cover(const char *path, unsigned long long start, unsigned long long count)
 {
-	struct passwd *pw = getpwuid(geteuid());
+	_cleanup_free_ char *user = passwd_name("/etc/passwd", geteuid());
 	_cleanup_free_ char *uid = xasprintf("%u", (unsigned)geteuid()), *text = NULL;
 	unsigned long long pos = start, end = start + count;
 	_cleanup_error_ struct hutch_error *e = NULL;
@@ -132,7 +134,7 @@ static bool subids_cover(const char *path, unsigned long long start, unsigned lo
 			char name[256];
 			unsigned long long s, c;
 			if (sscanf(l, "%255[^:]:%llu:%llu", name, &s, &c) != 3 ||
-			    (strcmp(name, uid) != 0 && (!pw || strcmp(name, pw->pw_name) != 0)))
+			    (strcmp(name, uid) != 0 && (!user || strcmp(name, user) != 0)))
 				continue;
 			if (s <= pos && pos < s + c) {
 				pos = s + c;
@@ -160,13 +162,13 @@ static long first_not_delegated(const struct map_kind *k, const struct spec_id_m
 static int not_delegated(const struct map_kind *k, const struct spec_id_mapping *m, long i,
                          const char *said, struct hutch_error **err)
 {
-	struct passwd *pw = getpwuid(geteuid());
+	_cleanup_free_ char *user = passwd_name("/etc/passwd", geteuid());
 
 	return herr_msg(err,
 	                "config.json: .linux.%s[%ld]: host %ss %u-%llu are not delegated to user "
 	                "%s (uid %u) in %s%s%s%s",
 	                k->field, i, k->id_name, m[i].hostID,
-	                (unsigned long long)m[i].hostID + m[i].size - 1, pw ? pw->pw_name : "?",
+	                (unsigned long long)m[i].hostID + m[i].size - 1, user ? user : "?",
 	                (unsigned)geteuid(), k->subids, said && *said ? " (" : "", said ? said : "",
 	                said && *said ? ")" : "");
 }

@@ -3,12 +3,12 @@
 #include "linux/user.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/passwd.h"
 #include "util/procfs.h"
 #include "util/str.h"
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,37 +59,9 @@ int user_apply(const struct spec_user *u, bool setgroups_allowed, struct hutch_e
 	return 0;
 }
 
-/* The longest passwd line read: the image is the container's, and a line
- * without end (a /etc/passwd linked to /dev/zero) must not eat memory. */
-#define PASSWD_LINE_MAX (64 * 1024)
-
-/* libc's fgetpwent_r(3) parses the file (comments, malformed lines and all),
- * never NSS: the file is the container's, not the host's users. On a line
- * longer than the buffer it rewinds to the line's start and says ERANGE. */
 char *user_passwd_home(const char *path, uid_t uid)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 1024;
-
-	if (!f)
-		return NULL;
-	buf = xmalloc(size);
-	for (;;) {
-		struct passwd pw, *found = NULL;
-		int r = fgetpwent_r(f, &pw, buf, size, &found);
-
-		if (r == ERANGE && size < PASSWD_LINE_MAX) {
-			size *= 4;
-			free(buf);
-			buf = xmalloc(size);
-			continue;
-		}
-		if (r != 0 || !found)
-			return NULL;
-		if (pw.pw_uid == uid)
-			return *pw.pw_dir ? xstrdup(pw.pw_dir) : NULL;
-	}
+	return passwd_home(path, uid);
 }
 
 void user_home_env(char ***env, uid_t uid)
