@@ -10,7 +10,7 @@ BUILD=${HUTCH_BUILD_DIR:-$REPO/build}
 cd "$REPO"
 export DEBIAN_FRONTEND=noninteractive
 
-BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev nettle-dev)
+BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config libyajl-dev libseccomp-dev libcap-dev nettle-dev)
 
 die() {
 	echo "${0##*/}: error: $*" >&2

@@ -14,7 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 need_root
 apt_install "${BUILD_DEPS[@]}" busybox-static clang-format python3 python3-pytest python3-jsonschema \
 	runc podman conmon containerd qemu-system-x86 iproute2 procps util-linux \
-	netavark containernetworking-plugins catatonit uidmap strace
+	netavark containernetworking-plugins catatonit uidmap strace dbus-daemon
 build -Dwerror=true
 
 passed=0 failed=0 skipped=0

@@ -55,12 +55,8 @@ static void gen_linux(json_gen *g)
 	json_gen_map_open(g);
 	json_gen_kv_bool(g, "v1", true);
 	json_gen_kv_bool(g, "v2", true);
-#ifdef HAVE_LIBSYSTEMD
 	json_gen_kv_bool(g, "systemd", true);
-#else
-	json_gen_kv_bool(g, "systemd", false);
-#endif
-	json_gen_kv_bool(g, "systemdUser", false);
+	json_gen_kv_bool(g, "systemdUser", true);
 	json_gen_kv_bool(g, "rdma", true);
 	json_gen_map_close(g);
 	json_gen_string(g, "seccomp");

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sd_notify passthrough: the container's notify socket in the state dir,
  * bind-mounted on /run/notify, and the READY= relay to $NOTIFY_SOCKET: one
- * datagram (sd_notify(3) documents the protocol), sent here rather than
- * through libsystemd, which hutch only loads for the systemd cgroup driver
- * (it brings five more libraries). */
+ * datagram (sd_notify(3) documents the protocol), sent here: hutch links
+ * no libsystemd. */
 #include "core/notify.h"
 #include "core/state.h"
 #include "util/cleanup.h"

@@ -146,6 +146,9 @@ def test_unimplemented_features_are_not_announced(features, bundle, container):
     r = container(b).create()
     assert r.returncode != 0 and "intelRdt" in r.stderr, r.stderr
     assert lx["cgroup"]["v1"] and lx["cgroup"]["v2"]
+    # the systemd driver, rootful and through a user's systemd --user (test_cgroup_placement.py
+    # and test_rootless_cgroup.py run both where systemd is PID 1: the VM's systemd boot)
+    assert lx["cgroup"]["systemd"] is True and lx["cgroup"]["systemdUser"] is True
     assert lx["mountExtensions"]["idmap"]["enabled"] is True
 
 
