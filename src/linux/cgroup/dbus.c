@@ -62,16 +62,29 @@ static void pad(struct dbus_msg *m, size_t align)
 	put(m, zeros, (align - m->len % align) % align);
 }
 
+/* Every message goes out little-endian ('l'), whatever the host's order. */
+static void le_bytes(unsigned char *out, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = (unsigned char)(v >> (8 * i));
+}
+
 void dbus_put_u32(struct dbus_msg *m, uint32_t v)
 {
+	unsigned char b[4];
+
 	pad(m, 4);
-	put(m, &v, 4); /* x86's and every little-endian host's order: 'l' */
+	le_bytes(b, v, 4);
+	put(m, b, 4);
 }
 
 void dbus_put_u64(struct dbus_msg *m, uint64_t v)
 {
+	unsigned char b[8];
+
 	pad(m, 8);
-	put(m, &v, 8);
+	le_bytes(b, v, 8);
+	put(m, b, 8);
 }
 
 void dbus_put_bool(struct dbus_msg *m, bool v)
@@ -106,9 +119,8 @@ size_t dbus_array_open(struct dbus_msg *m, size_t elem_align)
 void dbus_array_close(struct dbus_msg *m, size_t at, size_t elem_align)
 {
 	size_t start = at + 4 + (elem_align - (at + 4) % elem_align) % elem_align;
-	uint32_t n = (uint32_t)(m->len - start);
 
-	memcpy(m->body + at, &n, 4);
+	le_bytes((unsigned char *)m->body + at, m->len - start, 4);
 }
 
 void dbus_struct_open(struct dbus_msg *m)
