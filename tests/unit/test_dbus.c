@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,7 +102,7 @@ static bool start_daemon(void)
 	char arg[96];
 	FILE *f;
 
-	if (access("/usr/bin/dbus-daemon", X_OK) < 0 || !mkdtemp(dir))
+	if (access("/usr/bin/dbus-daemon", X_OK) < 0)
 		return false;
 	snprintf(sock, sizeof(sock), "%s/bus", dir);
 	snprintf(conf, sizeof(conf), "%s/bus.conf", dir);
@@ -224,11 +227,174 @@ static void test_live(void)
 	dbus_close(b);
 }
 
+/* --- Against a fake bus that answers big-endian ---------------------------------- */
+
+/* A message built big-endian ('B'), as a bus may relay from a peer of that
+ * byte order: what the client must read as well as its own order. */
+struct be {
+	unsigned char b[512];
+	size_t n;
+};
+
+static void be_pad(struct be *m, size_t a)
+{
+	while (m->n % a)
+		m->b[m->n++] = 0;
+}
+
+static void be_u32(struct be *m, uint32_t v)
+{
+	be_pad(m, 4);
+	for (int i = 3; i >= 0; i--)
+		m->b[m->n++] = (unsigned char)(v >> (8 * i));
+}
+
+static void be_str(struct be *m, const char *s)
+{
+	be_u32(m, (uint32_t)strlen(s));
+	memcpy(m->b + m->n, s, strlen(s) + 1);
+	m->n += strlen(s) + 1;
+}
+
+static void be_sig(struct be *m, const char *s)
+{
+	m->b[m->n++] = (unsigned char)strlen(s);
+	memcpy(m->b + m->n, s, strlen(s) + 1);
+	m->n += strlen(s) + 1;
+}
+
+/* type 2 (return), 3 (error: name given) or 4 (signal), with one string
+ * "s" as its body, replying to `serial`. */
+static void be_msg(struct be *m, int type, uint32_t serial, const char *error, const char *body)
+{
+	size_t fields;
+
+	m->n = 0;
+	m->b[m->n++] = 'B';
+	m->b[m->n++] = (unsigned char)type;
+	m->b[m->n++] = 0;
+	m->b[m->n++] = 1;
+	be_u32(m, 4 + (uint32_t)strlen(body) + 1);
+	be_u32(m, 1000 + serial);
+	be_u32(m, 0);
+	fields = m->n;
+	if (type == 4) {
+		be_pad(m, 8), m->b[m->n++] = 1, be_sig(m, "o"), be_str(m, "/org/example");
+		be_pad(m, 8), m->b[m->n++] = 2, be_sig(m, "s"), be_str(m, "org.example.I");
+		be_pad(m, 8), m->b[m->n++] = 3, be_sig(m, "s"), be_str(m, "Changed");
+	} else {
+		be_pad(m, 8), m->b[m->n++] = 5, be_sig(m, "u"), be_u32(m, serial);
+	}
+	if (error)
+		be_pad(m, 8), m->b[m->n++] = 4, be_sig(m, "s"), be_str(m, error);
+	be_pad(m, 8), m->b[m->n++] = 8, be_sig(m, "g"), be_sig(m, "s");
+	for (int i = 0; i < 4; i++) /* the fields' length, at 12 */
+		m->b[12 + i] = (unsigned char)((m->n - fields) >> (8 * (3 - i)));
+	be_pad(m, 8);
+	be_str(m, body);
+}
+
+/* Read one whole message of the client's (little-endian); its serial. */
+static uint32_t read_call(int fd)
+{
+	unsigned char h[16], rest[4096];
+	uint32_t body, fields, serial;
+	size_t total;
+
+	if (recv(fd, h, 16, MSG_WAITALL) != 16)
+		return 0;
+	memcpy(&body, h + 4, 4);
+	memcpy(&serial, h + 8, 4);
+	memcpy(&fields, h + 12, 4);
+	total = (16 + fields + 7) / 8 * 8 + body - 16;
+	if (total > sizeof(rest) || recv(fd, rest, total, MSG_WAITALL) != (ssize_t)total)
+		return 0;
+	return serial;
+}
+
+static void fake_bus(int lfd)
+{
+	int fd = accept(lfd, NULL, NULL);
+	char line[256];
+	size_t got = 0;
+	struct be m;
+	uint32_t serial;
+
+	/* "\0AUTH EXTERNAL <hex uid>\r\n", then "BEGIN\r\n" after our OK */
+	while (got < sizeof(line) && (got < 2 || memcmp(line + got - 2, "\r\n", 2) != 0))
+		if (read(fd, line + got++, 1) != 1)
+			_exit(1);
+	if (line[0] != '\0' || strncmp(line + 1, "AUTH EXTERNAL ", 14) != 0)
+		_exit(2);
+	if (write(fd, "OK 0123456789abcdef0123456789abcdef\r\n", 37) != 37)
+		_exit(1);
+	if (recv(fd, line, 7, MSG_WAITALL) != 7 || memcmp(line, "BEGIN\r\n", 7) != 0)
+		_exit(3);
+	serial = read_call(fd); /* Hello: a signal first, then the reply */
+	be_msg(&m, 4, 0, NULL, "noise");
+	if (!serial || write(fd, m.b, m.n) != (ssize_t)m.n)
+		_exit(4);
+	be_msg(&m, 2, serial, NULL, ":1.42");
+	if (write(fd, m.b, m.n) != (ssize_t)m.n)
+		_exit(4);
+	serial = read_call(fd); /* the next call: an error, and a reply to another call */
+	be_msg(&m, 2, serial + 7, NULL, "not ours");
+	if (!serial || write(fd, m.b, m.n) != (ssize_t)m.n)
+		_exit(5);
+	be_msg(&m, 3, serial, "org.example.Error.Boom", "it broke");
+	if (write(fd, m.b, m.n) != (ssize_t)m.n)
+		_exit(5);
+	read_call(fd); /* until the client hangs up */
+	_exit(0);
+}
+
+static void test_big_endian_bus(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct hutch_error *e = NULL;
+	struct dbus *b = NULL;
+	char addr[160], *name = NULL;
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), status = -1;
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fake", dir);
+	snprintf(addr, sizeof(addr), "unix:path=%s", sa.sun_path);
+	if (!ok(lfd >= 0 && bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	            listen(lfd, 1) == 0,
+	        "a fake bus listens"))
+		return;
+	pid = fork();
+	if (pid == 0)
+		fake_bus(lfd);
+	close(lfd);
+	ok(dbus_open_address(addr, &b, &e) == 0,
+	   "Hello's big-endian reply read, the signal before it skipped (%s)", e ? e->msg : "ok");
+	herr_freep(&e);
+	if (b) {
+		struct dbus_msg m = {.dest = "org.example", .path = "/", .member = "Go"};
+		int r = dbus_call(b, &m, "", NULL, &name, &e);
+		ok(r < 0 && name && strcmp(name, "org.example.Error.Boom") == 0 && e &&
+		       strstr(e->msg, "it broke"),
+		   "a big-endian error read by name and message, a reply to another serial "
+		   "skipped");
+		dbus_close(b);
+	}
+	free(name);
+	herr_freep(&e);
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the fake bus saw what it expected (%d)",
+	   status);
+	unlink(sa.sun_path);
+}
+
 int main(void)
 {
 	test_marshal_call();
 	test_marshal_body();
 	test_bad_addresses();
+	if (!ok(mkdtemp(dir) != NULL, "a directory for the sockets"))
+		return done_testing();
+	test_big_endian_bus();
 	if (start_daemon())
 		test_live();
 	else
