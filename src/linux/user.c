@@ -59,11 +59,6 @@ int user_apply(const struct spec_user *u, bool setgroups_allowed, struct hutch_e
 	return 0;
 }
 
-char *user_passwd_home(const char *path, uid_t uid)
-{
-	return passwd_home(path, uid);
-}
-
 void user_home_env(char ***env, uid_t uid)
 {
 	_cleanup_free_ char *home = NULL;
@@ -76,7 +71,7 @@ void user_home_env(char ***env, uid_t uid)
 			return;
 		slot = e;
 	}
-	home = user_passwd_home("/etc/passwd", uid);
+	home = passwd_home("/etc/passwd", uid);
 	if (slot) {
 		free(*slot);
 		*slot = xasprintf("HOME=%s", home ? home : "/");

@@ -37,8 +37,4 @@ int user_apply(const struct spec_user *u, bool setgroups_allowed, struct hutch_e
  * place (entries freed/added with the str.h helpers). */
 void user_home_env(char ***env, uid_t uid);
 
-/* The home directory field of `uid` in the passwd-format file at `path`, or
- * NULL (not found / unreadable). Caller frees. Exposed for tests. */
-char *user_passwd_home(const char *path, uid_t uid);
-
 #endif

@@ -9,6 +9,7 @@
 #include "linux/user.h"
 #include "util/log.h"
 #include "util/error.h"
+#include "util/passwd.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -267,14 +268,18 @@ static void test_user_home(void)
 
 	ok(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text), "passwd fixture");
 	close(fd);
-	home = user_passwd_home(path, 1000);
+	home = passwd_home(path, 1000);
 	is_str(home, "/home/u", "home of uid 1000");
 	free(home);
-	home = user_passwd_home(path, 1001);
+	home = passwd_home(path, 1001);
 	ok(home == NULL, "empty home field -> NULL");
 	free(home);
-	ok(user_passwd_home(path, 4242) == NULL, "unknown uid -> NULL");
-	ok(user_passwd_home("/nonexistent/passwd", 0) == NULL, "missing file -> NULL");
+	ok(passwd_home(path, 4242) == NULL, "unknown uid -> NULL");
+	ok(passwd_home("/nonexistent/passwd", 0) == NULL, "missing file -> NULL");
+	home = passwd_name(path, 1000);
+	is_str(home, "u", "name of uid 1000");
+	free(home);
+	ok(passwd_name(path, 4242) == NULL, "unknown uid -> no name");
 	unlink(path);
 
 	/* a long line is read whole (the buffer grows); an endless one is given up */
@@ -291,7 +296,7 @@ static void test_user_home(void)
 		               big) > 0 &&
 		       fclose(f) == 0,
 		   "passwd fixture with a %zu-byte field", gecos);
-		home = user_passwd_home(tmp, gecos < 65536 ? 1000 : 7);
+		home = passwd_home(tmp, gecos < 65536 ? 1000 : 7);
 		if (gecos < 65536)
 			is_str(home, "/home/u", "the entry after a long line");
 		else
@@ -304,7 +309,7 @@ static void test_user_home(void)
 	strv_push(&env, "PATH=/bin");
 	user_home_env(&env, 0);
 	ok(strv_len(env) == 2, "HOME appended");
-	home = user_passwd_home("/etc/passwd", 0);
+	home = passwd_home("/etc/passwd", 0);
 	ok(strv_contains(env, "HOME=/root") || !home, "HOME from /etc/passwd for uid 0");
 	free(home);
 	strv_free(env);
