@@ -301,6 +301,34 @@ static int elapsed_ms(const struct timespec *t0)
 	return (int)((now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
+/* Read what the bus sends into buf, waiting at most what is left of the
+ * timeout begun at t0; `awaited` names what for the errors. The count read,
+ * or -1 with *err (the bus hanging up included). */
+static ssize_t read_some(int fd, void *buf, size_t room, const struct timespec *t0,
+                         const char *awaited, struct hutch_error **err)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int left = DBUS_TIMEOUT_MS - elapsed_ms(t0);
+		ssize_t r;
+
+		if (left <= 0)
+			return herr_msg(err, "D-Bus: no %s within %d s", awaited,
+			                DBUS_TIMEOUT_MS / 1000);
+		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
+			return herr_errno(err, errno, "D-Bus: poll");
+		r = read(fd, buf, room);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return herr_errno(err, errno, "D-Bus: read");
+		if (r == 0)
+			return herr_msg(err, "D-Bus: the bus closed the connection awaiting %s",
+			                awaited);
+		return r;
+	}
+}
+
 /* Read until the buffer holds one whole message; returns its length. */
 static long read_message(struct dbus *b, const struct timespec *t0, struct hutch_error **err)
 {
@@ -312,23 +340,13 @@ static long read_message(struct dbus *b, const struct timespec *t0, struct hutch
 			return herr_msg(err, "D-Bus: a malformed or oversized message");
 		if (n > 0 && b->in_len >= (size_t)n)
 			return n;
-		int left = DBUS_TIMEOUT_MS - elapsed_ms(t0);
-		struct pollfd pfd = {.fd = b->fd, .events = POLLIN};
-		if (left <= 0)
-			return herr_msg(err, "D-Bus: no reply within %d s", DBUS_TIMEOUT_MS / 1000);
-		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
-			return herr_errno(err, errno, "D-Bus: poll");
 		if (b->in_cap - b->in_len < 4096) {
 			b->in_cap = b->in_cap * 2 + 8192;
 			b->in = xrealloc(b->in, b->in_cap);
 		}
-		r = read(b->fd, b->in + b->in_len, b->in_cap - b->in_len);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
+		r = read_some(b->fd, b->in + b->in_len, b->in_cap - b->in_len, t0, "reply", err);
 		if (r < 0)
-			return herr_errno(err, errno, "D-Bus: read");
-		if (r == 0)
-			return herr_msg(err, "D-Bus: the bus closed the connection");
+			return -1;
 		b->in_len += (size_t)r;
 	}
 }
@@ -393,8 +411,9 @@ int dbus_call(struct dbus *b, const struct dbus_msg *m, const char *sig, char **
 			return -1;
 		in.big = in.p[0] == 'B';
 		in.type = in.p[1];
-		in.body = align_up(16 + get_u32(in.p + 12, in.big), 8);
-		if (parse_fields(&in, 16 + get_u32(in.p + 12, in.big)) < 0)
+		size_t fields_end = 16 + (size_t)get_u32(in.p + 12, in.big);
+		in.body = align_up(fields_end, 8);
+		if (parse_fields(&in, fields_end) < 0)
 			return herr_msg(err, "D-Bus: a message with malformed header fields");
 		/* signals (the bus's NameAcquired...) and anything else: skipped */
 		if ((in.type != MSG_RETURN && in.type != MSG_ERROR) || !in.has_reply_serial ||
@@ -502,19 +521,14 @@ static int authenticate(int fd, struct hutch_error **err)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!memchr(line, '\n', got)) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int left = DBUS_TIMEOUT_MS - elapsed_ms(&t0);
 		ssize_t r;
-		if (got + 1 >= sizeof(line) || left <= 0)
-			return herr_msg(err, "D-Bus: no answer to the authentication");
-		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
-			return herr_errno(err, errno, "D-Bus: poll");
-		r = read(fd, line + got, sizeof(line) - 1 - got);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0)
-			return herr_errno(err, r < 0 ? errno : 0,
-			                  "D-Bus: the bus closed the connection in authentication");
+		if (got + 1 >= sizeof(line))
+			return herr_msg(err, "D-Bus: an authentication answer of over %zu bytes",
+			                sizeof(line) - 1);
+		r = read_some(fd, line + got, sizeof(line) - 1 - got, &t0,
+		              "answer to the authentication", err);
+		if (r < 0)
+			return -1;
 		got += (size_t)r;
 		line[got] = '\0';
 	}
