@@ -397,7 +397,7 @@ int fs_open_in_root_walk(int rootfd, const char *path, int flags, struct hutch_e
 	return fd;
 }
 
-int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error **err)
+int fs_open_in_root_errno(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
 	    .flags = (unsigned long long)(flags | O_CLOEXEC),
@@ -415,9 +415,23 @@ int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error 
 	}
 	if (fd >= 0)
 		return (int)fd;
-	if (errno == ENOSYS || errno == E2BIG)
-		return fs_open_in_root_walk(rootfd, path, flags, err);
-	return herr_errno(err, errno, "resolve %s", path);
+	if (errno != ENOSYS && errno != E2BIG)
+		return -1;
+	/* a kernel without openat2: the walk (its error only for its errno) */
+	_cleanup_error_ struct hutch_error *e = NULL;
+	fd = fs_open_in_root_walk(rootfd, path, flags, &e);
+	if (fd < 0)
+		errno = e->errnum;
+	return (int)fd;
+}
+
+int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error **err)
+{
+	int fd = fs_open_in_root_errno(rootfd, path, flags);
+
+	if (fd < 0)
+		return herr_errno(err, errno, "resolve %s", path);
+	return fd;
 }
 
 /* The usual missing target, e.g. /dev/pts in a fresh /dev: its parent exists.
@@ -461,13 +475,14 @@ static int create_in_parent(int rootfd, const char *path, bool dir, mode_t mode)
 
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, struct hutch_error **err)
 {
-	_cleanup_error_ struct hutch_error *absent = NULL;
-	int fd = fs_open_in_root(rootfd, path, O_PATH, &absent);
+	int fd = fs_open_in_root_errno(rootfd, path, O_PATH);
 
 	/* the usual cases, a target that exists or one whose parent does, in a
 	 * few calls; the walk creates whatever else is missing */
-	if (fd >= 0 || absent->errnum != ENOENT)
-		return fd >= 0 ? fd : herr_raw(err, absent->errnum, absent->msg);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT)
+		return herr_errno(err, errno, "resolve %s", path);
 	fd = create_in_parent(rootfd, path, dir, mode);
 	if (fd >= 0)
 		return fd;

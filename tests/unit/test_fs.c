@@ -266,6 +266,15 @@ static void test_chmod_fd(void)
 	herr_freep(&err);
 }
 
+/* fs_open_in_root_errno through the resolver tests: its errno stands in for
+ * the error object the other two return. */
+static int open_errno(int root, const char *path, int flags, struct hutch_error **err)
+{
+	int fd = fs_open_in_root_errno(root, path, flags);
+
+	return fd >= 0 ? fd : herr_errno(err, errno, "resolve %s", path);
+}
+
 int main(void)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -273,6 +282,7 @@ int main(void)
 	build_tree();
 	test_resolver(fs_open_in_root, "openat2");
 	test_resolver(fs_open_in_root_walk, "walk");
+	test_resolver(open_errno, "errno");
 	test_magic();
 	test_create();
 	test_create_in_parent();

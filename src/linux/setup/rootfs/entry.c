@@ -131,11 +131,10 @@ static int open_target(struct rootfs *r, const struct entry *e, bool dir, bool f
 static int open_ordinary_dir(struct rootfs *r, const struct entry *e, bool fresh_proc,
                              struct stat *st, struct hutch_error **err)
 {
-	_cleanup_error_ struct hutch_error *absent = NULL;
-	int fd = fs_open_in_root(r->rootfd, e->dest, O_PATH | O_NOFOLLOW, &absent);
+	int fd = fs_open_in_root_errno(r->rootfd, e->dest, O_PATH | O_NOFOLLOW);
 
-	if (fd < 0 && absent->errnum != ENOENT)
-		return herr_raw(err, absent->errnum, absent->msg);
+	if (fd < 0 && errno != ENOENT)
+		return herr_errno(err, errno, "resolve %s", e->dest);
 	if (fd < 0)
 		return open_target(r, e, true, fresh_proc, false, st, err);
 	if (checked(r, fd, e, fresh_proc, false, st, err) < 0)

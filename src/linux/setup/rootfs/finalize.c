@@ -93,12 +93,13 @@ int rootfs_console(struct rootfs *r, int slave, struct hutch_error **err)
  * on failure, or -2 when the path does not exist (those are skipped). */
 static int open_optional(int root, const char *path, struct hutch_error **err)
 {
-	int fd = fs_open_in_root(root, path, O_PATH, err);
+	int fd = fs_open_in_root_errno(root, path, O_PATH);
 
-	if (fd >= 0 || (*err)->errnum != ENOENT)
+	if (fd >= 0)
 		return fd;
-	herr_freep(err);
-	return -2;
+	if (errno == ENOENT)
+		return -2;
+	return herr_errno(err, errno, "resolve %s", path);
 }
 
 /* A bind of the path onto itself (with what is mounted below it), read-only:
