@@ -83,24 +83,25 @@ void sync_send_log(int sock, int level, const char *msg)
 
 int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err)
 {
+	/* One buffer for every message of the process (single-threaded; the
+	 * payload is copied out before the next receive). The kernel writes only
+	 * what was sent, so only the pages a message reaches are touched, where a
+	 * 64 KiB malloc per message made the heap grow and shrink, page faults
+	 * every time. */
+	static char buf[sizeof(struct sync_hdr) + SYNC_MAX_PAYLOAD];
 	struct sync_hdr hdr;
-	char *buf = xmalloc(sizeof(hdr) + SYNC_MAX_PAYLOAD + 1);
-	struct iovec iov = {buf, sizeof(hdr) + SYNC_MAX_PAYLOAD};
+	struct iovec iov = {buf, sizeof(buf)};
 	ssize_t n = fdpass_recv(sock, &iov, 1, &ret->fd);
 
-	if (n < 0) {
-		free(buf);
+	if (n < 0)
 		return herr_errno(err, errno, "sync: receive");
-	}
 	if (n == 0) {
-		free(buf);
 		if (ret->fd >= 0)
 			close(steal_fd(&ret->fd));
 		return herr_raw(err, EPIPE, "sync: the other side exited unexpectedly");
 	}
 	memcpy(&hdr, buf, sizeof(hdr));
 	if ((size_t)n < sizeof(hdr) || hdr.len != (size_t)n - sizeof(hdr)) {
-		free(buf);
 		if (ret->fd >= 0)
 			close(ret->fd);
 		return herr_msg(err, "sync: malformed message");
@@ -113,7 +114,6 @@ int sync_recv(int sock, struct sync_msg *ret, struct hutch_error **err)
 		memcpy(ret->payload, buf + sizeof(hdr), hdr.len);
 		ret->payload[hdr.len] = '\0';
 	}
-	free(buf);
 	return 0;
 }
 
