@@ -68,10 +68,16 @@ int state_dir_create(const char *root, const char *id, struct state_dir *ret,
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", root, id);
 	struct state_dir d = STATE_DIR_INIT;
+	int r = mkdir(path, 0700);
 
-	if (fs_mkdir_p(root, 0700, err) < 0)
-		return herr_prefix(err, "create state root");
-	if (mkdir(path, 0700) < 0) {
+	/* the root is missing only before the first container: make it then,
+	 * not one mkdir per component of it every time */
+	if (r < 0 && errno == ENOENT) {
+		if (fs_mkdir_p(root, 0700, err) < 0)
+			return herr_prefix(err, "create state root");
+		r = mkdir(path, 0700);
+	}
+	if (r < 0) {
 		if (errno == EEXIST)
 			return herr_msg(err, "container with id exists: %s", id);
 		return herr_errno(err, errno, "mkdir %s", path);
