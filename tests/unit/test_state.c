@@ -70,6 +70,21 @@ static void test_store(void)
 	ok(state_dir_create(root, "c1", &d2, &err) < 0, "duplicate refused");
 	is_str(err ? err->msg : NULL, "container with id exists: c1", "duplicate wording");
 	herr_freep(&err);
+	{ /* a root that does not exist yet is made, every missing level 0700 */
+		_cleanup_free_ char *deep = xasprintf("%s/new/state", root);
+		struct state_dir d3 = STATE_DIR_INIT;
+		struct stat sb;
+		ok(state_dir_create(deep, "c2", &d3, &err) == 0 && d3.lockfd >= 0,
+		   "create under a missing root");
+		ok(stat(deep, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 07777) == 0700,
+		   "the missing root made 0700");
+		state_dir_close(&d3);
+		state_dir_remove(deep, "c2");
+		herr_freep(&err);
+		_cleanup_free_ char *mid = xasprintf("%s/new", root);
+		rmdir(deep);
+		rmdir(mid);
+	}
 	ok(state_dir_lock(root, "nope", &d2, &err) < 0, "unknown id");
 	is_str(err ? err->msg : NULL, "container does not exist", "unknown wording");
 	herr_freep(&err);
