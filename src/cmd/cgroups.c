@@ -117,7 +117,9 @@ enum {
 	U_BLKIO,
 	U_RES,
 	U_KMEM,
-	U_KMEMTCP
+	U_KMEMTCP,
+	U_L3,
+	U_MEMBW
 };
 
 static int update_flag(int c, const char *arg, struct spec_resources *r, struct hutch_error **err)
@@ -220,6 +222,8 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 	    {"cpuset-mems", required_argument, NULL, U_MEMS},
 	    {"pids-limit", required_argument, NULL, U_PIDS},
 	    {"blkio-weight", required_argument, NULL, U_BLKIO},
+	    {"l3-cache-schema", required_argument, NULL, U_L3},
+	    {"mem-bw-schema", required_argument, NULL, U_MEMBW},
 	    {NULL, 0, NULL, 0},
 	};
 	struct spec_resources *r = NULL;
@@ -236,6 +240,13 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 			spec_resources_free(r);
 			return herr_msg(err, "update: unknown or incomplete option '%s'",
 			                argv[optind - 1]);
+		}
+		if (c == U_L3 || c == U_MEMBW) { /* runc's, for .linux.intelRdt */
+			spec_resources_free(r);
+			return herr_msg(err,
+			                "update: --%s: Intel RDT (resctrl) is not supported by "
+			                "this build",
+			                c == U_L3 ? "l3-cache-schema" : "mem-bw-schema");
 		}
 		if (!r)
 			r = xcalloc(1, sizeof(*r));

@@ -91,7 +91,9 @@
 	"  --cpu-rt-period N, --cpu-rt-runtime N\n"                                                \
 	"  --cpuset-cpus LIST, --cpuset-mems LIST\n"                                               \
 	"  --pids-limit N           maximum number of tasks (-1 unlimited)\n"                      \
-	"  --blkio-weight N         block IO weight (10..1000)\n"
+	"  --blkio-weight N         block IO weight (10..1000)\n"                                  \
+	"  --l3-cache-schema S, --mem-bw-schema S\n"                                               \
+	"                           Intel RDT: refused, this build has no resctrl support\n"
 #define EVENTS_USAGE                                                                               \
 	"Usage: hutch events [options] CONTAINER_ID\n\n"                                           \
 	"Print JSON events: resource statistics every interval, and an \"oom\" event when\n"       \

@@ -46,6 +46,18 @@ def test_update_flags(bundle, container, runtime):
     assert cg_read(c.pid, "pids", "pids.max") == "max"
 
 
+def test_update_refuses_intel_rdt_and_changes_nothing(bundle, container, runtime):
+    # runc's RDT flags are known, and refused with the reason, not as unknown options; the
+    # pids limit given beside them is not applied
+    need("pids")
+    c = created(container, sleeper(bundle, pids={"limit": 50}))
+    for flag in ("--l3-cache-schema", "--mem-bw-schema"):
+        r = runtime.cmd("update", "--pids-limit", "40", flag, "L3:0=f", c.id)
+        assert r.returncode != 0
+        assert "update: %s: Intel RDT (resctrl) is not supported by this build" % flag in r.stderr
+        assert cg_read(c.pid, "pids", "pids.max") == "50"
+
+
 def test_update_resources_file(bundle, container, runtime, test_dir):
     need("memory")
     need("pids")
