@@ -45,8 +45,8 @@ struct frame {
 };
 
 struct builder {
-	struct frame stack[JSON_MAX_DEPTH];
-	size_t depth;
+	struct frame *stack; /* grown as the nesting deepens, up to JSON_MAX_DEPTH */
+	size_t depth, cap;
 	struct json_node root;
 	const char *fail; /* why a callback stopped the parse */
 };
@@ -121,6 +121,12 @@ static int open_container(void *ctx, uint8_t type)
 		b->fail = "nesting deeper than " STR(JSON_MAX_DEPTH) " levels";
 		return 0;
 	}
+	if (b->depth == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		if (b->cap > JSON_MAX_DEPTH)
+			b->cap = JSON_MAX_DEPTH;
+		b->stack = xrealloc(b->stack, b->cap * sizeof(*b->stack));
+	}
 	b->stack[b->depth++] = (struct frame){.type = type};
 	return 1;
 }
@@ -181,6 +187,7 @@ static void builder_free(struct builder *b)
 	}
 	b->depth = 0;
 	node_free_children(&b->root);
+	free(b->stack);
 	free(b);
 }
 
@@ -220,13 +227,11 @@ struct json_parser {
 static void parser_init(struct json_parser *p, const char *origin)
 {
 	*p = (struct json_parser){.origin = origin, .last = ""};
-	/* not zeroed: a frame is written whole when its array or object opens,
-	 * so only the pages of the stack a document's nesting reaches are ever
-	 * touched (zeroing all 1,000 frames took eight page faults per parse) */
-	p->b = xmalloc(sizeof(*p->b));
-	p->b->depth = 0;
-	p->b->root = (struct json_node){.type = JSON_NULL};
-	p->b->fail = NULL;
+	/* the frame stack starts empty and grows with the nesting: a fixed one
+	 * of 1,000 frames was a 32 KiB allocation per parse, which made glibc
+	 * consolidate its free chunks every time (and zeroing it, page faults) */
+	p->b = xcalloc(1, sizeof(*p->b));
+	p->b->root.type = JSON_NULL;
 	p->h = yajl_alloc(&callbacks, NULL, p->b);
 	if (!p->h)
 		abort();
