@@ -260,6 +260,7 @@ int dev_create_symlinks(int rootfd, struct hutch_error **err)
 	    {"stderr", "/proc/self/fd/2"},
 	};
 	_cleanup_close_ int dev = fs_create_in_root(rootfd, "/dev", true, 0755, err);
+	struct hutch_error *ignored = NULL;
 	int kcore;
 
 	if (dev < 0)
@@ -269,7 +270,8 @@ int dev_create_symlinks(int rootfd, struct hutch_error **err)
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (make_symlink(dev, links[i][0], links[i][1], false, err) < 0)
 			return -1;
-	kcore = fs_open_in_root_errno(rootfd, "/proc/kcore", O_PATH);
+	kcore = fs_open_in_root_optional(rootfd, "/proc/kcore", O_PATH, &ignored);
+	herr_free(ignored);
 	if (kcore < 0)
 		return 0;
 	close(kcore);

@@ -397,7 +397,8 @@ int fs_open_in_root_walk(int rootfd, const char *path, int flags, struct hutch_e
 	return fd;
 }
 
-int fs_open_in_root_errno(int rootfd, const char *path, int flags)
+/* fs_open_in_root without the error object: the fd, or -1 with errno. */
+static int open_in_root(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
 	    .flags = (unsigned long long)(flags | O_CLOEXEC),
@@ -427,11 +428,22 @@ int fs_open_in_root_errno(int rootfd, const char *path, int flags)
 
 int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error **err)
 {
-	int fd = fs_open_in_root_errno(rootfd, path, flags);
+	int fd = open_in_root(rootfd, path, flags);
 
 	if (fd < 0)
 		return herr_errno(err, errno, "resolve %s", path);
 	return fd;
+}
+
+int fs_open_in_root_optional(int rootfd, const char *path, int flags, struct hutch_error **err)
+{
+	int fd = open_in_root(rootfd, path, flags);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		return FS_ABSENT;
+	return herr_errno(err, errno, "resolve %s", path);
 }
 
 /* The usual missing target, e.g. /dev/pts in a fresh /dev: its parent exists.
@@ -475,14 +487,12 @@ static int create_in_parent(int rootfd, const char *path, bool dir, mode_t mode)
 
 int fs_create_in_root(int rootfd, const char *path, bool dir, mode_t mode, struct hutch_error **err)
 {
-	int fd = fs_open_in_root_errno(rootfd, path, O_PATH);
+	int fd = fs_open_in_root_optional(rootfd, path, O_PATH, err);
 
 	/* the usual cases, a target that exists or one whose parent does, in a
 	 * few calls; the walk creates whatever else is missing */
-	if (fd >= 0)
+	if (fd != FS_ABSENT)
 		return fd;
-	if (errno != ENOENT)
-		return herr_errno(err, errno, "resolve %s", path);
 	fd = create_in_parent(rootfd, path, dir, mode);
 	if (fd >= 0)
 		return fd;

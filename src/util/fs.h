@@ -53,10 +53,12 @@ int fs_write_all(int fd, const void *buf, size_t len);
  * when the kernel lacks it. Returns the fd, or -1 with *err "resolve <path>:
  * <cause>" whose errnum is the cause (ENOENT when something is missing). */
 int fs_open_in_root(int rootfd, const char *path, int flags, struct hutch_error **err);
-/* The same without an error object: the fd, or -1 with errno. For callers to
- * whom a missing path is an answer rather than an error (masked paths that
- * are not there): formatting a message costs more than the lookup. */
-int fs_open_in_root_errno(int rootfd, const char *path, int flags);
+/* The same for callers to whom a missing path is an answer rather than an
+ * error (masked paths that are not there, mount targets still to be made):
+ * FS_ABSENT when something on the way does not exist (ENOENT), without
+ * building a message, which costs more than the lookup. */
+#define FS_ABSENT (-2)
+int fs_open_in_root_optional(int rootfd, const char *path, int flags, struct hutch_error **err);
 
 /* The component-walk fallback of fs_open_in_root, exported so tests can
  * exercise it on kernels that have openat2. Same contract. */

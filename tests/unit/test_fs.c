@@ -266,13 +266,15 @@ static void test_chmod_fd(void)
 	herr_freep(&err);
 }
 
-/* fs_open_in_root_errno through the resolver tests: its errno stands in for
- * the error object the other two return. */
-static int open_errno(int root, const char *path, int flags, struct hutch_error **err)
+/* fs_open_in_root_optional through the resolver tests: FS_ABSENT stands in
+ * for the ENOENT error the other two return, and comes without one. */
+static int open_optional(int root, const char *path, int flags, struct hutch_error **err)
 {
-	int fd = fs_open_in_root_errno(root, path, flags);
+	int fd = fs_open_in_root_optional(root, path, flags, err);
 
-	return fd >= 0 ? fd : herr_errno(err, errno, "resolve %s", path);
+	if (fd == FS_ABSENT && !*err)
+		return herr_errno(err, ENOENT, "absent %s", path);
+	return fd == FS_ABSENT ? -1 : fd;
 }
 
 int main(void)
@@ -282,7 +284,7 @@ int main(void)
 	build_tree();
 	test_resolver(fs_open_in_root, "openat2");
 	test_resolver(fs_open_in_root_walk, "walk");
-	test_resolver(open_errno, "errno");
+	test_resolver(open_optional, "optional");
 	test_magic();
 	test_create();
 	test_create_in_parent();

@@ -131,11 +131,11 @@ static int open_target(struct rootfs *r, const struct entry *e, bool dir, bool f
 static int open_ordinary_dir(struct rootfs *r, const struct entry *e, bool fresh_proc,
                              struct stat *st, struct hutch_error **err)
 {
-	int fd = fs_open_in_root_errno(r->rootfd, e->dest, O_PATH | O_NOFOLLOW);
+	int fd = fs_open_in_root_optional(r->rootfd, e->dest, O_PATH | O_NOFOLLOW, err);
 
-	if (fd < 0 && errno != ENOENT)
-		return herr_errno(err, errno, "resolve %s", e->dest);
-	if (fd < 0)
+	if (fd == -1)
+		return -1;
+	if (fd == FS_ABSENT)
 		return open_target(r, e, true, fresh_proc, false, st, err);
 	if (checked(r, fd, e, fresh_proc, false, st, err) < 0)
 		return -1;

@@ -89,27 +89,14 @@ int rootfs_console(struct rootfs *r, int slave, struct hutch_error **err)
 
 /* --- Paths ------------------------------------------------------------------------- */
 
-/* Resolve a masked or read-only path. Returns the O_PATH fd, -1 with *err
- * on failure, or -2 when the path does not exist (those are skipped). */
-static int open_optional(int root, const char *path, struct hutch_error **err)
-{
-	int fd = fs_open_in_root_errno(root, path, O_PATH);
-
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOENT)
-		return -2;
-	return herr_errno(err, errno, "resolve %s", path);
-}
-
 /* A bind of the path onto itself (with what is mounted below it), read-only:
  * made read-only while detached, so it is never writable there. */
 static int make_readonly(struct rootfs *r, int root, const char *path, struct hutch_error **err)
 {
-	_cleanup_close_ int fd = open_optional(root, path, err);
+	_cleanup_close_ int fd = fs_open_in_root_optional(root, path, O_PATH, err);
 
 	if (fd < 0)
-		return fd == -2 ? 0 : -1;
+		return fd == FS_ABSENT ? 0 : -1;
 	return bind_fd(r, fd, true, true, fd, err);
 }
 
@@ -138,13 +125,13 @@ static int dev_null(struct rootfs *r, int root, struct hutch_error **err)
  * container's verified /dev/null. */
 static int mask(struct rootfs *r, int root, const char *path, struct hutch_error **err)
 {
-	_cleanup_close_ int fd = open_optional(root, path, err);
+	_cleanup_close_ int fd = fs_open_in_root_optional(root, path, O_PATH, err);
 	struct mount_opts ro = {.flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC};
 	struct stat st;
 	int null;
 
 	if (fd < 0)
-		return fd == -2 ? 0 : -1;
+		return fd == FS_ABSENT ? 0 : -1;
 	if (fstat(fd, &st) < 0)
 		return herr_errno(err, errno, "stat");
 	if (!S_ISDIR(st.st_mode)) {
