@@ -227,9 +227,9 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 	    {NULL, 0, NULL, 0},
 	};
 	struct spec_resources *r = NULL;
-	int c;
+	int c, li = 0;
 
-	while ((c = getopt_long(argc, argv, "r:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:", longopts, &li)) != -1) {
 		if (c == U_RES || c == 'r') {
 			spec_resources_free(r);
 			if (!(r = read_resources(optarg, err)))
@@ -246,7 +246,7 @@ static int parse_update(int argc, char **argv, struct spec_resources **ret,
 			return herr_msg(err,
 			                "update: --%s: Intel RDT (resctrl) is not supported by "
 			                "this build",
-			                c == U_L3 ? "l3-cache-schema" : "mem-bw-schema");
+			                longopts[li].name);
 		}
 		if (!r)
 			r = xcalloc(1, sizeof(*r));
