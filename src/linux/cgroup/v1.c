@@ -413,6 +413,16 @@ static bool has_leaf_weight(const struct spec_blkio *b)
 	return false;
 }
 
+static bool has_weight(const struct spec_blkio *b)
+{
+	if (b->weight.set && b->weight.value != 0)
+		return true;
+	for (size_t i = 0; i < b->n_weightDevice; i++)
+		if (b->weightDevice[i].weight.set)
+			return true;
+	return false;
+}
+
 int cg_v1_blkio(const char *dir, const struct spec_resources *r, struct hutch_error **err)
 {
 	const struct spec_blkio *b = r->blockIO;
@@ -421,6 +431,11 @@ int cg_v1_blkio(const char *dir, const struct spec_resources *r, struct hutch_er
 	const char *wfile = bfq ? "blkio.bfq.weight" : "blkio.weight";
 	const char *wdfile = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
 
+	if (has_weight(b) && !bfq && !cg_exists(dir, wfile))
+		return herr_msg(err,
+		                "weight: this host's blkio cgroup has no weight (neither "
+		                "blkio.weight nor blkio.bfq.weight: the disk's I/O scheduler is "
+		                "not BFQ)");
 	if (b->weight.set && b->weight.value != 0 &&
 	    cg_writef(dir, wfile, err, "%llu", (unsigned long long)b->weight.value) < 0)
 		return -1;
