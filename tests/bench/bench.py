@@ -35,6 +35,7 @@ bench_seccomp (when built) for the compile time alone.
 """
 import argparse
 import ctypes
+import glob
 import json
 import os
 import shutil
@@ -97,6 +98,22 @@ def reap():
 
 
 # --- bundles ---------------------------------------------------------------
+
+def default_parents():
+    """hutch's default cgroup parent (/hutch) in every hierarchy where it exists."""
+    return set(os.path.realpath(d) for d in glob.glob("/sys/fs/cgroup/hutch") +
+               glob.glob("/sys/fs/cgroup/*/hutch") if os.path.isdir(d))
+
+
+def remove_default_parents(had):
+    """Remove the /hutch parents this run's containers made (delete keeps them for the next
+    container): the host is left as it was."""
+    for d in default_parents() - had:
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
 
 def busybox_rootfs():
     rootfs = os.path.join(REPO, "bundles", "busybox", "rootfs")
@@ -539,6 +556,7 @@ def main():
     # State roots on tmpfs, as /run is on real hosts: on a disk filesystem the
     # churn of state files makes inode allocation the cost that grows.
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    had_parents = default_parents()
     with tempfile.TemporaryDirectory(prefix="hutch-bench-") as tmp, \
             tempfile.TemporaryDirectory(prefix="hutch-bench-state-", dir=shm) as state:
         L = Launcher(build_helpers(tmp))
@@ -568,6 +586,7 @@ def main():
             for c in cleanup:
                 c.close()
             reap()
+            remove_default_parents(had_parents)
     seccomp_bench = os.path.join(os.environ.get("HUTCH_BUILD_DIR", os.path.join(REPO, "build")),
                                  "tests", "bench", "bench_seccomp")
     if a.seccomp and os.path.exists(seccomp_bench):

@@ -26,6 +26,7 @@ from lib import (
     kill_and_reap,
     mounts_under,
     pids_in_cgroup,
+    remove_cgroup_trees,
     state_dirs,
 )
 from rootless import rootless, rootless_bundle, rootless_user  # noqa: F401 (fixtures)
@@ -67,14 +68,19 @@ def session_dir():
 @pytest.fixture(scope="session")
 def cgroup_parent(session_dir):
     """Parent of every test container's cgroupsPath, unique per session so that concurrent
-    sessions never share cgroups; removed at the end."""
+    sessions never share cgroups; removed at the end with what tests made under it. hutch's
+    default parent (/hutch, kept by delete as an engine's parent is) goes too when this
+    session made it."""
     name = os.path.basename(session_dir)
+    had_default = [d for d in cgroup_dirs("/hutch") if os.path.isdir(d)]
     yield name
-    for d in cgroup_dirs("/" + name):
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
+    remove_cgroup_trees("/" + name)
+    for d in cgroup_dirs("/hutch"):
+        if d not in had_default:
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
 
 
 @pytest.fixture(scope="session")

@@ -163,6 +163,21 @@ def cgroup_dirs(cgroups_path):
     return sorted(dirs)
 
 
+def remove_cgroup_trees(cgroups_path):
+    """rmdir the cgroup directories of cgroups_path in every hierarchy, deepest first (a
+    directory still in use stays); what is left is returned."""
+    left = []
+    for top in cgroup_dirs(cgroups_path):
+        for d, _, _ in sorted(os.walk(top, topdown=False), key=lambda w: -w[0].count("/")):
+            try:
+                os.rmdir(d)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                left.append(d)
+    return left
+
+
 def live_pids(name, match, binary=False):
     """Live processes (zombies count as dead) other than this one whose
     /proc/PID/<name> satisfies match(content); a file that cannot be read or

@@ -13,7 +13,7 @@ import pytest
 
 from cgroup_host import (CG_ROOT, HOST, MiB, cg_dir_path, cg_read, created, left_cgroups,
                          sleeper, v1)
-from lib import cgroup_dirs, cgroup_paths, wait_dead
+from lib import cgroup_dirs, cgroup_paths, remove_cgroup_trees, wait_dead
 
 pytestmark = pytest.mark.cgroups
 
@@ -57,6 +57,48 @@ def test_many_create_delete_cycles_leave_nothing(bundle, container, runtime, cgr
         r = c.delete(force=True)
         assert r.returncode == 0, "cycle %d: %s" % (i, r.stderr)
     assert left_cgroups(cgroup_parent) == []
+
+
+def test_delete_keeps_the_parents_create_made(bundle, container, cgroup_parent):
+    """As with runc, delete removes the container's own cgroup and leaves the parents its
+    create made: the next container under them makes one directory, not the chain (and its
+    v1 cpuset), and a parent is never removed under a concurrent create of a sibling."""
+    parent = "/%s/kept-parent/sub" % cgroup_parent
+    try:
+        for i in range(2):
+            b = bundle(["/probe", "exit", "0"])
+            c = container(b, id="kept-%d" % i)
+            b.linux["cgroupsPath"] = "%s/%s" % (parent, c.id)
+            r = c.run()
+            assert r.returncode == 0, r.stderr
+            assert [d for d in cgroup_dirs(c.cgroups_path) if os.path.exists(d)] == []
+            for d in cgroup_dirs(parent):
+                subdirs = [e for e in os.listdir(d) if os.path.isdir(os.path.join(d, e))]
+                assert subdirs == [], (d, subdirs)
+    finally:
+        remove_cgroup_trees("/%s/kept-parent" % cgroup_parent)
+
+
+def test_failed_create_removes_the_parents_it_made(bundle, container, cgroup_parent):
+    """A create that fails after making its cgroup takes back the parents it made itself,
+    and only those: an existing parent stays."""
+    existing = "/%s/existing-parent" % cgroup_parent
+    try:
+        b = bundle(["/probe", "exit", "0"])
+        c = container(b, id="made-existing")
+        b.linux["cgroupsPath"] = "%s/%s" % (existing, c.id)
+        assert c.run().returncode == 0
+        b = bundle(["/probe", "sleep"])
+        b.config["hooks"] = {"createRuntime": [{"path": "/bin/false"}]}
+        c = container(b)
+        b.linux["cgroupsPath"] = "%s/new-a/new-b/%s" % (existing, c.id)
+        assert c.create().returncode != 0
+        for d in cgroup_dirs(existing):
+            assert os.path.isdir(d), d
+        for d in cgroup_dirs(existing + "/new-a"):
+            assert not os.path.exists(d), d
+    finally:
+        remove_cgroup_trees(existing)
 
 
 @pytest.mark.parametrize("breakage", ["missing-bind-source", "failing-hook", "missing-binary"])

@@ -218,6 +218,28 @@ def test_cgroup_files_opened_per_container(traced, bundle):
     assert len(opened) <= 16, opened
 
 
+def test_run_makes_and_removes_only_its_own_cgroup(traced, bundle):
+    """Under a parent that exists (the default /hutch, made by the first container and kept,
+    as runc keeps a cgroupsPath's parents), `run` makes and removes one directory per
+    hierarchy, its own. Before: the last container out removed /hutch from every hierarchy,
+    and the next one made it again and filled its cpuset (on this hybrid host 20 mkdir and
+    20 rmdir per container instead of 10 and 10)."""
+    def run_default_path():
+        b = bundle(["/probe", "exit", "0"])
+        b.linux["cgroupsPath"] = ""
+        t = traced(b)
+        return t.runtime()
+
+    run_default_path()
+    rt = run_default_path()
+    made = [re.search(r'"([^"]*)"', ln).group(1) for ln in matching(rt, r"= 0$", "mkdir")
+            if "/sys/fs/cgroup" in ln]
+    removed = [re.search(r'"([^"]*)"', ln).group(1) for ln in matching(rt, r"= 0$", "rmdir")
+               if "/sys/fs/cgroup" in ln]
+    assert made and sorted(made) == sorted(removed), (made, removed)
+    assert len(set(os.path.basename(d) for d in made)) == 1, made
+
+
 def test_init_stops_for_hooks_only_when_it_has_some(traced, bundle):
     """The init stops at the HOOKS step (a message to the runtime, then a wait for its
     answer: two wake-ups of the other side, 0.2-0.5 ms here) only when the runtime has work

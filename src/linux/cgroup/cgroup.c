@@ -86,11 +86,36 @@ static int compute_path(const struct cgroup_config *c, const struct cgroup_hier 
 	return cg_clean_path(joined, ret, err);
 }
 
+/* mkdir every missing component of h->path from the top, counting the ones
+ * made. A component that vanishes under us (a concurrent create's rollback
+ * removed an ancestor it had made) sends the walk back to the top. */
+static int make_path(struct cgroup_hier *h, int *made, struct hutch_error **err)
+{
+	_cleanup_free_ char *dir = xstrdup(h->mount);
+
+	for (const char *p = h->path + 1; *p;) {
+		size_t l = strcspn(p, "/");
+		char *next = xasprintf("%s/%.*s", dir, (int)l, p);
+		free(dir);
+		dir = next;
+		if (mkdir(dir, 0755) == 0)
+			(*made)++;
+		else if (errno == ENOENT && *made == 0)
+			return 1;
+		else if (errno != EEXIST)
+			return herr_errno(err, errno, "mkdir %s", dir);
+		p += l;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
 /* mkdir every missing component of h->path, recording how many we made. */
 static int make_dirs(struct cgroup_hier *h, struct hutch_error **err)
 {
 	_cleanup_free_ char *dir = cg_dir(h);
-	int made = 0;
+	int made = 0, r = 1;
 
 	/* The parent usually exists already: one mkdir, not one per level. */
 	h->created_depth = 0;
@@ -102,27 +127,12 @@ static int make_dirs(struct cgroup_hier *h, struct hutch_error **err)
 		return 0;
 	if (errno != ENOENT)
 		return herr_errno(err, errno, "mkdir %s", dir);
-	free(dir);
-	dir = xstrdup(h->mount);
-	for (const char *p = h->path + 1; *p;) {
-		size_t l = strcspn(p, "/");
-		char *next = xasprintf("%s/%.*s", dir, (int)l, p);
-		free(dir);
-		dir = next;
-		if (mkdir(dir, 0755) == 0)
-			made++;
-		else if (errno == EEXIST && made == 0)
-			; /* an existing ancestor (or the cgroup itself) */
-		else if (errno != EEXIST) {
-			h->created_depth = made;
-			return herr_errno(err, errno, "mkdir %s", dir);
-		}
-		p += l;
-		if (*p == '/')
-			p++;
-	}
+	for (int tries = 0; r == 1 && tries < 8; tries++)
+		r = make_path(h, &made, err);
 	h->created_depth = made;
-	return 0;
+	if (r == 1)
+		return herr_errno(err, ENOENT, "mkdir %s: its parent keeps disappearing", dir);
+	return r;
 }
 
 /* rmdir dir and every sub-cgroup below it, retrying briefly on EBUSY (tasks
@@ -157,14 +167,15 @@ static int remove_tree(const char *dir, struct hutch_error **err)
 	return 0;
 }
 
-/* Remove the leaf tree and the empty ancestors that make_dirs created. */
-static int remove_hier(const struct cgroup_hier *h, struct hutch_error **err)
+/* Remove the leaf tree, and with `ancestors` the empty ones make_dirs
+ * created (a failed create's rollback). */
+static int remove_hier(const struct cgroup_hier *h, bool ancestors, struct hutch_error **err)
 {
 	_cleanup_free_ char *dir = cg_dir(h);
 
 	if (remove_tree(dir, err) < 0)
 		return -1;
-	for (int i = 1; i < h->created_depth; i++) {
+	for (int i = 1; ancestors && i < h->created_depth; i++) {
 		char *slash = strrchr(dir, '/');
 		if (!slash || slash <= dir + strlen(h->mount))
 			break;
@@ -251,7 +262,7 @@ static int create_fs(struct cgroup *cg, const struct cgroup_config *c, struct hu
 	/* roll back what we created, so a failed create leaves nothing */
 	for (size_t j = 0; j <= i && j < cg->n_hier; j++) {
 		struct hutch_error *e2 = NULL;
-		if (cg->hier[j].created_depth > 0 && remove_hier(&cg->hier[j], &e2) < 0)
+		if (cg->hier[j].created_depth > 0 && remove_hier(&cg->hier[j], true, &e2) < 0)
 			herr_free(e2);
 	}
 	return -1;
@@ -555,7 +566,12 @@ int cgroup_destroy(struct cgroup *cg, struct hutch_error **err)
 		_cleanup_error_ struct hutch_error *e = NULL;
 		if (!cg->hier[i].path)
 			continue;
-		if (remove_hier(&cg->hier[i], &e) == 0) {
+		/* the ancestors it made stay, as with runc, unless this is the
+		 * rollback of the create that made them: a parent shared by a
+		 * series of containers (the default /hutch, an engine's) is not
+		 * made again, with its cpuset, for each one, nor removed under a
+		 * concurrent create */
+		if (remove_hier(&cg->hier[i], cg->made, &e) == 0) {
 			if (cg->default_path && cg_hier_has(&cg->hier[i], "cpu"))
 				cg_v1_rt_release(&cg->hier[i]);
 			continue;
