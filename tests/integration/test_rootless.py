@@ -439,6 +439,29 @@ def test_sysfs_without_a_network_namespace_is_bound_from_the_host(rootless, root
     assert any(p.startswith("/sys/") for p in mi), sorted(mi)
 
 
+@pytest.mark.parametrize("form", ["rbind", "sysfs"])
+def test_a_read_only_sys_is_read_only_below_too(rootless, rootless_bundle, test_dir, form):
+    """CVE-2023-25809: `ro` on the host's /sys, bound recursively (spec --rootless's rbind, or
+    a sysfs mount the user namespace may not make afresh), reaches the mounts below it: without
+    a cgroup mount of its own the container would see the host's cgroup hierarchies writable,
+    where the user owns part of the tree."""
+    b = rootless_bundle(["/probe", "sleep"])
+    b.config["mounts"] = [m for m in b.config["mounts"] if m["destination"] != "/sys/fs/cgroup"]
+    for m in b.config["mounts"]:
+        if m["destination"] == "/sys" and form == "sysfs":
+            m.update(type="sysfs", source="sysfs", options=["nosuid", "noexec", "nodev", "ro"])
+        elif m["destination"] == "/sys":
+            assert "rbind" in m["options"] and "ro" in m["options"], m
+    b.save()
+    r, _ = create(rootless, b, "rl", test_dir)
+    assert r.returncode == 0, r.stderr
+    mi = mountinfo(rootless.state("rl")["pid"])
+    below = {p: v for p, v in mi.items() if p == "/sys" or p.startswith("/sys/")}
+    assert any(p.startswith("/sys/fs/cgroup") for p in below), sorted(below)
+    writable = {p: sorted(opts) for p, (opts, _) in below.items() if "ro" not in opts}
+    assert writable == {}, writable
+
+
 def test_remounts_keep_the_flags_the_kernel_locks(rootless, rootless_bundle, test_dir, cached_rootfs):
     # The bundle lives on a tmpfs mounted nosuid,nodev,noatime in a throw-away mount namespace:
     # a user namespace may not drop those flags, so root.readonly and the bind mounts (one of

@@ -198,6 +198,16 @@ static int source_tree(struct rootfs *r, const struct entry *e, int *ret_tree,
 	return 0;
 }
 
+/* "ro" on a recursive bind of sysfs reaches every mount below it: the host's
+ * cgroup hierarchies (a rootless user owns its part of them), securityfs,
+ * debugfs are host state that a read-only /sys is meant to keep out of
+ * reach, though "ro" alone applies to the top mount only (CVE-2023-25809). */
+static void sysfs_ro_recursive(struct mount_opts *mo, long f_type)
+{
+	if (f_type == SYSFS_MAGIC && (mo->flags & MS_RDONLY) && (mo->flags & MS_REC))
+		mo->rec_set |= MOUNT_ATTR_RDONLY;
+}
+
 static int do_bind(struct rootfs *r, const struct entry *e, struct hutch_error **err)
 {
 	struct mount_opts mo = e->mo;
@@ -216,6 +226,7 @@ static int do_bind(struct rootfs *r, const struct entry *e, struct hutch_error *
 		close(tree);
 		return herr_errno(err, errno, "stat the source");
 	}
+	sysfs_ro_recursive(&mo, (long)sfs.f_type);
 	_cleanup_close_ int target =
 	    open_target(r, e, S_ISDIR(st.st_mode), false, sfs.f_type == PROC_SUPER_MAGIC, &st, err);
 	if (target < 0 || mount_bind_tree(tree, target, &mo, err) < 0) {
@@ -283,6 +294,8 @@ static int userns_fallback(struct rootfs *r, const struct entry *e, int target,
 
 	b.flags |= MS_BIND | MS_REC;
 	b.tmpcopyup = b.idmap = false;
+	if (is_type(e->m->type, "sysfs"))
+		sysfs_ro_recursive(&b, SYSFS_MAGIC);
 	herr_freep(err);
 	if (mount_tree_clone(AT_FDCWD, source, true, &tree, err) < 0)
 		return -1;
