@@ -55,7 +55,7 @@ static void print_version(void)
  * opens later lands at or above it. */
 static int first_free_fd(void)
 {
-	int fd = open("/", O_PATH | O_CLOEXEC), above = -1;
+	int fd = openat(AT_FDCWD, "/", O_PATH | O_CLOEXEC), above = -1;
 
 	if (fd < 0)
 		return 3; /* no fd left at all: nothing is preserved */

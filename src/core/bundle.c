@@ -14,7 +14,8 @@ int bundle_write_default_spec(const char *bundle, bool rootless, struct hutch_er
 	_cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
 	_cleanup_free_ char *text = NULL;
 	/* O_EXCL: an existing file (or a symlink planted in its place) stays */
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	_cleanup_close_ int fd =
+	    openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
 	if (fd < 0 && errno == EEXIST)
 		return herr_msg(err, "File %s exists. Remove it first", path);

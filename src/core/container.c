@@ -5,6 +5,7 @@
 #include "core/notify.h"
 #include "linux/hook.h"
 #include "linux/pidscan.h"
+#include "util/signame.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -179,7 +180,7 @@ int signal_from_name(const char *s)
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (int i = 1; i < NSIG; i++) {
-		const char *abbrev = sigabbrev_np(i);
+		const char *abbrev = signame_abbrev(i);
 		if (abbrev && strcasecmp(abbrev, s) == 0)
 			return i;
 	}

@@ -49,7 +49,7 @@ static int load_config(struct create_ctx *x, struct hutch_error **err)
 {
 	_cleanup_free_ char *cfg = xasprintf("%s/config.json", x->bundle);
 
-	x->config_fd = open(cfg, O_RDONLY | O_CLOEXEC);
+	x->config_fd = openat(AT_FDCWD, cfg, O_RDONLY | O_CLOEXEC);
 	if (x->config_fd < 0 || fstat(x->config_fd, &x->config_st) < 0)
 		return herr_errno(err, errno, "open %s", cfg);
 	if (!S_ISREG(x->config_st.st_mode))

@@ -82,7 +82,7 @@ int state_dir_create(const char *root, const char *id, struct state_dir *ret,
 			return herr_msg(err, "container with id exists: %s", id);
 		return herr_errno(err, errno, "mkdir %s", path);
 	}
-	d.dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d.dirfd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d.dirfd < 0)
 		return herr_errno(err, errno, "open %s", path);
 	/* a delete --force that removed the directory in the instant before
@@ -105,7 +105,7 @@ static int open_dir(const char *root, const char *id, struct state_dir *d, struc
 	if (state_validate_id(id, err) < 0)
 		return -1;
 	path = xasprintf("%s/%s", root, id);
-	d->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d->dirfd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->dirfd < 0) {
 		if (errno == ENOENT)
 			return herr_raw(err, ENOENT, "container does not exist");
@@ -189,7 +189,7 @@ static void remove_contents(int dirfd)
 void state_dir_remove(const char *root, const char *id)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", root, id);
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -329,7 +329,7 @@ int proc_stat(pid_t pid, unsigned long long *ret_start, char *ret_state)
 	char *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);

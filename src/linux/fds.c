@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <linux/close_range.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int cmp_int(const void *a, const void *b)
@@ -58,7 +60,7 @@ int fds_cloexec_from(int from, const int *keep, size_t n_keep, struct hutch_erro
 	for (size_t i = 0; i <= n; i++) {
 		unsigned int hi = i < n ? (unsigned int)sorted[i] : ~0U;
 
-		if (hi > lo && close_range(lo, hi - 1, CLOSE_RANGE_CLOEXEC) < 0) {
+		if (hi > lo && syscall(SYS_close_range, lo, hi - 1, CLOSE_RANGE_CLOEXEC) < 0) {
 			if (errno == ENOSYS || errno == EINVAL)
 				return cloexec_walk(from, keep, n_keep, err);
 			return herr_errno(err, errno, "close_range %u-%u", lo, hi - 1);

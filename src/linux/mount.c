@@ -97,7 +97,7 @@ int mount_detach_path(const char *path, struct hutch_error **err)
 int mount_detach_fd(int mnt, struct hutch_error **err)
 {
 	_cleanup_close_ int dir = procfs_open("self/fd", O_PATH | O_DIRECTORY, err);
-	_cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int cwd = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	char name[16];
 	int r = 0;
 

@@ -25,6 +25,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mount.h>
+#ifndef MOUNT_ATTR_RDONLY /* a C library without the new mount API's names (musl) */
+#include <linux/mount.h>
+#endif
 
 #include "spec/spec.h"
 #include "util/error.h"

@@ -291,7 +291,8 @@ static int link_up(int fd, int ifindex)
  * the container's namespace and come straight back to ours (setns(2)). */
 static int nl_open_in(int netns_fd, int *ret_fd, struct hutch_error **err)
 {
-	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int self =
+	    openat(AT_FDCWD, "/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	int fd, e;
 
 	if (self < 0)

@@ -59,7 +59,7 @@ static int ns_setns(int fd, enum spec_ns_type t, const char *path, struct hutch_
 
 int ns_join(enum spec_ns_type t, const char *path, struct hutch_error **err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return herr_errno(err, errno, "open %s namespace %s", spec_ns_type_name(t), path);
@@ -84,7 +84,7 @@ int ns_join_all(const struct spec *s, bool skip_user, struct hutch_error **err)
 		const struct spec_namespace *n = &s->linux_->namespaces[i];
 		if (!n->path || (skip_user && n->type == SPEC_NS_USER))
 			continue;
-		fds[n->type] = open(n->path, O_RDONLY | O_CLOEXEC);
+		fds[n->type] = openat(AT_FDCWD, n->path, O_RDONLY | O_CLOEXEC);
 		if (fds[n->type] < 0) {
 			r = herr_errno(err, errno, "open %s namespace %s",
 			               spec_ns_type_name(n->type), n->path);
@@ -144,10 +144,10 @@ int ns_open_all(pid_t pid, int ret_fds[SPEC_NS__COUNT], struct hutch_error **err
 		ret_fds[t] = -1;
 	/* each name below is then one step from these, not a walk from /proc */
 	snprintf(path, sizeof(path), "/proc/%d/ns", (int)pid);
-	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dir = openat(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		return herr_errno(err, errno, "open %s", path);
-	self = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	self = openat(AT_FDCWD, "/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (self < 0)
 		return herr_errno(err, errno, "open /proc/self/ns");
 	for (int t = 0; t < SPEC_NS__COUNT; t++) {

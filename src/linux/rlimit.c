@@ -24,11 +24,10 @@ static int set_one(const struct spec_rlimit *l, struct hutch_error **err)
 	char s[32], h[32], c[32];
 	int e;
 
-	if (setrlimit((__rlimit_resource_t)l->type, &want) == 0)
+	if (setrlimit(l->type, &want) == 0)
 		return 0;
 	e = errno;
-	if (e == EPERM && getrlimit((__rlimit_resource_t)l->type, &cur) == 0 &&
-	    l->hard > cur.rlim_max) {
+	if (e == EPERM && getrlimit(l->type, &cur) == 0 && l->hard > cur.rlim_max) {
 		herr_msg(err,
 		         "setrlimit %s (soft %s, hard %s): %s (the hard limit is %s; raising it "
 		         "needs CAP_SYS_RESOURCE)",

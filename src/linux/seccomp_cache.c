@@ -152,7 +152,7 @@ static bool read_exact(int fd, char *buf, size_t size)
 struct seccomp_filter *seccomp_cache_read(const char *dir, const char *key)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s.bpf", dir, key);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ char *buf = NULL;
 	struct seccomp_filter *f = NULL;
 	struct stat st;

@@ -68,7 +68,7 @@ static int connect_unix(const char *path, struct hutch_error **err)
 		if (!slash)
 			return herr_msg(err, "socket path too long");
 		*slash = '\0';
-		dfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		dfd = openat(AT_FDCWD, dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			return herr_errno(err, errno, "open %s", dir[0] ? dir : "/");
 		via = xasprintf("/proc/self/fd/%d/%s", dfd, slash + 1);

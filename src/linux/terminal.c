@@ -46,7 +46,7 @@ static int open_peer(int master, struct hutch_error **err)
 		return herr_errno(err, errno, "open the pty peer (TIOCGPTPEER)");
 	if (ptsname_r(master, path, sizeof(path)) != 0)
 		return herr_errno(err, errno, "ptsname");
-	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	fd = openat(AT_FDCWD, path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return herr_errno(err, errno, "open %s", path);
 	return fd;
@@ -123,7 +123,7 @@ int terminal_connect_socket(const char *path, struct hutch_error **err)
 	if (strlen(path) < sizeof(sa.sun_path)) {
 		memcpy(sa.sun_path, path, strlen(path) + 1);
 	} else {
-		pathfd = open(path, O_PATH | O_CLOEXEC);
+		pathfd = openat(AT_FDCWD, path, O_PATH | O_CLOEXEC);
 		if (pathfd < 0)
 			return herr_errno(err, errno, "console socket %s", path);
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", pathfd);

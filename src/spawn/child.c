@@ -397,7 +397,7 @@ static int child_rootfs(struct child *ch, struct hutch_error **err)
 	struct hook_how how = {.cwd = ch->c->rootfs, .exec = child_hook_exec, .ctx = ch};
 
 	if (ch->userns)
-		o.userns_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+		o.userns_fd = openat(AT_FDCWD, "/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	if (rootfs_prepare(&o, &ch->rootfs, err) < 0)
 		return -1;
 	if (has_ns(ch->s, SPEC_NS_UTS) && child_uts(ch, err) < 0)
@@ -542,7 +542,7 @@ static int child_resolve_exe(struct child *ch, struct hutch_error **err)
 static int child_cwd(struct child *ch, struct hutch_error **err)
 {
 	const char *cwd = ch->p->cwd ? ch->p->cwd : "/";
-	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int root = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int dir = -1;
 
 	if (root < 0)

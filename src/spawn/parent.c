@@ -11,6 +11,7 @@
 #include "linux/setup/rootfs/rootfs.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
+#include "util/signame.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -157,7 +158,7 @@ static int move_net_devices(struct spawn_run *r, struct hutch_error **err)
 	if (r->c->mode != SPAWN_INIT || !l || !l->n_netDevices)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)r->init);
-	netns = open(path, O_RDONLY | O_CLOEXEC);
+	netns = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (netns < 0)
 		return herr_errno(err, errno, "open %s", path);
 	if (netdev_move_all(l->netDevices, l->n_netDevices, netns, err) < 0)
@@ -224,7 +225,7 @@ static int write_maps(struct spawn_run *r, struct hutch_error **err)
 	if (r->c->mode != SPAWN_INIT || r->c->spec->n_mounts == 0)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)r->child);
-	userns = open(path, O_RDONLY | O_CLOEXEC);
+	userns = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (userns < 0)
 		return herr_errno(err, errno, "open %s", path);
 	if (rootfs_bind_trees(r->c->spec, r->c->bundle, userns, &fds, err) < 0)
@@ -319,7 +320,7 @@ static void spawn_explain_death(struct spawn_run *r, struct hutch_error **err)
 	if (WIFSIGNALED(st))
 		herr_msg(
 		    err, "the container process was killed by signal %d (SIG%s) during set-up%s",
-		    WTERMSIG(st), sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?",
+		    WTERMSIG(st), signame_abbrev(WTERMSIG(st)) ? signame_abbrev(WTERMSIG(st)) : "?",
 		    WTERMSIG(st) == SIGSYS ? ": the seccomp profile kills a system call the "
 		                             "runtime needs before the process starts (such "
 		                             "as execveat)"
@@ -395,7 +396,7 @@ static int exec_pidns_enter(const struct spawn_config *c)
 		return -1;
 	}
 	if (fds[SPEC_NS_PID] >= 0 && fds[SPEC_NS_USER] < 0 && fds[SPEC_NS_TIME] < 0) {
-		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		own = openat(AT_FDCWD, "/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		/* coming back needs CAP_SYS_ADMIN over our own pid namespace,
 		 * which a runtime in a user namespace (rootless podman) lacks
 		 * although it may enter the container's: try the way back first

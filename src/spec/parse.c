@@ -246,7 +246,7 @@ struct spec *spec_load(const char *path, struct hutch_error **err)
 	/* accept the bundle directory as well as the file itself */
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		path = file = xasprintf("%s/config.json", path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		herr_errno(err, errno, "open %s", path);
 		return NULL;

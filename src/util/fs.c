@@ -65,6 +65,22 @@ int fs_read_fd(int fd, char **ret, size_t *ret_len)
 	return 0;
 }
 
+FILE *fs_fopen_read(const char *path)
+{
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
                     struct hutch_error **err)
 {

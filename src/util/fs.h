@@ -6,10 +6,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "util/error.h"
 
+/* fopen(path, "re") in one system call with any C library (musl's fopen
+ * follows O_CLOEXEC with an fcntl); NULL with errno. */
+FILE *fs_fopen_read(const char *path);
 /* Read a whole file (NUL-terminated, malloc'd); *ret_len optional. dirfd may be AT_FDCWD. */
 int fs_read_file_at(int dirfd, const char *path, char **ret, size_t *ret_len,
                     struct hutch_error **err);

@@ -58,7 +58,7 @@ int log_init(const char *path, enum log_format format, bool debug)
 	log_fmt = format;
 	log_dbg = debug;
 	if (path && *path) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int fd = openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -1;
 		if (log_fd >= 0)

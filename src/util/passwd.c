@@ -1,48 +1,70 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Entries of passwd-format files, parsed by libc's fgetpwent_r(3). */
+/* Entries of passwd-format files (passwd(5)), parsed here rather than by a
+ * libc extension, so that any C library will do. */
 #include "util/passwd.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/str.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The longest line read: a container's /etc/passwd may be anything (linked
  * to /dev/zero, a line without end) and must not eat memory. */
 #define PASSWD_LINE_MAX (64 * 1024)
 
-/* fgetpwent_r parses the file (comments, malformed lines and all); on a line
- * longer than the buffer it rewinds to the line's start and says ERANGE. */
+/* name:password:uid:gid:gecos:dir:shell, seven fields and a decimal uid, or
+ * the line does not count (a comment, a blank or malformed line). */
+static bool parse_line(char *line, uid_t *uid, char **name, char **dir)
+{
+	char *field[7], *end;
+	unsigned long v;
+
+	line[strcspn(line, "\n")] = '\0';
+	for (int i = 0; i < 7; i++) {
+		field[i] = line;
+		line = strchr(line, ':');
+		if (!line != (i == 6))
+			return false;
+		if (line)
+			*line++ = '\0';
+	}
+	if (!*field[0] || *field[0] == '#' || *field[2] < '0' || *field[2] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(field[2], &end, 10);
+	if (errno || *end || v != (uid_t)v)
+		return false;
+	*uid = (uid_t)v;
+	*name = field[0];
+	*dir = field[5];
+	return true;
+}
+
 static char *lookup(const char *path, uid_t uid, bool home)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_fclose_ FILE *f = fs_fopen_read(path);
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 1024;
 
 	if (!f)
 		return NULL;
-	buf = xmalloc(size);
-	for (;;) {
-		struct passwd pw, *found = NULL;
-		int r = fgetpwent_r(f, &pw, buf, size, &found);
+	buf = xmalloc(PASSWD_LINE_MAX);
+	while (fgets(buf, PASSWD_LINE_MAX, f)) {
+		char *name, *dir;
+		uid_t u;
 
-		if (r == ERANGE && size < PASSWD_LINE_MAX) {
-			size *= 4;
-			free(buf);
-			buf = xmalloc(size);
-			continue;
-		}
-		if (r != 0 || !found)
-			return NULL;
-		if (pw.pw_uid != uid)
+		if (!strchr(buf, '\n') && !feof(f))
+			return NULL; /* a line over the limit ends the search */
+		if (!parse_line(buf, &u, &name, &dir) || u != uid)
 			continue;
 		if (home)
-			return *pw.pw_dir ? xstrdup(pw.pw_dir) : NULL;
-		return xstrdup(pw.pw_name);
+			return *dir ? xstrdup(dir) : NULL;
+		return xstrdup(name);
 	}
+	return NULL;
 }
 
 char *passwd_name(const char *path, uid_t uid)

@@ -52,7 +52,7 @@ static int candidate_clone(void)
 
 static int candidate_open(void)
 {
-	return open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return openat(AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 /* A procfs root whose "self" is us: not a tmpfs or a file tree planted at

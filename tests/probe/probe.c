@@ -109,10 +109,184 @@ static void list_end(void)
 		putchar(']');
 }
 
+#define NAMED(x)                                                                                   \
+	{                                                                                          \
+		x, #x                                                                              \
+	}
+static const struct {
+	int num;
+	const char *name;
+} errno_names[] = {
+    NAMED(EPERM),
+    NAMED(ENOENT),
+    NAMED(ESRCH),
+    NAMED(EINTR),
+    NAMED(EIO),
+    NAMED(ENXIO),
+    NAMED(E2BIG),
+    NAMED(ENOEXEC),
+    NAMED(EBADF),
+    NAMED(ECHILD),
+    NAMED(EAGAIN),
+    NAMED(ENOMEM),
+    NAMED(EACCES),
+    NAMED(EFAULT),
+    NAMED(ENOTBLK),
+    NAMED(EBUSY),
+    NAMED(EEXIST),
+    NAMED(EXDEV),
+    NAMED(ENODEV),
+    NAMED(ENOTDIR),
+    NAMED(EISDIR),
+    NAMED(EINVAL),
+    NAMED(ENFILE),
+    NAMED(EMFILE),
+    NAMED(ENOTTY),
+    NAMED(ETXTBSY),
+    NAMED(EFBIG),
+    NAMED(ENOSPC),
+    NAMED(ESPIPE),
+    NAMED(EROFS),
+    NAMED(EMLINK),
+    NAMED(EPIPE),
+    NAMED(EDOM),
+    NAMED(ERANGE),
+    NAMED(EDEADLK),
+    NAMED(ENAMETOOLONG),
+    NAMED(ENOLCK),
+    NAMED(ENOSYS),
+    NAMED(ENOTEMPTY),
+    NAMED(ELOOP),
+    NAMED(ENOMSG),
+    NAMED(EIDRM),
+    NAMED(ENODATA),
+    NAMED(ETIME),
+    NAMED(EOVERFLOW),
+    NAMED(EBADFD),
+    NAMED(EILSEQ),
+    NAMED(EUSERS),
+    NAMED(ENOTSOCK),
+    NAMED(EMSGSIZE),
+    NAMED(EPROTOTYPE),
+    NAMED(ENOPROTOOPT),
+    NAMED(EPROTONOSUPPORT),
+    NAMED(EOPNOTSUPP),
+    NAMED(EAFNOSUPPORT),
+    NAMED(EADDRINUSE),
+    NAMED(EADDRNOTAVAIL),
+    NAMED(ENETDOWN),
+    NAMED(ENETUNREACH),
+    NAMED(ECONNABORTED),
+    NAMED(ECONNRESET),
+    NAMED(ENOBUFS),
+    NAMED(EISCONN),
+    NAMED(ENOTCONN),
+    NAMED(ETIMEDOUT),
+    NAMED(ECONNREFUSED),
+    NAMED(EHOSTUNREACH),
+    NAMED(EALREADY),
+    NAMED(EINPROGRESS),
+    NAMED(ESTALE),
+    NAMED(EDQUOT),
+    NAMED(ECANCELED),
+    NAMED(EOWNERDEAD),
+    NAMED(ENOTRECOVERABLE),
+    NAMED(ERFKILL),
+    NAMED(EHWPOISON),
+    NAMED(ENOKEY),
+    NAMED(EKEYEXPIRED),
+    NAMED(EKEYREVOKED),
+    NAMED(EKEYREJECTED),
+    NAMED(EMEDIUMTYPE),
+    NAMED(ENOMEDIUM),
+    NAMED(EREMOTEIO),
+    NAMED(ENOTUNIQ),
+    NAMED(ECHRNG),
+    NAMED(EL2NSYNC),
+    NAMED(EL3HLT),
+    NAMED(EL3RST),
+    NAMED(ELNRNG),
+    NAMED(EUNATCH),
+    NAMED(ENOCSI),
+    NAMED(EL2HLT),
+    NAMED(EBADE),
+    NAMED(EBADR),
+    NAMED(EXFULL),
+    NAMED(ENOANO),
+    NAMED(EBADRQC),
+    NAMED(EBADSLT),
+    NAMED(EBFONT),
+    NAMED(ENOSTR),
+    NAMED(ENOSR),
+    NAMED(ENONET),
+    NAMED(ENOPKG),
+    NAMED(EREMOTE),
+    NAMED(ENOLINK),
+    NAMED(EADV),
+    NAMED(ESRMNT),
+    NAMED(ECOMM),
+    NAMED(EPROTO),
+    NAMED(EMULTIHOP),
+    NAMED(EDOTDOT),
+    NAMED(EBADMSG),
+    NAMED(EREMCHG),
+    NAMED(ELIBACC),
+    NAMED(ELIBBAD),
+    NAMED(ELIBSCN),
+    NAMED(ELIBMAX),
+    NAMED(ELIBEXEC),
+    NAMED(ERESTART),
+    NAMED(ESTRPIPE),
+    NAMED(EDESTADDRREQ),
+    NAMED(ESOCKTNOSUPPORT),
+    NAMED(EPFNOSUPPORT),
+    NAMED(ENETRESET),
+    NAMED(ESHUTDOWN),
+    NAMED(ETOOMANYREFS),
+    NAMED(EHOSTDOWN),
+    NAMED(EUCLEAN),
+    NAMED(ENOTNAM),
+    NAMED(ENAVAIL),
+    NAMED(EISNAM),
+    NAMED(ENOTSUP),
+};
+
+/* The errno's name, from a table of our own: the same with any C library
+ * (EAGAIN for EWOULDBLOCK, EDEADLK for EDEADLOCK, EOPNOTSUPP for ENOTSUP, as
+ * glibc names them). */
 static const char *errno_name(int e)
 {
-	const char *n = strerrorname_np(e);
-	return n ? n : "EUNKNOWN";
+	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (errno_names[i].num == e)
+			return errno_names[i].name;
+	return "EUNKNOWN";
+}
+
+#define SIGNAMED(x)                                                                                \
+	{                                                                                          \
+		SIG##x, #x                                                                         \
+	}
+static const struct {
+	int num;
+	const char *name;
+} signal_names[] = {
+    SIGNAMED(HUP),    SIGNAMED(INT),   SIGNAMED(QUIT), SIGNAMED(ILL),  SIGNAMED(TRAP),
+    SIGNAMED(ABRT),   SIGNAMED(BUS),   SIGNAMED(FPE),  SIGNAMED(KILL), SIGNAMED(USR1),
+    SIGNAMED(SEGV),   SIGNAMED(USR2),  SIGNAMED(PIPE), SIGNAMED(ALRM), SIGNAMED(TERM),
+    SIGNAMED(CHLD),   SIGNAMED(CONT),  SIGNAMED(STOP), SIGNAMED(TSTP), SIGNAMED(TTIN),
+    SIGNAMED(TTOU),   SIGNAMED(URG),   SIGNAMED(XCPU), SIGNAMED(XFSZ), SIGNAMED(VTALRM),
+    SIGNAMED(PROF),   SIGNAMED(WINCH), SIGNAMED(IO),   SIGNAMED(PWR),  SIGNAMED(SYS),
+#ifdef SIGSTKFLT
+    SIGNAMED(STKFLT),
+#endif
+};
+
+static const char *signal_abbrev(int sig)
+{
+	for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
+		if (signal_names[i].num == sig)
+			return signal_names[i].name;
+	return "UNKNOWN";
 }
 
 /* Read a whole small file (procfs, sysfs) into buf; returns -1 with errno on failure. */
@@ -452,7 +626,7 @@ static int cmd_signal_wait(void)
 	while (sig < 0 && errno == EINTR);
 	if (sig < 0)
 		return fail("sigwaitinfo", "-");
-	printf("signal=%d\nname=SIG%s\n", sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "UNKNOWN");
+	printf("signal=%d\nname=SIG%s\n", sig, signal_abbrev(sig));
 	return 0;
 }
 

@@ -96,7 +96,7 @@ static int affinity_child(void *a, char *out)
 		return 1;
 	}
 	sched_getaffinity(0, sizeof(set), &set);
-	out_add(out, "count=%d cpu0=%d", CPU_COUNT(&set), CPU_ISSET(0, &set));
+	out_add(out, "count=%d cpu0=%d", (int)CPU_COUNT(&set), (int)CPU_ISSET(0, &set));
 	return 0;
 }
 
@@ -124,7 +124,7 @@ static int sched_child(void *a, char *out)
 		return 1;
 	}
 	errno = 0;
-	out_add(out, "policy=%#x nice=%d", (unsigned)sched_getscheduler(0),
+	out_add(out, "policy=%#x nice=%d", (unsigned)syscall(SYS_sched_getscheduler, 0),
 	        getpriority(PRIO_PROCESS, 0));
 	return 0;
 }

@@ -242,7 +242,7 @@ int cg_bpf_devices_apply(const char *dir, const struct spec_device_cgroup *rules
 
 	if (cg_bpf_devices_compile(rules, n, &insns, &n_insns, err) < 0)
 		return -1;
-	cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cgfd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)
 		return herr_errno(err, errno, "open %s", dir);
 	if (query(cgfd, old, &n_old, err) < 0)

@@ -302,7 +302,7 @@ int cgroup_clone_fd(const struct cgroup *cg)
 	if (cg->manager == CGROUP_MANAGER_SYSTEMD)
 		return -1; /* the scope exists only once cgroup_enter started it */
 	dir = cg_dir(h);
-	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 enum { ENTER_V1 = 1, ENTER_V2 = 2 };
@@ -634,7 +634,7 @@ int cgroup_oom_watch_fd(const struct cgroup *cg, struct hutch_error **err)
 	/* v1: an eventfd registered for memory.oom_control via cgroup.event_control */
 	_cleanup_free_ char *f = xasprintf("%s/memory.oom_control", dir);
 	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ctl = open(f, O_RDONLY | O_CLOEXEC);
+	ctl = openat(AT_FDCWD, f, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || ctl < 0)
 		return herr_errno(err, errno, "cgroup: watch %s", f);
 	if (cg_writef(dir, "cgroup.event_control", err, "%d %d", fd, ctl) < 0)

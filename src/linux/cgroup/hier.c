@@ -127,7 +127,7 @@ static char *controllers_from_opts(const char *opts)
 static void v1_from_mountinfo(struct cgroup *cg, const char *root)
 {
 	_cleanup_free_ char *buf = xmalloc(16384); /* freed after the fclose below */
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_fclose_ FILE *f = fs_fopen_read("/proc/self/mountinfo");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0, rlen = strlen(root);
 

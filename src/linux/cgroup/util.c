@@ -18,7 +18,7 @@
 int cg_open_write(const char *dir, const char *file, struct hutch_error **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
 	if (fd < 0)
 		return herr_errno(err, errno, "open %s", path);

@@ -18,7 +18,7 @@
 
 static int open_root(struct hutch_error **err)
 {
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	return fd < 0 ? herr_errno(err, errno, "open /") : fd;
 }

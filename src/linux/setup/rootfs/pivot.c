@@ -18,8 +18,8 @@
  * rootfs (pivot_root(2), NOTES). */
 static int pivot(const char *rootfs, struct hutch_error **err)
 {
-	_cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int oldroot = openat(AT_FDCWD, "/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int newroot = openat(AT_FDCWD, rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int old = -1;
 
 	if (oldroot < 0)
@@ -34,7 +34,7 @@ static int pivot(const char *rootfs, struct hutch_error **err)
 	 * old root explicitly, it is what we unmount */
 	if (fchdir(oldroot) < 0)
 		return herr_errno(err, errno, "chdir to the old root");
-	old = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	old = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (old < 0)
 		return herr_errno(err, errno, "open the old root");
 	/* rslave first: the unmount must not propagate to the host */
@@ -52,7 +52,8 @@ static int pivot(const char *rootfs, struct hutch_error **err)
  * the host's (from our mountinfo), not the container's. */
 static int hide_one(const char *mount_point, struct hutch_error **err)
 {
-	_cleanup_close_ int fd = open(mount_point, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(AT_FDCWD, mount_point, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	_cleanup_error_ struct hutch_error *ignored = NULL;
 	struct mount_opts ro = {.flags = MS_RDONLY};
 
@@ -106,8 +107,8 @@ static int move_root(const char *rootfs, struct hutch_error **err)
 		return -1;
 	if (chdir(rootfs) < 0)
 		return herr_errno(err, errno, "chdir %s", rootfs);
-	newroot = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	newroot = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	slash = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (newroot < 0 || slash < 0)
 		return herr_errno(err, errno, "open %s", rootfs);
 	/* MS_MOVE of the rootfs mount onto "/" */

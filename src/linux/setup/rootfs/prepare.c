@@ -99,7 +99,7 @@ static const char *root_propagation(const struct rootfs_opts *o)
 
 static int set_root_propagation(unsigned long flags, struct hutch_error **err)
 {
-	_cleanup_close_ int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int slash = openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (slash < 0)
 		return herr_errno(err, errno, "open /");
@@ -114,7 +114,7 @@ static int prepare_root(struct rootfs *r, struct hutch_error **err)
 {
 	const struct rootfs_opts *o = &r->o;
 	unsigned long before, after;
-	_cleanup_close_ int target = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int target = openat(AT_FDCWD, o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int tree = -1;
 
 	if (target < 0)
@@ -345,7 +345,7 @@ int rootfs_guard_rollback(const struct rootfs_guard *g)
 
 	if (!g)
 		return 0;
-	rootfd = open(g->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rootfd = openat(AT_FDCWD, g->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || mountinfo_read(&mi, &err) < 0)
 		return 1;
 	/* mountinfo lists a mount after the one it sits on: newest first */
