@@ -24,6 +24,11 @@ KEEP = {
     # config.json from a text in memory: the parser's entry for the unit tests and the
     # fuzzer; hutch itself streams the file (spec_load_fd), which is the same parser
     "spec_parse",
+    # in a build against musl, what the C library and the distribution's static libraries
+    # call: the allocator's entries (util/alloc.c) and glibc's checked printf and memcpy
+    # that libseccomp, libcap, yajl and nettle were compiled to call (util/libc_compat.c)
+    "malloc", "free", "calloc", "realloc", "aligned_alloc", "memalign", "posix_memalign",
+    "malloc_usable_size", "__fprintf_chk", "__sprintf_chk", "__asprintf_chk", "__memcpy_chk",
 }
 
 
