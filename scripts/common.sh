@@ -10,8 +10,7 @@ BUILD=${HUTCH_BUILD_DIR:-$REPO/build}
 cd "$REPO"
 export DEBIAN_FRONTEND=noninteractive
 
-BUILD_DEPS=(meson ninja-build gcc libc6-dev musl-tools pkg-config libyajl-dev libseccomp-dev libcap-dev
-	nettle-dev)
+BUILD_DEPS=(meson ninja-build gcc libc6-dev musl-tools pkg-config libyajl-dev libseccomp-dev libcap-dev)
 
 die() {
 	echo "${0##*/}: error: $*" >&2

@@ -26,7 +26,7 @@ KEEP = {
     "spec_parse",
     # in a build against musl, what the C library and the distribution's static libraries
     # call: the allocator's entries (util/alloc.c) and glibc's checked printf and memcpy
-    # that libseccomp, libcap, yajl and nettle were compiled to call (util/libc_compat.c)
+    # that libseccomp, libcap and yajl were compiled to call (util/libc_compat.c)
     "malloc", "free", "calloc", "realloc", "aligned_alloc", "memalign", "posix_memalign",
     "malloc_usable_size", "__fprintf_chk", "__sprintf_chk", "__asprintf_chk", "__memcpy_chk",
 }

@@ -6,11 +6,10 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/sha256.h"
 #include "util/str.h"
 
 #include <dirent.h>
-#include <nettle/base16.h>
-#include <nettle/sha2.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -32,43 +31,43 @@ struct cache_header {
 /* --- key: an unambiguous encoding (lengths before bytes, NULL distinct
  * from empty) of everything that shapes the compiled program ------------ */
 
-static void feed_u64(struct sha256_ctx *c, uint64_t v)
+static void feed_u64(struct sha256 *c, uint64_t v)
 {
 	uint8_t b[8];
 
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	sha256_update(c, sizeof(b), b);
+	sha256_update(c, b, sizeof(b));
 }
 
-static void feed_str(struct sha256_ctx *c, const char *s)
+static void feed_str(struct sha256 *c, const char *s)
 {
 	feed_u64(c, s ? strlen(s) : UINT64_MAX);
 	if (s)
-		sha256_update(c, strlen(s), (const uint8_t *)s);
+		sha256_update(c, s, strlen(s));
 }
 
-static void feed_strv(struct sha256_ctx *c, char *const *v)
+static void feed_strv(struct sha256 *c, char *const *v)
 {
 	feed_u64(c, v ? strv_len(v) : UINT64_MAX);
 	strv_foreach (s, v)
 		feed_str(c, *s);
 }
 
-static void feed_u32v(struct sha256_ctx *c, const uint32_t *v, size_t n)
+static void feed_u32v(struct sha256 *c, const uint32_t *v, size_t n)
 {
 	feed_u64(c, n);
 	for (size_t i = 0; i < n; i++)
 		feed_u64(c, v[i]);
 }
 
-static void feed_opt(struct sha256_ctx *c, const struct opt_u64 *o)
+static void feed_opt(struct sha256 *c, const struct opt_u64 *o)
 {
 	feed_u64(c, o->set);
 	feed_u64(c, o->set ? o->value : 0);
 }
 
-static void feed_syscall(struct sha256_ctx *c, const struct spec_seccomp_syscall *sc)
+static void feed_syscall(struct sha256 *c, const struct spec_seccomp_syscall *sc)
 {
 	feed_strv(c, sc->names);
 	feed_u64(c, sc->action);
@@ -84,7 +83,7 @@ static void feed_syscall(struct sha256_ctx *c, const struct spec_seccomp_syscall
 
 void seccomp_cache_key(const struct spec_seccomp *s, char key[SECCOMP_CACHE_KEY_SIZE])
 {
-	struct sha256_ctx c;
+	struct sha256 c;
 	struct utsname u;
 	uint8_t digest[SHA256_DIGEST_SIZE];
 
@@ -106,9 +105,8 @@ void seccomp_cache_key(const struct spec_seccomp *s, char key[SECCOMP_CACHE_KEY_
 	feed_u64(&c, s->n_syscalls);
 	for (size_t i = 0; i < s->n_syscalls; i++)
 		feed_syscall(&c, &s->syscalls[i]);
-	sha256_digest(&c, SHA256_DIGEST_SIZE, digest);
-	base16_encode_update(key, SHA256_DIGEST_SIZE, digest);
-	key[BASE16_ENCODE_LENGTH(SHA256_DIGEST_SIZE)] = '\0';
+	sha256_final(&c, digest);
+	sha256_hex(digest, key);
 }
 
 /* --- entries ----------------------------------------------------------- */

@@ -35,7 +35,7 @@ struct seccomp_arch_max {
 int seccomp_enosys_patch(struct seccomp_filter *f, const struct seccomp_arch_max *archs, size_t n,
                          struct hutch_error **err);
 
-/* Cache key: the SHA-256 (nettle) of the profile and the environment that
+/* Cache key: the SHA-256 (util/sha256.c) of the profile and the environment that
  * shapes the compiled program, as 64 hex digits and a NUL. */
 #define SECCOMP_CACHE_KEY_SIZE 65
 void seccomp_cache_key(const struct spec_seccomp *s, char key[SECCOMP_CACHE_KEY_SIZE]);

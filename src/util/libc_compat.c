@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What the distribution's static libraries (libseccomp, libcap, yajl,
- * nettle: compiled against glibc with _FORTIFY_SOURCE) call of glibc's
+/* What the distribution's static libraries (libseccomp, libcap, yajl:
+ * compiled against glibc with _FORTIFY_SOURCE) call of glibc's
  * checked functions, for a build against another C library (musl). Each
  * checks as glibc's does and aborts on an overflow. Empty with glibc. */
 #include <stdarg.h>

@@ -7,6 +7,7 @@
 #include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/sha256.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -123,8 +124,49 @@ static void test_fdpass(void)
 	close(devnull);
 }
 
+static char *sha256_of(const void *data, size_t len, size_t piece)
+{
+	static char hex[SHA256_HEX_SIZE];
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	struct sha256 c;
+
+	sha256_init(&c);
+	for (size_t at = 0; at < len; at += piece)
+		sha256_update(&c, (const char *)data + at, len - at < piece ? len - at : piece);
+	sha256_final(&c, digest);
+	sha256_hex(digest, hex);
+	return hex;
+}
+
+/* FIPS 180-2's examples, whole and fed in pieces that straddle the blocks */
+static void test_sha256(void)
+{
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	char *million = xmalloc(1000000);
+
+	is_str(sha256_of("", 0, 1),
+	       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	       "SHA-256 of nothing");
+	is_str(sha256_of("abc", 3, 3),
+	       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	       "SHA-256 of abc");
+	for (size_t piece = 1; piece <= 64; piece *= 4)
+		is_str(sha256_of(two, strlen(two), piece),
+		       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+		       "SHA-256 of the 448-bit message, in pieces");
+	memset(million, 'a', 1000000);
+	is_str(sha256_of(million, 1000000, 1000000),
+	       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+	       "SHA-256 of a million a");
+	is_str(sha256_of(million, 1000000, 997),
+	       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+	       "the same in 997-byte pieces");
+	free(million);
+}
+
 int main(void)
 {
+	test_sha256();
 	test_errors();
 	test_str();
 	test_log_json();
