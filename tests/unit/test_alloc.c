@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The malloc family as hutch gets it: its own allocator (src/util/alloc.c,
- * linked in here) in a build against musl, glibc's otherwise. Blocks of
+/* The malloc family and memcpy as hutch gets them: its own (src/util/alloc.c
+ * and memcpy.c, linked in here) in a build against musl, glibc's otherwise. Blocks of
  * every size class and large ones keep their contents, alignment and
  * zeroing hold, freed blocks are reused, and growth keeps what was there. */
 #include "tap.h"
@@ -127,8 +127,45 @@ static void test_aligned(void)
 	ok(posix_memalign(&p, 24, 10) == EINVAL, "posix_memalign refuses a non-power of two");
 }
 
+/* memcpy of every length to 600 bytes, at every misalignment of source
+ * and destination, touches exactly the bytes it should */
+static void test_memcpy(void)
+{
+	unsigned char src[700], dst[720];
+	bool good = true;
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (unsigned char)(i * 7 + 1);
+	for (size_t n = 0; n <= 600 && good; n++)
+		for (size_t so = 0; so < 8; so++)
+			for (size_t dof = 0; dof < 8; dof++) {
+				memset(dst, 0xee, sizeof(dst));
+				void *r = memcpy(dst + 8 + dof, src + so, n);
+				good = good && r == dst + 8 + dof &&
+				       memcmp(dst + 8 + dof, src + so, n) == 0 &&
+				       filled(dst, 8 + dof, 0xee) &&
+				       filled(dst + 8 + dof + n, sizeof(dst) - 8 - dof - n, 0xee);
+			}
+	ok(good, "memcpy of 0 to 600 bytes at every alignment, nothing around touched");
+	good = true;
+	for (size_t n = 0; n <= 600 && good; n += (n < 40 ? 1 : 13))
+		for (int shift = -20; shift <= 20; shift++) {
+			unsigned char buf[700], want[700];
+			for (size_t i = 0; i < sizeof(buf); i++)
+				buf[i] = want[i] = (unsigned char)(i * 13 + 5);
+			size_t from = 40, to = (size_t)((int)from + shift);
+			for (size_t i = 0; i < n;
+			     i++) /* what a byte-wise copy of the original gives */
+				want[to + i] = (unsigned char)((from + i) * 13 + 5);
+			memmove(buf + to, buf + from, n);
+			good = good && memcmp(buf, want, sizeof(buf)) == 0;
+		}
+	ok(good, "memmove of 0 to 600 bytes over itself, 20 bytes either way");
+}
+
 int main(void)
 {
+	test_memcpy();
 	test_sizes();
 	test_reuse();
 	test_calloc();
