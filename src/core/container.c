@@ -170,6 +170,28 @@ bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms)
 	return pidfd_exited(pidfd, timeout_ms) || !proc_alive(pid, start);
 }
 
+/* RTMIN, RTMIN+n, RTMAX-n, RTMAX: real-time signals counted from 34 to 64,
+ * as glibc's SIGRTMIN and the engines' signal tables (Docker's) count them;
+ * the C library's own SIGRTMIN is 35 with musl, which reserves one more. */
+#define RT_FIRST 34
+#define RT_LAST  64
+
+static int signal_rt_from_name(const char *s)
+{
+	long long n = 0;
+	int sig;
+
+	if (strncasecmp(s, "RTMIN", 5) == 0 &&
+	    (s[5] == '\0' || (s[5] == '+' && str_to_i64(s + 6, &n) == 0 && n >= 0)))
+		sig = RT_FIRST + (int)(n < RT_LAST ? n : RT_LAST);
+	else if (strncasecmp(s, "RTMAX", 5) == 0 &&
+	         (s[5] == '\0' || (s[5] == '-' && str_to_i64(s + 6, &n) == 0 && n >= 0)))
+		sig = RT_LAST - (int)(n < RT_LAST ? n : RT_LAST);
+	else
+		return -1;
+	return sig >= RT_FIRST && sig <= RT_LAST ? sig : -1;
+}
+
 int signal_from_name(const char *s)
 {
 	long long n;
@@ -184,10 +206,7 @@ int signal_from_name(const char *s)
 		if (abbrev && strcasecmp(abbrev, s) == 0)
 			return i;
 	}
-	if (strncasecmp(s, "RTMIN+", 6) == 0 && str_to_i64(s + 6, &n) == 0 &&
-	    SIGRTMIN + n <= SIGRTMAX)
-		return SIGRTMIN + (int)n;
-	return -1;
+	return signal_rt_from_name(s);
 }
 
 /* Signal the init through a pidfd opened while it was still the process

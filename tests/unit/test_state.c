@@ -223,6 +223,13 @@ static void test_signals(void)
 	ok(signal_from_name("FOO") < 0 && signal_from_name("-1") < 0 && signal_from_name("65") < 0,
 	   "unknown rejected");
 	ok(signal_from_name("0") == 0, "0 is the liveness check of kill(2)");
+	/* counted as glibc and the engines count them, whatever the C library's SIGRTMIN */
+	ok(signal_from_name("RTMIN") == 34 && signal_from_name("SIGRTMIN+3") == 37 &&
+	       signal_from_name("rtmax") == 64 && signal_from_name("RTMAX-2") == 62,
+	   "real-time signals from 34 to 64");
+	ok(signal_from_name("RTMIN+31") < 0 && signal_from_name("RTMAX-31") < 0 &&
+	       signal_from_name("RTMIN-1") < 0 && signal_from_name("RTMIN+") < 0,
+	   "real-time names outside the range rejected");
 }
 
 int main(void)
