@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from lib import cgroup_dirs, kill_and_reap, live_pids, mounts_under
+from lib import cgroup_dirs, kill_and_reap, live_pids, mounts_under, remove_cgroup_dirs
 
 REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IMAGE = "localhost/hutch-e2e-busybox:latest"
@@ -102,15 +102,6 @@ def pids_in_cgroup_tree(dirs):
     return sorted(pids)
 
 
-def remove_cgroup_tree(dirs):
-    for d in dirs:
-        for top, _, _ in sorted(os.walk(d), key=lambda w: -len(w[0])):
-            try:
-                os.rmdir(top)
-            except OSError:
-                pass
-
-
 def unmount_under(path):
     for m in reversed(mounts_under(path)):
         subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
@@ -147,6 +138,7 @@ class Podman:
         open(empty, "w").close()
         self.env = dict(os.environ, CONTAINERS_STORAGE_CONF=conf, CONTAINERS_CONF=empty)
         self.state = os.path.join("/run", os.path.basename(runtime))
+        self.had_parent = any(os.path.isdir(d) for d in cgroup_dirs("/libpod_parent"))
         self.global_args = [
             "podman", "--root", d["root"], "--runroot", d["runroot"], "--tmpdir", d["tmp"],
             "--volumepath", d["volumes"], "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
@@ -185,7 +177,10 @@ class Podman:
             for pid in pids_in_cgroup_tree(dirs):
                 print("cleanup: killing leftover container process %d" % pid)
                 kill_and_reap(pid)
-            remove_cgroup_tree(dirs)
+            remove_cgroup_dirs(dirs)
+        # the cgroupfs manager's parent (conmon's cgroup is under it), when podman made it
+        if not self.had_parent:
+            remove_cgroup_dirs(cgroup_dirs("/libpod_parent"))
         remove_tree(self.base)
 
 
@@ -277,7 +272,7 @@ class Containerd:
             for pid in pids_in_cgroup_tree(dirs):
                 print("cleanup: killing leftover container process %d" % pid)
                 kill_and_reap(pid)
-            remove_cgroup_tree(dirs)
+            remove_cgroup_dirs(dirs)
             remove_tree(self.base)
 
 

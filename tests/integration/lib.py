@@ -163,11 +163,11 @@ def cgroup_dirs(cgroups_path):
     return sorted(dirs)
 
 
-def remove_cgroup_trees(cgroups_path):
-    """rmdir the cgroup directories of cgroups_path in every hierarchy, deepest first (a
+def remove_cgroup_dirs(dirs):
+    """rmdir each of the cgroup directories dirs and everything below them, deepest first (a
     directory still in use stays); what is left is returned."""
     left = []
-    for top in cgroup_dirs(cgroups_path):
+    for top in dirs:
         for d, _, _ in sorted(os.walk(top, topdown=False), key=lambda w: -w[0].count("/")):
             try:
                 os.rmdir(d)
@@ -176,6 +176,11 @@ def remove_cgroup_trees(cgroups_path):
             except OSError:
                 left.append(d)
     return left
+
+
+def remove_cgroup_trees(cgroups_path):
+    """remove_cgroup_dirs of cgroups_path in every hierarchy."""
+    return remove_cgroup_dirs(cgroup_dirs(cgroups_path))
 
 
 def live_pids(name, match, binary=False):
