@@ -378,7 +378,7 @@ int cgroup_pids(const struct cgroup *cg, pid_t **ret, size_t *ret_n, struct hutc
 	if (access(dir, F_OK) < 0 && errno == ENOENT)
 		return 0;
 	if (cg_collect_pids(dir, &pids, &n, err) < 0) {
-		if ((*err)->errnum != ENOENT)
+		if (!cg_gone((*err)->errnum))
 			return herr_prefix(err, "cgroup: list processes");
 		/* the cgroup went away while we read it: no processes */
 		herr_freep(err);
@@ -601,7 +601,7 @@ int cgroup_oom_count(const struct cgroup *cg, uint64_t *ret, struct hutch_error 
 	if (!cg_exists(dir, file))
 		return 0;
 	if (cg_read_key(dir, file, "oom_kill", ret, err) < 0) {
-		if ((*err)->errnum != ENOENT)
+		if (!cg_gone((*err)->errnum))
 			return herr_prefix(err, "cgroup");
 		herr_freep(err);
 	}

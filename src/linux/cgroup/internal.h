@@ -6,6 +6,17 @@
 
 #include "linux/cgroup/cgroup.h"
 
+#include <errno.h>
+#include <stdbool.h>
+
+/* Did a cgroup go away under us? ENOENT by its path; ENODEV from a file of
+ * it opened just before its removal (systemd drops an empty scope, delete
+ * and the kernel race). */
+static inline bool cg_gone(int errnum)
+{
+	return errnum == ENOENT || errnum == ENODEV;
+}
+
 /* One mounted hierarchy and the container's place in it. */
 struct cgroup_hier {
 	bool v2;

@@ -132,14 +132,14 @@ int cg_collect_pids(const char *dir, pid_t **pids, size_t *n, struct hutch_error
 		(*pids)[(*n)++] = (pid_t)v;
 	}
 	d = opendir(dir);
-	if (!d) /* ENOENT: removed under us (systemd drops an empty scope) */
-		return errno == ENOENT ? 0 : herr_errno(err, errno, "opendir %s", dir);
+	if (!d)
+		return cg_gone(errno) ? 0 : herr_errno(err, errno, "opendir %s", dir);
 	while ((de = readdir(d))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		_cleanup_free_ char *sub = xasprintf("%s/%s", dir, de->d_name);
 		if (cg_collect_pids(sub, pids, n, err) < 0) {
-			if ((*err)->errnum == ENOENT) { /* removed under us */
+			if (cg_gone((*err)->errnum)) {
 				herr_freep(err);
 				*err = NULL;
 				continue;
