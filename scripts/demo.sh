@@ -16,10 +16,17 @@ hutch=${HUTCH_RUNTIME:-$BUILD/hutch}
 id=hutch-demo-$$
 step "host view: hostname $(hostname), this shell is pid $$, $(wc -l </proc/self/mountinfo) mounts"
 step "running bundles/busybox with $hutch run $id"
+# hutch keeps the cgroup parent a container made (the bundle's default /hutch/<id>), as runc
+# keeps a cgroupsPath's parents: the demo takes back one it made, leaving the host as it was
+parents() { ls -d /sys/fs/cgroup/hutch /sys/fs/cgroup/*/hutch 2>/dev/null || true; }
+before=$(parents)
 set +e
 "$hutch" run --bundle "$REPO/bundles/busybox" "$id" </dev/null
 rc=$?
 set -e
 "$hutch" delete --force "$id" >/dev/null 2>&1 || true
+for d in $(parents); do
+	grep -qxF "$d" <<<"$before" || rmdir "$d" 2>/dev/null || true
+done
 [ $rc -eq 0 ] || die "the container failed (exit status $rc)"
 step "done: the container had its own hostname, pid 1 and mount table"
