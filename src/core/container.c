@@ -5,10 +5,10 @@
 #include "core/notify.h"
 #include "linux/hook.h"
 #include "linux/pidscan.h"
-#include "util/signame.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/signame.h"
 #include "util/str.h"
 
 #include <dirent.h>
@@ -178,18 +178,15 @@ bool container_wait_dead(pid_t pid, unsigned long long start, int timeout_ms)
 
 static int signal_rt_from_name(const char *s)
 {
+	bool from_min = strncasecmp(s, "RTMIN", 5) == 0;
 	long long n = 0;
-	int sig;
 
-	if (strncasecmp(s, "RTMIN", 5) == 0 &&
-	    (s[5] == '\0' || (s[5] == '+' && str_to_i64(s + 6, &n) == 0 && n >= 0)))
-		sig = RT_FIRST + (int)(n < RT_LAST ? n : RT_LAST);
-	else if (strncasecmp(s, "RTMAX", 5) == 0 &&
-	         (s[5] == '\0' || (s[5] == '-' && str_to_i64(s + 6, &n) == 0 && n >= 0)))
-		sig = RT_LAST - (int)(n < RT_LAST ? n : RT_LAST);
-	else
+	if (!from_min && strncasecmp(s, "RTMAX", 5) != 0)
 		return -1;
-	return sig >= RT_FIRST && sig <= RT_LAST ? sig : -1;
+	if (s[5] != '\0' && (s[5] != (from_min ? '+' : '-') || str_to_i64(s + 6, &n) < 0 || n < 0 ||
+	                     n > RT_LAST - RT_FIRST))
+		return -1;
+	return from_min ? RT_FIRST + (int)n : RT_LAST - (int)n;
 }
 
 int signal_from_name(const char *s)

@@ -11,11 +11,11 @@
 #include "linux/setup/rootfs/rootfs.h"
 #include "linux/seccomp.h"
 #include "linux/terminal.h"
-#include "util/signame.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/procfs.h"
+#include "util/signame.h"
 #include "util/str.h"
 
 #include <errno.h>

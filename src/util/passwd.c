@@ -6,7 +6,6 @@
 #include "util/fs.h"
 #include "util/str.h"
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +19,8 @@
  * the line does not count (a comment, a blank or malformed line). */
 static bool parse_line(char *line, uid_t *uid, char **name, char **dir)
 {
-	char *field[7], *end;
-	unsigned long v;
+	char *field[7];
+	unsigned long long v;
 
 	line[strcspn(line, "\n")] = '\0';
 	for (int i = 0; i < 7; i++) {
@@ -32,11 +31,8 @@ static bool parse_line(char *line, uid_t *uid, char **name, char **dir)
 		if (line)
 			*line++ = '\0';
 	}
-	if (!*field[0] || *field[0] == '#' || *field[2] < '0' || *field[2] > '9')
-		return false;
-	errno = 0;
-	v = strtoul(field[2], &end, 10);
-	if (errno || *end || v != (uid_t)v)
+	if (!*field[0] || *field[0] == '#' || *field[2] < '0' || *field[2] > '9' ||
+	    str_to_u64(field[2], &v) < 0 || v != (uid_t)v)
 		return false;
 	*uid = (uid_t)v;
 	*name = field[0];
